@@ -1,0 +1,203 @@
+/*
+ * addr: parse and print endpoint addresses (see addr.h for the syntax).
+ */
+#include "config.h"
+
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <netdb.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "addr.h"
+#include "parse.h"
+#include "vsock.h"
+
+#define ERR(...) do { snprintf(err, errlen, __VA_ARGS__); return (-1); } \
+	while (0)
+
+void
+addr_vsock(struct addr *a, uint32_t cid, uint32_t port)
+{
+	struct sockaddr_vm *svm = (struct sockaddr_vm *)&a->sa;
+
+	memset(a, 0, sizeof(*a));
+	a->kind = ADDR_VSOCK;
+	svm->svm_family = AF_VSOCK;
+	svm->svm_cid = cid;
+	svm->svm_port = port;
+	a->salen = sizeof(*svm);
+}
+
+static int
+parse_vsock(const char *s, enum addr_use use, struct addr *a, char *err,
+    size_t errlen)
+{
+	const char *colon = strchr(s, ':');
+	char cidbuf[16];
+	uint32_t cid = VMADDR_CID_ANY, port;
+	size_t n;
+
+	if (colon != NULL) {
+		n = (size_t)(colon - s);
+		if (n == 0 || n >= sizeof(cidbuf))
+			ERR("bad vsock CID");
+		memcpy(cidbuf, s, n);
+		cidbuf[n] = '\0';
+		if (parse_u32(cidbuf, &cid) == -1)
+			ERR("bad vsock CID '%s' (0-4294967295)", cidbuf);
+		s = colon + 1;
+	} else if (use == ADDR_CONNECT)
+		ERR("a vsock target needs a CID: vsock:CID:PORT");
+	if (parse_u32(s, &port) == -1)
+		ERR("bad vsock port '%s' (0-4294967295)", s);
+	addr_vsock(a, cid, port);
+	return (0);
+}
+
+static int
+parse_tcp(const char *s, enum addr_use use, struct addr *a, char *err,
+    size_t errlen)
+{
+	char host[256];
+	const char *port, *end;
+	struct addrinfo hints, *res;
+	uint64_t pnum;
+	size_t n;
+	int rc;
+
+	if (s[0] == '[') {
+		if ((end = strchr(s, ']')) == NULL || end[1] != ':')
+			ERR("bad tcp address: use tcp:[IPV6]:PORT");
+		n = (size_t)(end - s - 1);
+		s++;
+		port = end + 2;
+	} else {
+		if ((end = strrchr(s, ':')) == NULL)
+			ERR("tcp address needs HOST:PORT");
+		n = (size_t)(end - s);
+		port = end + 1;
+		if (memchr(s, ':', n) != NULL)
+			ERR("IPv6 addresses go in brackets: tcp:[::1]:PORT");
+	}
+	if (n == 0 || n >= sizeof(host))
+		ERR("bad tcp host");
+	memcpy(host, s, n);
+	host[n] = '\0';
+	if (parse_uint(port, use == ADDR_LISTEN ? 0 : 1, 65535, &pnum) == -1)
+		ERR("bad tcp port '%s' (%d-65535)", port,
+		    use == ADDR_LISTEN ? 0 : 1);
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICSERV | (use == ADDR_LISTEN ? AI_PASSIVE : 0);
+	if ((rc = getaddrinfo(host, port, &hints, &res)) != 0)
+		ERR("cannot resolve '%s': %s", host, gai_strerror(rc));
+	memset(a, 0, sizeof(*a));
+	a->kind = ADDR_TCP;
+	memcpy(&a->sa, res->ai_addr, res->ai_addrlen);
+	a->salen = res->ai_addrlen;
+	freeaddrinfo(res);
+	return (0);
+}
+
+static int
+parse_unix(const char *s, struct addr *a, char *err, size_t errlen)
+{
+	struct sockaddr_un *sun = (struct sockaddr_un *)&a->sa;
+	size_t n = strlen(s);
+
+	if (n == 0)
+		ERR("empty unix socket path");
+	if (n >= sizeof(sun->sun_path))
+		ERR("unix socket path longer than %zu bytes",
+		    sizeof(sun->sun_path) - 1);
+	memset(a, 0, sizeof(*a));
+	a->kind = ADDR_UNIX;
+	sun->sun_family = AF_UNIX;
+	memcpy(sun->sun_path, s, n + 1);
+	a->salen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n + 1);
+	return (0);
+}
+
+int
+addr_parse(const char *s, enum addr_use use, struct addr *a, char *err,
+    size_t errlen)
+{
+
+	if (strncmp(s, "vsock:", 6) == 0)
+		return (parse_vsock(s + 6, use, a, err, errlen));
+	if (strncmp(s, "tcp:", 4) == 0)
+		return (parse_tcp(s + 4, use, a, err, errlen));
+	if (strncmp(s, "unix:", 5) == 0)
+		return (parse_unix(s + 5, a, err, errlen));
+	ERR("unknown address type: use vsock:, tcp: or unix:");
+}
+
+int
+addr_family(const struct addr *a)
+{
+
+	return (a->sa.ss_family);
+}
+
+const char *
+addr_format_sa(const struct sockaddr *sa, socklen_t len, char *buf,
+    size_t buflen)
+{
+	const struct sockaddr_vm *svm;
+	const struct sockaddr_in *sin;
+	const struct sockaddr_in6 *sin6;
+	const struct sockaddr_un *sun;
+	char ip[INET6_ADDRSTRLEN];
+
+	switch (sa->sa_family) {
+	case AF_VSOCK:
+		svm = (const struct sockaddr_vm *)sa;
+		if (svm->svm_cid == VMADDR_CID_ANY)
+			snprintf(buf, buflen, "vsock:%u", svm->svm_port);
+		else
+			snprintf(buf, buflen, "vsock:%u:%u", svm->svm_cid,
+			    svm->svm_port);
+		break;
+	case AF_INET:
+		sin = (const struct sockaddr_in *)sa;
+		inet_ntop(AF_INET, &sin->sin_addr, ip, sizeof(ip));
+		snprintf(buf, buflen, "tcp:%s:%u", ip, ntohs(sin->sin_port));
+		break;
+	case AF_INET6:
+		sin6 = (const struct sockaddr_in6 *)sa;
+		inet_ntop(AF_INET6, &sin6->sin6_addr, ip, sizeof(ip));
+		snprintf(buf, buflen, "tcp:[%s]:%u", ip,
+		    ntohs(sin6->sin6_port));
+		break;
+	case AF_UNIX:
+		sun = (const struct sockaddr_un *)sa;
+		if (len <= offsetof(struct sockaddr_un, sun_path) ||
+		    sun->sun_path[0] == '\0')
+			snprintf(buf, buflen, "unix:");
+		else
+			snprintf(buf, buflen, "unix:%.*s",
+			    (int)(len - offsetof(struct sockaddr_un,
+			    sun_path)), sun->sun_path);
+		break;
+	default:
+		snprintf(buf, buflen, "family-%d", sa->sa_family);
+		break;
+	}
+	return (buf);
+}
+
+const char *
+addr_format(const struct addr *a, char *buf, size_t buflen)
+{
+
+	return (addr_format_sa((const struct sockaddr *)&a->sa, a->salen,
+	    buf, buflen));
+}

@@ -1,0 +1,57 @@
+/*
+ * addr: endpoint addresses as users write them and as sockets need them.
+ *
+ *   vsock:PORT          listen only: any local CID
+ *   vsock:CID:PORT      CID and PORT are 32-bit decimal
+ *   tcp:HOST:PORT       HOST is a name, an IPv4 address or [IPv6]
+ *   unix:PATH           a filesystem socket
+ *
+ * Parsing never touches the network except to resolve a tcp HOST name.
+ */
+#ifndef VSOCKPROXY_ADDR_H
+#define VSOCKPROXY_ADDR_H
+
+#include <sys/socket.h>
+#include <stdint.h>
+#include <stddef.h>
+
+enum addr_kind {
+	ADDR_VSOCK = 1,
+	ADDR_TCP,
+	ADDR_UNIX
+};
+
+/* How the address will be used: listen allows vsock:PORT. */
+enum addr_use {
+	ADDR_LISTEN,
+	ADDR_CONNECT
+};
+
+struct addr {
+	enum addr_kind kind;
+	struct sockaddr_storage sa;
+	socklen_t salen;
+};
+
+/* Longest string addr_format() writes, with its NUL. */
+#define ADDR_STRLEN 128
+
+/*
+ * Parse s into a.  On error return -1 and write a one-line reason (without
+ * the argument itself) to err.
+ */
+int addr_parse(const char *s, enum addr_use use, struct addr *a,
+    char *err, size_t errlen);
+
+/* Build an address from the Ghaf form's numbers. */
+void addr_vsock(struct addr *a, uint32_t cid, uint32_t port);
+
+/* Describe a socket address, e.g. "vsock:3:1234", "tcp:[::1]:80". */
+const char *addr_format_sa(const struct sockaddr *sa, socklen_t len,
+    char *buf, size_t buflen);
+const char *addr_format(const struct addr *a, char *buf, size_t buflen);
+
+/* The socket family of an address kind. */
+int addr_family(const struct addr *a);
+
+#endif

@@ -1,0 +1,310 @@
+/*
+ * conn: one proxied connection's life.
+ *
+ * Sides and relays: "up" carries client to target, "down" target to
+ * client.  A side is "gone" when writing to it failed or it hung up: the
+ * relay toward it is abandoned (its bytes have nowhere to go), while the
+ * relay from it still delivers what the peer sent before it left; then
+ * the whole connection is closed.  A read error closes everything at once.
+ *
+ * The conn is freed through event_defer(), never while a later event of
+ * the same batch can still reach it.
+ */
+#include "config.h"
+
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "addr.h"
+#include "conn.h"
+#include "event.h"
+#include "listener.h"
+#include "log.h"
+#include "opts.h"
+#include "proxy.h"
+#include "relay.h"
+#include "sock.h"
+
+struct side {
+	int fd;
+	int family;
+	int gone;
+	struct event_watch *w;
+};
+
+struct conn {
+	struct proxy *px;
+	struct listener *l;
+	const struct rule *rule;
+	struct side cl, sv;
+	struct relay up, down;
+	struct event_timer timer;
+	int connecting;
+	int closed;
+	uint64_t start;
+	char peer[ADDR_STRLEN];
+	char target[ADDR_STRLEN];
+	struct conn *next, **prevp;
+};
+
+static void client_cb(void *, int);
+static void server_cb(void *, int);
+
+struct conn *
+conn_next(struct conn *c)
+{
+
+	return (c->next);
+}
+
+static void
+conn_free(void *p)
+{
+	struct conn *c = p;
+
+	relay_fini(&c->up);
+	relay_fini(&c->down);
+	free(c);
+}
+
+static void
+conn_close(struct conn *c, const char *reason)
+{
+	struct proxy *px = c->px;
+	uint64_t ms;
+
+	if (c->closed)
+		return;
+	c->closed = 1;
+	event_timer_stop(px->loop, &c->timer);
+	event_watch_del(px->loop, c->cl.w);
+	event_watch_del(px->loop, c->sv.w);
+	close(c->cl.fd);
+	if (c->sv.fd != -1)
+		close(c->sv.fd);
+	if ((*c->prevp = c->next) != NULL)
+		c->next->prevp = c->prevp;
+	px->nconns--;
+	px->stats.bytes_up += c->up.bytes;
+	px->stats.bytes_down += c->down.bytes;
+	px->stats.closed++;
+	ms = event_clock_ms() - c->start;
+	log_verbose("close peer=%s target=%s duration=%llu.%03llu "
+	    "bytes_up=%llu bytes_down=%llu reason=%s", c->peer, c->target,
+	    (unsigned long long)(ms / 1000), (unsigned long long)(ms % 1000),
+	    (unsigned long long)c->up.bytes,
+	    (unsigned long long)c->down.bytes, reason);
+	relay_fini(&c->up);
+	relay_fini(&c->down);
+	if (event_defer(px->loop, conn_free, c) == -1)
+		conn_free(c);	/* only its own callbacks could still see it */
+	listener_conn_gone(c->l);
+	proxy_conn_gone(px);
+}
+
+void
+conn_abort(struct conn *c, const char *reason)
+{
+
+	conn_close(c, reason);
+}
+
+/* Watch a side for what its relays need; a gone side only for reading. */
+static int
+side_watch(struct conn *c, struct side *s, const struct relay *from,
+    const struct relay *to, event_cb *cb)
+{
+	int ev;
+
+	ev = (relay_wants_read(from) ? EV_READ : 0) |
+	    (!s->gone && relay_wants_write(to) ? EV_WRITE : 0);
+	if (s->gone && !(ev & EV_READ)) {
+		/* A hung-up socket reports HUP forever: stop watching it. */
+		event_watch_del(c->px->loop, s->w);
+		s->w = NULL;
+		return (0);
+	}
+	if (s->w == NULL) {
+		s->w = event_watch_add(c->px->loop, s->fd, ev, cb, c);
+		return (s->w == NULL ? -1 : 0);
+	}
+	return (event_watch_set(c->px->loop, s->w, ev));
+}
+
+static void
+side_gone(struct side *s, struct relay *to)
+{
+
+	s->gone = 1;
+	relay_fini(to);
+	to->state = RELAY_DONE;
+}
+
+/* Pump one relay; returns 0 to go on, -1 if the conn was closed. */
+static int
+pump(struct conn *c, struct relay *r, struct side *dst)
+{
+
+	switch (relay_pump(r)) {
+	case RELAY_OK:
+		return (0);
+	case RELAY_CLOSE:
+		conn_close(c, "eof");
+		return (-1);
+	case RELAY_FAIL:
+		break;
+	}
+	if (r->werr) {
+		/* The destination left; what it sent may still be due. */
+		side_gone(dst, r);
+		return (0);
+	}
+	if (r->err == ECONNRESET) {
+		conn_close(c, "reset");
+		return (-1);
+	}
+	log_warnx("%s: relay: %s", c->peer, strerror(r->err));
+	conn_close(c, "error");
+	return (-1);
+}
+
+static void
+conn_pump(struct conn *c)
+{
+
+	if (pump(c, &c->up, &c->sv) == -1 || pump(c, &c->down, &c->cl) == -1)
+		return;
+	if ((c->up.state == RELAY_DONE && c->down.state == RELAY_DONE) ||
+	    (c->cl.gone && c->up.state == RELAY_DONE) ||
+	    (c->sv.gone && c->down.state == RELAY_DONE)) {
+		conn_close(c, "eof");
+		return;
+	}
+	if (side_watch(c, &c->cl, &c->up, &c->down, client_cb) == -1 ||
+	    side_watch(c, &c->sv, &c->down, &c->up, server_cb) == -1)
+		conn_close(c, "error");
+}
+
+static void
+connect_failed(struct conn *c, const char *why, const char *reason)
+{
+
+	log_warnx("%s: connect to %s failed: %s", c->peer, c->target, why);
+	c->px->stats.connect_failed++;
+	conn_close(c, reason);
+}
+
+static void
+established(struct conn *c)
+{
+
+	c->connecting = 0;
+	event_timer_stop(c->px->loop, &c->timer);
+	log_verbose("open peer=%s target=%s", c->peer, c->target);
+	conn_pump(c);
+}
+
+static void
+timeout_cb(void *cookie)
+{
+	struct conn *c = cookie;
+
+	if (c->connecting)
+		connect_failed(c, "timed out", "timeout");
+}
+
+static void
+client_cb(void *cookie, int revents)
+{
+	struct conn *c = cookie;
+
+	if (c->connecting) {
+		/* Nothing is read until the target answers; a client that
+		 * hangs up meanwhile is dropped. */
+		if (revents & EV_ERROR)
+			conn_close(c, "reset");
+		return;
+	}
+	if (revents & EV_ERROR)
+		side_gone(&c->cl, &c->down);
+	conn_pump(c);
+}
+
+static void
+server_cb(void *cookie, int revents)
+{
+	struct conn *c = cookie;
+	int err;
+
+	if (c->connecting) {
+		if ((err = sock_error(c->sv.fd)) != 0)
+			connect_failed(c, strerror(err), "connect-failed");
+		else if (revents & (EV_WRITE | EV_ERROR))
+			established(c);
+		return;
+	}
+	if (revents & EV_ERROR)
+		side_gone(&c->sv, &c->up);
+	conn_pump(c);
+}
+
+int
+conn_start(struct proxy *px, struct listener *l, const struct rule *rule,
+    int fd, const struct sockaddr *peer, socklen_t peerlen)
+{
+	struct conn *c;
+	int inprogress;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		log_warn("accept: calloc");
+		close(fd);
+		listener_conn_gone(l);
+		return (-1);
+	}
+	c->px = px;
+	c->l = l;
+	c->rule = rule;
+	c->start = event_clock_ms();
+	c->cl.fd = fd;
+	c->cl.family = peer->sa_family;
+	c->sv.family = addr_family(&rule->connect);
+	addr_format_sa(peer, peerlen, c->peer, sizeof(c->peer));
+	addr_format(&rule->connect, c->target, sizeof(c->target));
+	sock_nodelay(fd, c->cl.family);
+	event_timer_init(&c->timer, timeout_cb, c);
+	c->sv.fd = sock_connect(&rule->connect, &inprogress);
+	relay_init(&c->up, c->cl.fd, c->cl.family, c->sv.fd, rule->bufsize);
+	relay_init(&c->down, c->sv.fd, c->sv.family, c->cl.fd,
+	    rule->bufsize);
+	c->connecting = 1;
+	px->stats.accepted++;
+
+	/* Linked in before any failure path: conn_close() unlinks. */
+	if ((c->next = px->conns) != NULL)
+		c->next->prevp = &c->next;
+	px->conns = c;
+	c->prevp = &px->conns;
+	px->nconns++;
+
+	if (c->sv.fd == -1) {
+		connect_failed(c, strerror(errno), "connect-failed");
+		return (-1);
+	}
+	c->cl.w = event_watch_add(px->loop, c->cl.fd, 0, client_cb, c);
+	c->sv.w = event_watch_add(px->loop, c->sv.fd,
+	    inprogress ? EV_WRITE : 0, server_cb, c);
+	if (c->cl.w == NULL || c->sv.w == NULL ||
+	    event_timer_start(px->loop, &c->timer,
+	    rule->connect_timeout_ms) == -1) {
+		conn_close(c, "error");
+		return (-1);
+	}
+	if (!inprogress)
+		established(c);
+	return (0);
+}

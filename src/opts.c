@@ -1,0 +1,251 @@
+/*
+ * opts: parse the command line into settings, strictly.
+ */
+#include "config.h"
+
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "acl.h"
+#include "log.h"
+#include "opts.h"
+#include "parse.h"
+
+enum {
+	OPT_LISTEN = 256,
+	OPT_CONNECT,
+	OPT_ALLOW,
+	OPT_CONNECT_TIMEOUT,
+	OPT_BUFFER_SIZE,
+	OPT_MAX_CONNS,
+	OPT_SHUTDOWN_TIMEOUT,
+	OPT_EVENT_BACKEND
+};
+
+static const struct option longopts[] = {
+	{ "listen",		required_argument, NULL, OPT_LISTEN },
+	{ "connect",		required_argument, NULL, OPT_CONNECT },
+	{ "allow",		required_argument, NULL, OPT_ALLOW },
+	{ "connect-timeout",	required_argument, NULL, OPT_CONNECT_TIMEOUT },
+	{ "buffer-size",	required_argument, NULL, OPT_BUFFER_SIZE },
+	{ "max-conns",		required_argument, NULL, OPT_MAX_CONNS },
+	{ "shutdown-timeout",	required_argument, NULL,
+	    OPT_SHUTDOWN_TIMEOUT },
+	{ "event-backend",	required_argument, NULL, OPT_EVENT_BACKEND },
+	{ "verbose",		no_argument,	   NULL, 'v' },
+	{ "quiet",		no_argument,	   NULL, 'q' },
+	{ "help",		no_argument,	   NULL, 'h' },
+	{ "version",		no_argument,	   NULL, 'V' },
+	{ NULL, 0, NULL, 0 }
+};
+
+/* Longest timeout we accept, in seconds: a day. */
+#define MAX_TIMEOUT_S 86400.0
+
+const char *
+opts_usage(void)
+{
+
+	return (
+"usage: vsockproxy [options] LOCAL_PORT REMOTE_CID REMOTE_PORT ALLOWED_CID\n"
+"       vsockproxy [options] --listen ADDR --connect ADDR [--allow CIDS]\n"
+"\n"
+"Relay connections from a listening endpoint to a target endpoint.\n"
+"The first form listens on vsock port LOCAL_PORT and forwards to\n"
+"vsock:REMOTE_CID:REMOTE_PORT; ALLOWED_CID 0 lets any CID connect.\n"
+"\n"
+"Addresses:\n"
+"  vsock:PORT  vsock:CID:PORT  tcp:HOST:PORT  tcp:[IPV6]:PORT  unix:PATH\n"
+"\n"
+"Options:\n"
+"  --listen ADDR             accept connections on ADDR\n"
+"  --connect ADDR            forward each connection to ADDR\n"
+"  --allow CID[,CID|LO-HI..] vsock peers that may connect (default any)\n"
+"  --connect-timeout SECS    give up on the target after SECS (2)\n"
+"  --buffer-size BYTES       buffer per direction, k/M suffixes (256k)\n"
+"  --max-conns N             stop accepting at N connections (0 = no limit)\n"
+"  --shutdown-timeout SECS   on SIGTERM, wait SECS for connections (5)\n"
+"  --event-backend NAME      epoll or poll (" DEFAULT_EVENT_BACKEND ")\n"
+"  -v, --verbose             log each connection; twice for debug\n"
+"  -q, --quiet               log errors only\n"
+"  -h, --help                show this help\n"
+"  -V, --version             show the version\n"
+"\n"
+"Exit status: 0 on a clean stop, 1 if start-up failed, 64 on bad usage.\n"
+"See vsockproxy(8).\n");
+}
+
+static enum opts_result
+bad(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static enum opts_result
+bad(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return (OPTS_ERROR);
+}
+
+/* Ghaf's form: LOCAL_PORT REMOTE_CID REMOTE_PORT ALLOWED_CID. */
+static enum opts_result
+parse_positional(char **av, struct opts *o, char *err, size_t errlen)
+{
+	static const char *names[] = {
+		"LOCAL_PORT", "REMOTE_CID", "REMOTE_PORT", "ALLOWED_CID"
+	};
+	uint32_t v[4];
+	int i;
+
+	for (i = 0; i < 4; i++)
+		if (parse_u32(av[i], &v[i]) == -1)
+			return (bad(err, errlen,
+			    "bad %s '%s': expected a number 0-4294967295",
+			    names[i], av[i]));
+	addr_vsock(&o->rule.listen, (uint32_t)-1, v[0]);
+	addr_vsock(&o->rule.connect, v[1], v[2]);
+	if (v[3] != 0 && acl_add_range(o->rule.allow, v[3], v[3]) == -1)
+		return (bad(err, errlen, "out of memory"));
+	return (OPTS_RUN);
+}
+
+enum opts_result
+opts_parse(int argc, char **argv, struct opts *o, char *err, size_t errlen)
+{
+	char aerr[128];
+	const char *lopt = NULL, *copt = NULL, *allow = NULL;
+	uint64_t v;
+	int ch, npos;
+
+	memset(o, 0, sizeof(*o));
+	o->verbosity = LOG_LEVEL_INFO;
+	o->shutdown_timeout_ms = DEFAULT_SHUTDOWN_TIMEOUT_MS;
+	o->rule.connect_timeout_ms = DEFAULT_CONNECT_TIMEOUT_MS;
+	o->rule.bufsize = DEFAULT_BUFSIZE;
+	(void)event_backend_parse(DEFAULT_EVENT_BACKEND, &o->backend);
+	if ((o->rule.allow = acl_new()) == NULL)
+		return (bad(err, errlen, "out of memory"));
+
+	optind = 0;	/* full reset: parse may run more than once */
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":vqhV", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'v':
+			o->verbosity++;
+			break;
+		case 'q':
+			o->verbosity = LOG_LEVEL_ERROR;
+			break;
+		case 'h':
+			return (OPTS_HELP);
+		case 'V':
+			return (OPTS_VERSION);
+		case OPT_LISTEN:
+			lopt = optarg;
+			if (addr_parse(optarg, ADDR_LISTEN, &o->rule.listen,
+			    aerr, sizeof(aerr)) == -1)
+				return (bad(err, errlen,
+				    "bad --listen '%s': %s", optarg, aerr));
+			break;
+		case OPT_CONNECT:
+			copt = optarg;
+			if (addr_parse(optarg, ADDR_CONNECT, &o->rule.connect,
+			    aerr, sizeof(aerr)) == -1)
+				return (bad(err, errlen,
+				    "bad --connect '%s': %s", optarg, aerr));
+			break;
+		case OPT_ALLOW:
+			allow = optarg;
+			if (acl_add(o->rule.allow, optarg, aerr,
+			    sizeof(aerr)) == -1)
+				return (bad(err, errlen,
+				    "bad --allow '%s': %s", optarg, aerr));
+			break;
+		case OPT_CONNECT_TIMEOUT:
+			if (parse_seconds(optarg, MAX_TIMEOUT_S,
+			    &o->rule.connect_timeout_ms) == -1 ||
+			    o->rule.connect_timeout_ms == 0)
+				return (bad(err, errlen,
+				    "bad --connect-timeout '%s': expected "
+				    "seconds, more than 0", optarg));
+			break;
+		case OPT_SHUTDOWN_TIMEOUT:
+			if (parse_seconds(optarg, MAX_TIMEOUT_S,
+			    &o->shutdown_timeout_ms) == -1)
+				return (bad(err, errlen,
+				    "bad --shutdown-timeout '%s': expected "
+				    "seconds", optarg));
+			break;
+		case OPT_BUFFER_SIZE:
+			if (parse_size(optarg, MIN_BUFSIZE, MAX_BUFSIZE,
+			    &o->rule.bufsize) == -1)
+				return (bad(err, errlen,
+				    "bad --buffer-size '%s': expected %d to "
+				    "%d bytes (k and M suffixes allowed)",
+				    optarg, MIN_BUFSIZE, MAX_BUFSIZE));
+			break;
+		case OPT_MAX_CONNS:
+			if (parse_uint(optarg, 0, 1000000, &v) == -1)
+				return (bad(err, errlen,
+				    "bad --max-conns '%s': expected 0 to "
+				    "1000000", optarg));
+			o->rule.max_conns = (unsigned int)v;
+			break;
+		case OPT_EVENT_BACKEND:
+			if (event_backend_parse(optarg, &o->backend) == -1)
+				return (bad(err, errlen,
+				    "bad --event-backend '%s': expected "
+				    "epoll or poll", optarg));
+			break;
+		case ':':
+			return (bad(err, errlen, "option '%s' needs a value",
+			    argv[optind - 1]));
+		default:
+			return (bad(err, errlen, "unknown option '%s'",
+			    argv[optind - 1]));
+		}
+	}
+
+	npos = argc - optind;
+	if (lopt != NULL || copt != NULL) {
+		if (lopt == NULL)
+			return (bad(err, errlen, "--connect needs --listen"));
+		if (copt == NULL)
+			return (bad(err, errlen, "--listen needs --connect"));
+		if (npos > 0)
+			return (bad(err, errlen, "unexpected argument '%s' "
+			    "with --listen/--connect", argv[optind]));
+		if (allow != NULL && o->rule.listen.kind != ADDR_VSOCK)
+			return (bad(err, errlen, "--allow filters vsock peers "
+			    "by CID: it needs a vsock --listen address"));
+		return (OPTS_RUN);
+	}
+	if (allow != NULL)
+		return (bad(err, errlen, "--allow needs --listen/--connect; "
+		    "the four-number form gives ALLOWED_CID"));
+	if (npos == 0)
+		return (bad(err, errlen, "no endpoints: give LOCAL_PORT "
+		    "REMOTE_CID REMOTE_PORT ALLOWED_CID, or --listen and "
+		    "--connect"));
+	if (npos < 4)
+		return (bad(err, errlen, "missing %s", npos == 1 ?
+		    "REMOTE_CID" : npos == 2 ? "REMOTE_PORT" : "ALLOWED_CID"));
+	if (npos > 4)
+		return (bad(err, errlen, "unexpected argument '%s'",
+		    argv[optind + 4]));
+	return (parse_positional(argv + optind, o, err, errlen));
+}
+
+void
+opts_free(struct opts *o)
+{
+
+	acl_free(o->rule.allow);
+	o->rule.allow = NULL;
+}

@@ -1,0 +1,56 @@
+/*
+ * opts: the command line.  Two forms, Ghaf's four numbers and
+ * --listen/--connect, both filling the same settings.  Parsing is pure:
+ * it prints nothing and never exits, so the unit tests can drive it.
+ */
+#ifndef VSOCKPROXY_OPTS_H
+#define VSOCKPROXY_OPTS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "addr.h"
+#include "event.h"
+
+struct acl;
+
+/* One forwarding rule: where to listen, where to connect, who may come. */
+struct rule {
+	struct addr listen;
+	struct addr connect;
+	struct acl *allow;		/* vsock peers by CID; NULL = any */
+	uint64_t connect_timeout_ms;
+	size_t bufsize;
+	unsigned int max_conns;		/* 0 = no limit */
+};
+
+struct opts {
+	int verbosity;
+	enum event_backend backend;
+	uint64_t shutdown_timeout_ms;
+	struct rule rule;
+};
+
+/* Exit statuses (sysexits.h values where one fits). */
+#define EXIT_USAGE	64	/* EX_USAGE: bad command line */
+#define EXIT_STARTUP	1	/* could not start (bind, resources) */
+
+#define DEFAULT_CONNECT_TIMEOUT_MS	2000
+#define DEFAULT_SHUTDOWN_TIMEOUT_MS	5000
+#define DEFAULT_BUFSIZE			(256 * 1024)
+#define MIN_BUFSIZE			1024
+#define MAX_BUFSIZE			(64 * 1024 * 1024)
+
+enum opts_result {
+	OPTS_RUN = 0,		/* settings are complete: start */
+	OPTS_HELP,		/* -h: print opts_usage() to stdout, exit 0 */
+	OPTS_VERSION,		/* -V: print the version, exit 0 */
+	OPTS_ERROR		/* err says what; exit EXIT_USAGE */
+};
+
+enum opts_result opts_parse(int argc, char **argv, struct opts *o,
+    char *err, size_t errlen);
+void opts_free(struct opts *o);
+const char *opts_usage(void);
+
+#endif

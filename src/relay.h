@@ -1,0 +1,53 @@
+/*
+ * relay: one direction of a connection, a one-way pipe from a source
+ * socket to a destination socket through a bounded buffer.
+ *
+ * The buffer exists only while data is in flight: it is allocated on the
+ * first read and released when it drains and the source has nothing more
+ * for now, so an idle connection holds no buffer at all.  A full buffer
+ * stops reads from the source (backpressure).  At EOF the buffered bytes
+ * are delivered, then the destination is shut down for writing.
+ */
+#ifndef VSOCKPROXY_RELAY_H
+#define VSOCKPROXY_RELAY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum relay_state {
+	RELAY_OPEN,	/* reading from the source */
+	RELAY_EOF,	/* source at EOF: draining the buffer */
+	RELAY_DONE	/* drained, destination shut down for writing */
+};
+
+struct relay {
+	int src, dst;
+	int src_family;
+	enum relay_state state;
+	int peer_closed;	/* vsock source close()d, not just shut down */
+	int err;		/* errno of a failure */
+	int werr;		/* ... and it was writing that failed */
+	char *buf;
+	size_t size, off, len;
+	uint64_t bytes;		/* delivered to the destination */
+};
+
+enum relay_status {
+	RELAY_OK,	/* nothing wrong; maybe more later */
+	RELAY_CLOSE,	/* the vsock source closed: close both sides now */
+	RELAY_FAIL	/* read or write error (err says which) */
+};
+
+void relay_init(struct relay *, int src, int src_family, int dst,
+    size_t size);
+void relay_fini(struct relay *);
+
+/* Move what can be moved now, without blocking. */
+enum relay_status relay_pump(struct relay *);
+
+/* What the relay waits for: the source readable, the destination
+ * writable. */
+int relay_wants_read(const struct relay *);
+int relay_wants_write(const struct relay *);
+
+#endif

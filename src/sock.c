@@ -1,0 +1,128 @@
+/*
+ * sock: socket set-up shared by listeners and connections.
+ */
+#include "config.h"
+
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "addr.h"
+#include "log.h"
+#include "sock.h"
+#include "vsock.h"
+
+/*
+ * A leftover UNIX socket file from a previous run is removed, but only if
+ * nothing answers on it: never steal a live instance's socket.
+ */
+static void
+unlink_stale(const struct addr *a)
+{
+	const struct sockaddr_un *sun = (const struct sockaddr_un *)&a->sa;
+	int fd, rc;
+
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		return;
+	rc = connect(fd, (const struct sockaddr *)&a->sa, a->salen);
+	if (rc == -1 && errno == ECONNREFUSED)
+		(void)unlink(sun->sun_path);
+	close(fd);
+}
+
+int
+sock_listen(const struct addr *a, int backlog)
+{
+	char name[ADDR_STRLEN];
+	int fd, one = 1;
+
+	addr_format(a, name, sizeof(name));
+	fd = socket(addr_family(a), SOCK_STREAM | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, 0);
+	if (fd == -1) {
+		log_warn("%s: socket", name);
+		return (-1);
+	}
+	if (a->kind == ADDR_TCP &&
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) == -1)
+		log_warn("%s: SO_REUSEADDR", name);
+	if (a->kind == ADDR_UNIX)
+		unlink_stale(a);
+	if (bind(fd, (const struct sockaddr *)&a->sa, a->salen) == -1) {
+		log_warn("%s: bind", name);
+		goto fail;
+	}
+	if (listen(fd, backlog) == -1) {
+		log_warn("%s: listen", name);
+		goto fail;
+	}
+	return (fd);
+fail:
+	close(fd);
+	return (-1);
+}
+
+int
+sock_connect(const struct addr *a, int *inprogress)
+{
+	int fd, saved;
+
+	*inprogress = 0;
+	fd = socket(addr_family(a), SOCK_STREAM | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, 0);
+	if (fd == -1)
+		return (-1);
+	sock_nodelay(fd, addr_family(a));
+	if (connect(fd, (const struct sockaddr *)&a->sa, a->salen) == 0)
+		return (fd);
+	/* A UNIX socket's EAGAIN (backlog full) is a failure, not pending. */
+	if (errno == EINPROGRESS) {
+		*inprogress = 1;
+		return (fd);
+	}
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return (-1);
+}
+
+void
+sock_nodelay(int fd, int family)
+{
+	int one = 1;
+
+	/* A relay forwards what it has at once: Nagle only adds latency. */
+	if (family == AF_INET || family == AF_INET6)
+		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one,
+		    sizeof(one));
+}
+
+int
+sock_error(int fd)
+{
+	int err = 0;
+	socklen_t len = sizeof(err);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == -1)
+		return (errno);
+	return (err);
+}
+
+int
+sock_peer_closed(int fd, int family)
+{
+
+	/*
+	 * af_vsock checks the peer's receive shutdown before the length: a
+	 * zero-byte send fails with EPIPE only if the peer closed.
+	 */
+	if (family != AF_VSOCK)
+		return (0);
+	return (send(fd, "", 0, MSG_NOSIGNAL | MSG_DONTWAIT) == -1 &&
+	    errno == EPIPE);
+}

@@ -1,0 +1,33 @@
+/*
+ * sock: socket set-up shared by listeners and connections.  Every socket
+ * is SOCK_NONBLOCK | SOCK_CLOEXEC.
+ */
+#ifndef VSOCKPROXY_SOCK_H
+#define VSOCKPROXY_SOCK_H
+
+#include "addr.h"
+
+/* A listening socket on a; -1 (logged) on failure. */
+int sock_listen(const struct addr *a, int backlog);
+
+/*
+ * Start a non-blocking connect to a.  Returns the socket and sets
+ * *inprogress when the result comes later (writable, then SO_ERROR);
+ * returns -1 with errno set if it failed at once.
+ */
+int sock_connect(const struct addr *a, int *inprogress);
+
+/* Turn off Nagle's algorithm on TCP sockets. */
+void sock_nodelay(int fd, int family);
+
+/* The pending error of a socket after a non-blocking connect, or 0. */
+int sock_error(int fd);
+
+/*
+ * After EOF on a vsock socket: nonzero if the peer close()d it, zero if it
+ * only shut down writing.  Always zero for other families, where the two
+ * cannot be told apart.
+ */
+int sock_peer_closed(int fd, int family);
+
+#endif
