@@ -1,0 +1,351 @@
+/*
+ * Unit tests: number, address and ACL parsing, and the command line.
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include <netinet/in.h>
+#include <sys/un.h>
+
+#include "acl.h"
+#include "addr.h"
+#include "opts.h"
+#include "parse.h"
+#include "vsock.h"
+
+static void
+test_uint(void **state)
+{
+	uint64_t v;
+	uint32_t u;
+
+	assert_int_equal(parse_uint("0", 0, 10, &v), 0);
+	assert_int_equal(v, 0);
+	assert_int_equal(parse_uint("10", 0, 10, &v), 0);
+	assert_int_equal(v, 10);
+	assert_int_equal(parse_uint("11", 0, 10, &v), -1);
+	assert_int_equal(parse_uint("", 0, 10, &v), -1);
+	assert_int_equal(parse_uint(" 1", 0, 10, &v), -1);
+	assert_int_equal(parse_uint("+1", 0, 10, &v), -1);
+	assert_int_equal(parse_uint("-1", 0, 10, &v), -1);
+	assert_int_equal(parse_uint("5x", 0, 10, &v), -1);
+	assert_int_equal(parse_uint("0x5", 0, 10, &v), -1);
+	assert_int_equal(parse_uint("99999999999999999999999", 0, UINT64_MAX,
+	    &v), -1);
+	assert_int_equal(parse_u32("4294967295", &u), 0);
+	assert_int_equal(u, 4294967295U);
+	assert_int_equal(parse_u32("4294967296", &u), -1);
+	assert_int_equal(parse_u32("70000", &u), 0);
+	assert_int_equal(u, 70000);
+}
+
+static void
+test_seconds(void **state)
+{
+	uint64_t ms;
+
+	assert_int_equal(parse_seconds("2", 100, &ms), 0);
+	assert_int_equal(ms, 2000);
+	assert_int_equal(parse_seconds("0.25", 100, &ms), 0);
+	assert_int_equal(ms, 250);
+	assert_int_equal(parse_seconds(".5", 100, &ms), 0);
+	assert_int_equal(ms, 500);
+	assert_int_equal(parse_seconds("0", 100, &ms), 0);
+	assert_int_equal(ms, 0);
+	assert_int_equal(parse_seconds("101", 100, &ms), -1);
+	assert_int_equal(parse_seconds("1e3", 10000, &ms), -1);
+	assert_int_equal(parse_seconds("-1", 100, &ms), -1);
+	assert_int_equal(parse_seconds("1..2", 100, &ms), -1);
+	assert_int_equal(parse_seconds(".", 100, &ms), -1);
+	assert_int_equal(parse_seconds("", 100, &ms), -1);
+	assert_int_equal(parse_seconds("nan", 100, &ms), -1);
+	assert_int_equal(parse_seconds("2s", 100, &ms), -1);
+}
+
+static void
+test_size(void **state)
+{
+	size_t v;
+
+	assert_int_equal(parse_size("4096", 1024, 1 << 30, &v), 0);
+	assert_int_equal(v, 4096);
+	assert_int_equal(parse_size("64k", 1024, 1 << 30, &v), 0);
+	assert_int_equal(v, 65536);
+	assert_int_equal(parse_size("2M", 1024, 1 << 30, &v), 0);
+	assert_int_equal(v, 2 * 1024 * 1024);
+	assert_int_equal(parse_size("1023", 1024, 1 << 30, &v), -1);
+	assert_int_equal(parse_size("2G", 1024, 1 << 30, &v), -1);
+	assert_int_equal(parse_size("k", 1024, 1 << 30, &v), -1);
+	assert_int_equal(parse_size("1kk", 1024, 1 << 30, &v), -1);
+	assert_int_equal(parse_size("2048M", 1024, 1 << 30, &v), -1);
+	assert_int_equal(parse_size("99999999999999999999M", 0, SIZE_MAX,
+	    &v), -1);
+}
+
+static void
+test_addr_vsock(void **state)
+{
+	struct addr a;
+	struct sockaddr_vm *svm = (struct sockaddr_vm *)&a.sa;
+	char err[128], buf[ADDR_STRLEN];
+
+	assert_int_equal(addr_parse("vsock:70000", ADDR_LISTEN, &a, err,
+	    sizeof(err)), 0);
+	assert_int_equal(a.kind, ADDR_VSOCK);
+	assert_int_equal(svm->svm_family, AF_VSOCK);
+	assert_int_equal(svm->svm_cid, VMADDR_CID_ANY);
+	assert_int_equal(svm->svm_port, 70000);
+	assert_string_equal(addr_format(&a, buf, sizeof(buf)), "vsock:70000");
+
+	assert_int_equal(addr_parse("vsock:4:1234", ADDR_CONNECT, &a, err,
+	    sizeof(err)), 0);
+	assert_int_equal(svm->svm_cid, 4);
+	assert_int_equal(svm->svm_port, 1234);
+	assert_string_equal(addr_format(&a, buf, sizeof(buf)),
+	    "vsock:4:1234");
+
+	/* A target needs a CID; numbers are 32-bit and strict. */
+	assert_int_equal(addr_parse("vsock:1234", ADDR_CONNECT, &a, err,
+	    sizeof(err)), -1);
+	assert_non_null(strstr(err, "CID"));
+	assert_int_equal(addr_parse("vsock:4:4294967296", ADDR_CONNECT, &a,
+	    err, sizeof(err)), -1);
+	assert_int_equal(addr_parse("vsock:x:1", ADDR_CONNECT, &a, err,
+	    sizeof(err)), -1);
+	assert_int_equal(addr_parse("vsock:3:1:2", ADDR_CONNECT, &a, err,
+	    sizeof(err)), -1);
+	assert_int_equal(addr_parse("vsock:", ADDR_LISTEN, &a, err,
+	    sizeof(err)), -1);
+}
+
+static void
+test_addr_tcp_unix(void **state)
+{
+	struct addr a;
+	struct sockaddr_in *sin = (struct sockaddr_in *)&a.sa;
+	struct sockaddr_un *sun = (struct sockaddr_un *)&a.sa;
+	char err[128], buf[ADDR_STRLEN], longpath[200];
+
+	assert_int_equal(addr_parse("tcp:127.0.0.1:8080", ADDR_CONNECT, &a,
+	    err, sizeof(err)), 0);
+	assert_int_equal(a.kind, ADDR_TCP);
+	assert_int_equal(sin->sin_family, AF_INET);
+	assert_int_equal(ntohs(sin->sin_port), 8080);
+	assert_string_equal(addr_format(&a, buf, sizeof(buf)),
+	    "tcp:127.0.0.1:8080");
+	assert_int_equal(addr_parse("tcp:[::1]:22", ADDR_CONNECT, &a, err,
+	    sizeof(err)), 0);
+	assert_int_equal(a.sa.ss_family, AF_INET6);
+	assert_string_equal(addr_format(&a, buf, sizeof(buf)),
+	    "tcp:[::1]:22");
+	assert_int_equal(addr_parse("tcp:127.0.0.1:0", ADDR_LISTEN, &a, err,
+	    sizeof(err)), 0);
+	assert_int_equal(addr_parse("tcp:127.0.0.1:0", ADDR_CONNECT, &a, err,
+	    sizeof(err)), -1);
+	assert_int_equal(addr_parse("tcp:127.0.0.1:65536", ADDR_CONNECT, &a,
+	    err, sizeof(err)), -1);
+	assert_int_equal(addr_parse("tcp:127.0.0.1:x", ADDR_CONNECT, &a, err,
+	    sizeof(err)), -1);
+	assert_int_equal(addr_parse("tcp:127.0.0.1", ADDR_CONNECT, &a, err,
+	    sizeof(err)), -1);
+	assert_int_equal(addr_parse("tcp:::1:22", ADDR_CONNECT, &a, err,
+	    sizeof(err)), -1);
+	assert_int_equal(addr_parse("tcp:[::1]22", ADDR_CONNECT, &a, err,
+	    sizeof(err)), -1);
+
+	assert_int_equal(addr_parse("unix:/run/x.sock", ADDR_LISTEN, &a, err,
+	    sizeof(err)), 0);
+	assert_int_equal(a.kind, ADDR_UNIX);
+	assert_string_equal(sun->sun_path, "/run/x.sock");
+	assert_string_equal(addr_format(&a, buf, sizeof(buf)),
+	    "unix:/run/x.sock");
+	assert_int_equal(addr_parse("unix:", ADDR_LISTEN, &a, err,
+	    sizeof(err)), -1);
+	memset(longpath, 'a', sizeof(longpath) - 1);
+	longpath[0] = 'u'; longpath[1] = 'n'; longpath[2] = 'i';
+	longpath[3] = 'x'; longpath[4] = ':';
+	longpath[sizeof(longpath) - 1] = '\0';
+	assert_int_equal(addr_parse(longpath, ADDR_LISTEN, &a, err,
+	    sizeof(err)), -1);
+	assert_int_equal(addr_parse("udp:1.2.3.4:5", ADDR_LISTEN, &a, err,
+	    sizeof(err)), -1);
+	assert_int_equal(addr_parse("5000", ADDR_LISTEN, &a, err,
+	    sizeof(err)), -1);
+}
+
+static void
+test_acl(void **state)
+{
+	struct acl *a = acl_new();
+	char err[128];
+
+	assert_non_null(a);
+	assert_true(acl_is_any(a));
+	assert_true(acl_allows(a, 12345));
+	assert_int_equal(acl_add(a, "3,5,10-20", err, sizeof(err)), 0);
+	assert_false(acl_is_any(a));
+	assert_true(acl_allows(a, 3));
+	assert_false(acl_allows(a, 4));
+	assert_true(acl_allows(a, 5));
+	assert_false(acl_allows(a, 9));
+	assert_true(acl_allows(a, 10));
+	assert_true(acl_allows(a, 20));
+	assert_false(acl_allows(a, 21));
+	assert_int_equal(acl_add(a, "7-6", err, sizeof(err)), -1);
+	assert_int_equal(acl_add(a, "3,,4", err, sizeof(err)), -1);
+	assert_int_equal(acl_add(a, "x", err, sizeof(err)), -1);
+	assert_int_equal(acl_add(a, "4294967296", err, sizeof(err)), -1);
+	assert_int_equal(acl_add(a, "1-", err, sizeof(err)), -1);
+	assert_false(acl_allows(a, 7));
+	acl_free(a);
+	acl_free(NULL);
+}
+
+#define ARGV(...) \
+	(char *[]){ "vsockproxy", __VA_ARGS__, NULL }
+
+static int
+count(char **v)
+{
+	int n = 0;
+
+	while (v[n] != NULL)
+		n++;
+	return (n);
+}
+
+static enum opts_result
+run(int argc, char **argv, struct opts *o, char *err, size_t errlen)
+{
+
+	err[0] = '\0';
+	return (opts_parse(argc, argv, o, err, errlen));
+}
+
+#define EXPECT_ERROR(needle, ...) do {					\
+	char **v_ = ARGV(__VA_ARGS__);					\
+									\
+	assert_int_equal(run(count(v_), v_, &o, err, sizeof(err)),	\
+	    OPTS_ERROR);						\
+	assert_non_null(strstr(err, needle));				\
+	opts_free(&o);							\
+} while (0)
+
+static void
+test_opts_ghaf(void **state)
+{
+	struct opts o;
+	struct sockaddr_vm *l = (struct sockaddr_vm *)&o.rule.listen.sa;
+	struct sockaddr_vm *c = (struct sockaddr_vm *)&o.rule.connect.sa;
+	char err[256];
+	char **v;
+
+	v = ARGV("2000", "4", "70000", "3", "-v");
+	assert_int_equal(run(count(v), v, &o, err, sizeof(err)), OPTS_RUN);
+	assert_int_equal(l->svm_cid, VMADDR_CID_ANY);
+	assert_int_equal(l->svm_port, 2000);
+	assert_int_equal(c->svm_cid, 4);
+	assert_int_equal(c->svm_port, 70000);
+	assert_true(acl_allows(o.rule.allow, 3));
+	assert_false(acl_allows(o.rule.allow, 5));
+	assert_int_equal(o.verbosity, 2);
+	assert_int_equal(o.rule.connect_timeout_ms, 2000);
+	assert_int_equal(o.shutdown_timeout_ms, 5000);
+	opts_free(&o);
+
+	/* allowed_cid 0 lets anyone in. */
+	v = ARGV("-q", "2000", "4", "5000", "0");
+	assert_int_equal(run(count(v), v, &o, err, sizeof(err)), OPTS_RUN);
+	assert_true(acl_is_any(o.rule.allow));
+	assert_int_equal(o.verbosity, 0);
+	opts_free(&o);
+
+	EXPECT_ERROR("LOCAL_PORT 'abc'", "abc", "3", "4", "0");
+	EXPECT_ERROR("REMOTE_CID '3x'", "1", "3x", "4", "0");
+	EXPECT_ERROR("REMOTE_PORT '4294967296'", "1", "3", "4294967296", "0");
+	EXPECT_ERROR("ALLOWED_CID '1.5'", "1", "3", "4", "1.5");
+	EXPECT_ERROR("unknown option '-1'", "1", "3", "4", "-1");
+	EXPECT_ERROR("missing ALLOWED_CID", "1", "3", "4");
+	EXPECT_ERROR("unexpected argument '5'", "1", "3", "4", "0", "5");
+	EXPECT_ERROR("no endpoints", "-v");
+	EXPECT_ERROR("needs --listen/--connect", "--allow", "3", "1", "2",
+	    "3", "0");
+}
+
+static void
+test_opts_general(void **state)
+{
+	struct opts o;
+	char err[256];
+	char **v;
+
+	v = ARGV("--listen", "vsock:5000", "--connect", "tcp:127.0.0.1:22",
+	    "--allow", "3,7-9", "--connect-timeout", "0.5", "--buffer-size",
+	    "64k", "--max-conns", "100", "--shutdown-timeout", "0",
+	    "--event-backend", "poll");
+	assert_int_equal(run(count(v), v, &o, err, sizeof(err)), OPTS_RUN);
+	assert_int_equal(o.rule.listen.kind, ADDR_VSOCK);
+	assert_int_equal(o.rule.connect.kind, ADDR_TCP);
+	assert_true(acl_allows(o.rule.allow, 8));
+	assert_false(acl_allows(o.rule.allow, 4));
+	assert_int_equal(o.rule.connect_timeout_ms, 500);
+	assert_int_equal(o.rule.bufsize, 65536);
+	assert_int_equal(o.rule.max_conns, 100);
+	assert_int_equal(o.shutdown_timeout_ms, 0);
+	assert_int_equal(o.backend, EVENT_POLL);
+	opts_free(&o);
+
+	v = ARGV("--help");
+	assert_int_equal(run(count(v), v, &o, err, sizeof(err)), OPTS_HELP);
+	opts_free(&o);
+	v = ARGV("-V");
+	assert_int_equal(run(count(v), v, &o, err, sizeof(err)), OPTS_VERSION);
+	opts_free(&o);
+
+	EXPECT_ERROR("--allow filters vsock", "--listen", "tcp:127.0.0.1:1",
+	    "--connect", "tcp:127.0.0.1:2", "--allow", "3");
+	EXPECT_ERROR("bad --listen 'tcp:127.0.0.1:x'", "--listen",
+	    "tcp:127.0.0.1:x", "--connect", "tcp:127.0.0.1:2");
+	EXPECT_ERROR("bad --connect 'vsock:5'", "--listen", "vsock:1",
+	    "--connect", "vsock:5");
+	EXPECT_ERROR("--listen needs --connect", "--listen", "vsock:1");
+	EXPECT_ERROR("--connect needs --listen", "--connect", "vsock:1:1");
+	EXPECT_ERROR("unexpected argument '7'", "--listen", "vsock:1",
+	    "--connect", "vsock:2:2", "7");
+	EXPECT_ERROR("bad --connect-timeout '0'", "--connect-timeout", "0",
+	    "1", "2", "3", "0");
+	EXPECT_ERROR("bad --connect-timeout '2x'", "--connect-timeout", "2x",
+	    "1", "2", "3", "0");
+	EXPECT_ERROR("bad --buffer-size '10'", "--buffer-size", "10", "1",
+	    "2", "3", "0");
+	EXPECT_ERROR("bad --max-conns '-3'", "--max-conns", "-3", "1", "2",
+	    "3", "0");
+	EXPECT_ERROR("bad --event-backend 'select'", "--event-backend",
+	    "select", "1", "2", "3", "0");
+	EXPECT_ERROR("unknown option '--bogus'", "--bogus", "1", "2", "3",
+	    "0");
+	EXPECT_ERROR("needs a value", "1", "2", "3", "0", "--max-conns");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_uint),
+		cmocka_unit_test(test_seconds),
+		cmocka_unit_test(test_size),
+		cmocka_unit_test(test_addr_vsock),
+		cmocka_unit_test(test_addr_tcp_unix),
+		cmocka_unit_test(test_acl),
+		cmocka_unit_test(test_opts_ghaf),
+		cmocka_unit_test(test_opts_general),
+	};
+
+	return (cmocka_run_group_tests(tests, NULL, NULL));
+}
