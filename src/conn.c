@@ -62,6 +62,14 @@ conn_next(struct conn *c)
 	return (c->next);
 }
 
+void
+conn_bytes(const struct conn *c, uint64_t *up, uint64_t *down)
+{
+
+	*up = c->up.bytes;
+	*down = c->down.bytes;
+}
+
 static void
 conn_free(void *p)
 {

@@ -27,4 +27,7 @@ void conn_abort(struct conn *, const char *reason);
 
 struct conn *conn_next(struct conn *);
 
+/* Bytes delivered so far: client to target, target to client. */
+void conn_bytes(const struct conn *, uint64_t *up, uint64_t *down);
+
 #endif

@@ -177,6 +177,7 @@ name(const char *fmt, ...)					\
 LOGFN(log_warn, LOG_LEVEL_ERROR, LOG_ERR, 1)
 LOGFN(log_warnx, LOG_LEVEL_ERROR, LOG_ERR, 0)
 LOGFN(log_info, LOG_LEVEL_INFO, LOG_INFO, 0)
+LOGFN(log_always, LOG_LEVEL_ERROR, LOG_INFO, 0)
 LOGFN(log_verbose, LOG_LEVEL_VERBOSE, LOG_INFO, 0)
 LOGFN(log_debug, LOG_LEVEL_DEBUG, LOG_DEBUG, 0)
 

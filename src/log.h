@@ -28,6 +28,8 @@ void log_close(void);
 void log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
 void log_warnx(const char *, ...) __attribute__((format(printf, 1, 2)));
 void log_info(const char *, ...) __attribute__((format(printf, 1, 2)));
+/* Info that -q does not silence (statistics asked for). */
+void log_always(const char *, ...) __attribute__((format(printf, 1, 2)));
 void log_verbose(const char *, ...) __attribute__((format(printf, 1, 2)));
 void log_debug(const char *, ...) __attribute__((format(printf, 1, 2)));
 void fatal(const char *, ...)

@@ -1,13 +1,16 @@
 /*
- * main: parse the command line, start the proxy, serve, clean up.
+ * main: parse the command line, start the proxy (detached if asked),
+ * serve, clean up.
  */
 #include "config.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "daemon.h"
 #include "log.h"
 #include "opts.h"
+#include "pidfile.h"
 #include "proxy.h"
 
 int
@@ -15,8 +18,9 @@ main(int argc, char **argv)
 {
 	struct opts o;
 	struct proxy px;
+	struct pidfile *pf = NULL;
 	char err[512];
-	int rc;
+	int rc = EXIT_STARTUP;
 
 	switch (opts_parse(argc, argv, &o, err, sizeof(err))) {
 	case OPTS_RUN:
@@ -36,14 +40,32 @@ main(int argc, char **argv)
 		return (EXIT_USAGE);
 	}
 	log_init(o.verbosity, "vsockproxy");
-	if (proxy_init(&px, &o) == -1) {
-		proxy_fini(&px);
-		opts_free(&o);
-		return (EXIT_STARTUP);
+	/* A daemon reports start-up errors on stderr, then uses syslog. */
+	if (!o.daemonize && o.syslog_facility != NULL)
+		(void)log_syslog(o.syslog_facility);
+	if (o.daemonize && daemon_start() == -1)
+		goto out;
+	/* The pid file first: a second instance learns who runs, rather
+	 * than that the port is taken. */
+	if (o.pidfile != NULL && (pf = pidfile_open(o.pidfile)) == NULL)
+		goto out;
+	if (proxy_init(&px, &o) == -1)
+		goto fail;
+	if (pf != NULL && pidfile_write(pf) == -1)
+		goto fail;
+	if (o.daemonize) {
+		if (daemon_ready() == -1)
+			goto fail;
+		(void)log_syslog(o.syslog_facility);
 	}
-	rc = proxy_run(&px);
-	proxy_fini(&px);
+	proxy_ready(&px);
+	rc = proxy_run(&px) == 0 ? 0 : EXIT_STARTUP;
 	log_info("exiting");
+fail:
+	proxy_fini(&px);
+	pidfile_remove(pf);
+out:
+	log_close();
 	opts_free(&o);
-	return (rc == 0 ? 0 : EXIT_STARTUP);
+	return (rc);
 }

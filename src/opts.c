@@ -22,7 +22,8 @@ enum {
 	OPT_BUFFER_SIZE,
 	OPT_MAX_CONNS,
 	OPT_SHUTDOWN_TIMEOUT,
-	OPT_EVENT_BACKEND
+	OPT_EVENT_BACKEND,
+	OPT_STATS_INTERVAL
 };
 
 static const struct option longopts[] = {
@@ -35,6 +36,10 @@ static const struct option longopts[] = {
 	{ "shutdown-timeout",	required_argument, NULL,
 	    OPT_SHUTDOWN_TIMEOUT },
 	{ "event-backend",	required_argument, NULL, OPT_EVENT_BACKEND },
+	{ "stats-interval",	required_argument, NULL, OPT_STATS_INTERVAL },
+	{ "daemon",		no_argument,	   NULL, 'd' },
+	{ "pidfile",		required_argument, NULL, 'p' },
+	{ "syslog",		optional_argument, NULL, 's' },
 	{ "verbose",		no_argument,	   NULL, 'v' },
 	{ "quiet",		no_argument,	   NULL, 'q' },
 	{ "help",		no_argument,	   NULL, 'h' },
@@ -69,6 +74,10 @@ opts_usage(void)
 "  --max-conns N             stop accepting at N connections (0 = no limit)\n"
 "  --shutdown-timeout SECS   on SIGTERM, wait SECS for connections (5)\n"
 "  --event-backend NAME      epoll or poll (" DEFAULT_EVENT_BACKEND ")\n"
+"  --stats-interval SECS     log statistics every SECS, 0 = off (60)\n"
+"  -d, --daemon              detach; log to syslog\n"
+"  -p, --pidfile PATH        write and lock a pid file\n"
+"  -s, --syslog[=FACILITY]   log to syslog (facility daemon)\n"
 "  -v, --verbose             log each connection; twice for debug\n"
 "  -q, --quiet               log errors only\n"
 "  -h, --help                show this help\n"
@@ -126,6 +135,7 @@ opts_parse(int argc, char **argv, struct opts *o, char *err, size_t errlen)
 	memset(o, 0, sizeof(*o));
 	o->verbosity = LOG_LEVEL_INFO;
 	o->shutdown_timeout_ms = DEFAULT_SHUTDOWN_TIMEOUT_MS;
+	o->stats_interval_ms = DEFAULT_STATS_INTERVAL_MS;
 	o->rule.connect_timeout_ms = DEFAULT_CONNECT_TIMEOUT_MS;
 	o->rule.bufsize = DEFAULT_BUFSIZE;
 	(void)event_backend_parse(DEFAULT_EVENT_BACKEND, &o->backend);
@@ -134,7 +144,7 @@ opts_parse(int argc, char **argv, struct opts *o, char *err, size_t errlen)
 
 	optind = 0;	/* full reset: parse may run more than once */
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":vqhV", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":vqhVdp:s::", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'v':
 			o->verbosity++;
@@ -146,6 +156,29 @@ opts_parse(int argc, char **argv, struct opts *o, char *err, size_t errlen)
 			return (OPTS_HELP);
 		case 'V':
 			return (OPTS_VERSION);
+		case 'd':
+			o->daemonize = 1;
+			break;
+		case 'p':
+			if (optarg[0] == '\0')
+				return (bad(err, errlen,
+				    "bad --pidfile: empty path"));
+			o->pidfile = optarg;
+			break;
+		case 's':
+			o->syslog_facility = optarg ? optarg : "daemon";
+			if (!log_facility_valid(o->syslog_facility))
+				return (bad(err, errlen, "bad --syslog "
+				    "facility '%s': expected daemon, user, "
+				    "auth, authpriv or local0-7", optarg));
+			break;
+		case OPT_STATS_INTERVAL:
+			if (parse_seconds(optarg, MAX_TIMEOUT_S,
+			    &o->stats_interval_ms) == -1)
+				return (bad(err, errlen,
+				    "bad --stats-interval '%s': expected "
+				    "seconds (0 = off)", optarg));
+			break;
 		case OPT_LISTEN:
 			lopt = optarg;
 			if (addr_parse(optarg, ADDR_LISTEN, &o->rule.listen,
@@ -224,22 +257,30 @@ opts_parse(int argc, char **argv, struct opts *o, char *err, size_t errlen)
 		if (allow != NULL && o->rule.listen.kind != ADDR_VSOCK)
 			return (bad(err, errlen, "--allow filters vsock peers "
 			    "by CID: it needs a vsock --listen address"));
-		return (OPTS_RUN);
+	} else {
+		if (allow != NULL)
+			return (bad(err, errlen, "--allow needs --listen/"
+			    "--connect; the four-number form gives "
+			    "ALLOWED_CID"));
+		if (npos == 0)
+			return (bad(err, errlen, "no endpoints: give "
+			    "LOCAL_PORT REMOTE_CID REMOTE_PORT ALLOWED_CID, "
+			    "or --listen and --connect"));
+		if (npos < 4)
+			return (bad(err, errlen, "missing %s", npos == 1 ?
+			    "REMOTE_CID" : npos == 2 ? "REMOTE_PORT" :
+			    "ALLOWED_CID"));
+		if (npos > 4)
+			return (bad(err, errlen, "unexpected argument '%s'",
+			    argv[optind + 4]));
+		if (parse_positional(argv + optind, o, err, errlen) ==
+		    OPTS_ERROR)
+			return (OPTS_ERROR);
 	}
-	if (allow != NULL)
-		return (bad(err, errlen, "--allow needs --listen/--connect; "
-		    "the four-number form gives ALLOWED_CID"));
-	if (npos == 0)
-		return (bad(err, errlen, "no endpoints: give LOCAL_PORT "
-		    "REMOTE_CID REMOTE_PORT ALLOWED_CID, or --listen and "
-		    "--connect"));
-	if (npos < 4)
-		return (bad(err, errlen, "missing %s", npos == 1 ?
-		    "REMOTE_CID" : npos == 2 ? "REMOTE_PORT" : "ALLOWED_CID"));
-	if (npos > 4)
-		return (bad(err, errlen, "unexpected argument '%s'",
-		    argv[optind + 4]));
-	return (parse_positional(argv + optind, o, err, errlen));
+	/* A daemon has no stderr: syslog unless told otherwise. */
+	if (o->daemonize && o->syslog_facility == NULL)
+		o->syslog_facility = "daemon";
+	return (OPTS_RUN);
 }
 
 void

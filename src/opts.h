@@ -28,6 +28,10 @@ struct opts {
 	int verbosity;
 	enum event_backend backend;
 	uint64_t shutdown_timeout_ms;
+	uint64_t stats_interval_ms;	/* 0 = only on SIGUSR1 */
+	int daemonize;
+	const char *pidfile;
+	const char *syslog_facility;	/* NULL = log to stderr */
 	struct rule rule;
 };
 
@@ -37,6 +41,7 @@ struct opts {
 
 #define DEFAULT_CONNECT_TIMEOUT_MS	2000
 #define DEFAULT_SHUTDOWN_TIMEOUT_MS	5000
+#define DEFAULT_STATS_INTERVAL_MS	60000
 #define DEFAULT_BUFSIZE			(256 * 1024)
 #define MIN_BUFSIZE			1024
 #define MAX_BUFSIZE			(64 * 1024 * 1024)

@@ -21,6 +21,7 @@
 #include "log.h"
 #include "opts.h"
 #include "proxy.h"
+#include "stats.h"
 
 static int sigpipe_w = -1;
 
@@ -91,6 +92,9 @@ signal_cb(void *cookie, int revents)
 			case SIGINT:
 				begin_stop(px, sigs[i]);
 				break;
+			case SIGUSR1:
+				stats_report(px);
+				break;
 			default:
 				break;
 			}
@@ -105,6 +109,8 @@ proxy_conn_gone(struct proxy *px)
 	if (px->stopping && px->nconns == 0)
 		px->done = 1;
 }
+
+static void stats_cb(void *);
 
 static int
 signals_init(struct proxy *px)
@@ -124,6 +130,7 @@ signals_init(struct proxy *px)
 	sa.sa_flags = SA_RESTART;
 	(void)sigaction(SIGTERM, &sa, NULL);
 	(void)sigaction(SIGINT, &sa, NULL);
+	(void)sigaction(SIGUSR1, &sa, NULL);
 	px->sigwatch = event_watch_add(px->loop, px->sigpipe[0], EV_READ,
 	    signal_cb, px);
 	return (px->sigwatch == NULL ? -1 : 0);
@@ -135,9 +142,11 @@ proxy_init(struct proxy *px, const struct opts *o)
 	struct listener *l;
 
 	memset(px, 0, sizeof(*px));
-	px->opts = o;
 	px->sigpipe[0] = px->sigpipe[1] = -1;
+	px->opts = o;
 	event_timer_init(&px->drain_timer, drain_cb, px);
+	event_timer_init(&px->stats_timer, stats_cb, px);
+	px->stats_last_ms = event_clock_ms();
 	if ((px->loop = event_loop_new(o->backend)) == NULL)
 		return (-1);
 	if (signals_init(px) == -1)
@@ -147,6 +156,27 @@ proxy_init(struct proxy *px, const struct opts *o)
 	px->listeners = l;
 	log_debug("event backend: %s", event_backend_name(o->backend));
 	return (0);
+}
+
+static void
+stats_cb(void *cookie)
+{
+	struct proxy *px = cookie;
+
+	stats_report(px);
+	if (event_timer_start(px->loop, &px->stats_timer,
+	    px->opts->stats_interval_ms) == -1)
+		log_warnx("statistics timer: not rescheduled");
+}
+
+void
+proxy_ready(struct proxy *px)
+{
+
+	if (px->opts->stats_interval_ms > 0)
+		(void)event_timer_start(px->loop, &px->stats_timer,
+		    px->opts->stats_interval_ms);
+	log_info("ready (%s backend)", event_backend_name(px->opts->backend));
 }
 
 int
@@ -172,6 +202,7 @@ proxy_fini(struct proxy *px)
 	}
 	if (px->loop != NULL) {
 		event_timer_stop(px->loop, &px->drain_timer);
+		event_timer_stop(px->loop, &px->stats_timer);
 		event_watch_del(px->loop, px->sigwatch);
 		event_loop_free(px->loop);
 		px->loop = NULL;
@@ -180,6 +211,7 @@ proxy_fini(struct proxy *px)
 	sa.sa_handler = SIG_DFL;
 	(void)sigaction(SIGTERM, &sa, NULL);
 	(void)sigaction(SIGINT, &sa, NULL);
+	(void)sigaction(SIGUSR1, &sa, NULL);
 	sigpipe_w = -1;
 	if (px->sigpipe[0] != -1) {
 		close(px->sigpipe[0]);

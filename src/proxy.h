@@ -35,10 +35,15 @@ struct proxy {
 	int sigpipe[2];			/* self-pipe from signal handlers */
 	struct event_watch *sigwatch;
 	struct event_timer drain_timer;
+	struct event_timer stats_timer;
+	uint64_t stats_last_ms;		/* for the rates */
+	uint64_t stats_last_up, stats_last_down;
 };
 
 /* Bind every listener; -1 (logged) if any cannot start. */
 int proxy_init(struct proxy *, const struct opts *);
+/* Start-up is over: arm the statistics timer. */
+void proxy_ready(struct proxy *);
 /* Serve until a signal ends it; 0 on a clean stop. */
 int proxy_run(struct proxy *);
 void proxy_fini(struct proxy *);

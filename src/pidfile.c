@@ -1,0 +1,105 @@
+/*
+ * pidfile: create, lock, write and remove the pid file.
+ */
+#include "config.h"
+
+#include <sys/file.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "pidfile.h"
+
+struct pidfile {
+	char *path;
+	int fd;
+};
+
+struct pidfile *
+pidfile_open(const char *path)
+{
+	struct pidfile *pf;
+	struct stat sb;
+	char buf[32];
+	ssize_t n;
+
+	if ((pf = calloc(1, sizeof(*pf))) == NULL ||
+	    (pf->path = strdup(path)) == NULL) {
+		log_warn("pidfile");
+		free(pf);
+		return (NULL);
+	}
+	pf->fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC |
+	    O_NOCTTY, 0644);
+	if (pf->fd == -1) {
+		log_warn("pidfile %s", path);
+		goto fail;
+	}
+	if (fstat(pf->fd, &sb) == -1 || !S_ISREG(sb.st_mode)) {
+		log_warnx("pidfile %s: not a regular file", path);
+		goto fail;
+	}
+	if (flock(pf->fd, LOCK_EX | LOCK_NB) == -1) {
+		if (errno != EWOULDBLOCK) {
+			log_warn("pidfile %s: flock", path);
+			goto fail;
+		}
+		n = pread(pf->fd, buf, sizeof(buf) - 1, 0);
+		buf[n > 0 ? n : 0] = '\0';
+		buf[strcspn(buf, "\n")] = '\0';
+		log_warnx("pidfile %s: already running as pid %s", path,
+		    buf[0] != '\0' ? buf : "(unknown)");
+		goto fail;
+	}
+	return (pf);
+fail:
+	if (pf->fd != -1)
+		close(pf->fd);
+	free(pf->path);
+	free(pf);
+	return (NULL);
+}
+
+int
+pidfile_write(struct pidfile *pf)
+{
+	char buf[32];
+	int len;
+
+	len = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+	if (ftruncate(pf->fd, 0) == -1 ||
+	    pwrite(pf->fd, buf, (size_t)len, 0) != len) {
+		log_warn("pidfile %s: write", pf->path);
+		return (-1);
+	}
+	return (0);
+}
+
+void
+pidfile_close(struct pidfile *pf)
+{
+
+	if (pf == NULL)
+		return;
+	close(pf->fd);
+	free(pf->path);
+	free(pf);
+}
+
+void
+pidfile_remove(struct pidfile *pf)
+{
+
+	if (pf == NULL)
+		return;
+	/* Unlink while still holding the lock: no window for a racer. */
+	if (unlink(pf->path) == -1 && errno != ENOENT)
+		log_warn("pidfile %s: unlink", pf->path);
+	pidfile_close(pf);
+}
