@@ -1,0 +1,28 @@
+# contrib/: service files, filled in at make time so paths follow
+# --prefix, --sysconfdir and --runstatedir.
+contrib_generated = contrib/systemd/vsockproxy.service \
+	contrib/systemd/vsockproxy@.service \
+	contrib/sysvinit/vsockproxy contrib/openrc/vsockproxy
+noinst_DATA = $(contrib_generated)
+CLEANFILES += $(contrib_generated)
+EXTRA_DIST += $(contrib_generated:=.in)
+
+contrib_edit = sed \
+	-e 's|@sbindir[@]|$(sbindir)|g' \
+	-e 's|@sysconfdir[@]|$(sysconfdir)|g' \
+	-e 's|@runstatedir[@]|$(runstatedir)|g'
+
+$(contrib_generated): Makefile
+	$(AM_V_GEN)$(MKDIR_P) $(@D) && rm -f $@ $@.tmp && \
+	$(contrib_edit) $(srcdir)/$@.in > $@.tmp && \
+	case $@ in */systemd/*) ;; *) chmod +x $@.tmp ;; esac && \
+	mv $@.tmp $@
+contrib/systemd/vsockproxy.service: $(srcdir)/contrib/systemd/vsockproxy.service.in
+contrib/systemd/vsockproxy@.service: $(srcdir)/contrib/systemd/vsockproxy@.service.in
+contrib/sysvinit/vsockproxy: $(srcdir)/contrib/sysvinit/vsockproxy.in
+contrib/openrc/vsockproxy: $(srcdir)/contrib/openrc/vsockproxy.in
+
+if HAVE_SYSTEMD
+systemdsystemunit_DATA = contrib/systemd/vsockproxy.service \
+	contrib/systemd/vsockproxy@.service
+endif

@@ -1,0 +1,93 @@
+#!/bin/bash
+# contrib/: the generated service files carry the configured paths, the
+# systemd units pass `systemd-analyze verify`, and the sysvinit script
+# starts a real daemon (pid file names it), reports its status and stops
+# it (pid file gone).
+set -u
+b=${top_builddir:?}
+tmp=$(mktemp -d)
+pids=()
+cleanup() {
+	[ -f "$tmp/vp.pid" ] && kill "$(cat "$tmp/vp.pid")" 2>/dev/null
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+n=0
+ok() { n=$((n + 1)); echo "ok $n - $*"; }
+nok() { n=$((n + 1)); echo "not ok $n - $*"; }
+skip() { n=$((n + 1)); echo "ok $n # SKIP $*"; }
+check() { local d=$1; shift; if "$@"; then ok "$d"; else nok "$d"; fi; }
+# A detached daemon's parent is init, which may not reap it here: a zombie
+# counts as gone.
+alive() { [ -r "/proc/$1/stat" ] && ! grep -q '^[0-9]* ([^)]*) Z' "/proc/$1/stat"; }
+export -f alive
+
+echo "1..8"
+make -C "$b" -s contrib/systemd/vsockproxy.service \
+    contrib/systemd/vsockproxy@.service contrib/sysvinit/vsockproxy \
+    contrib/openrc/vsockproxy >/dev/null
+sbindir=$(sed -n 's/^sbindir = //p' "$b/Makefile")
+prefix=$(sed -n 's/^prefix = //p' "$b/Makefile")
+sbindir=${sbindir//\$\{exec_prefix\}/$prefix}
+files="$b/contrib/systemd/vsockproxy.service
+$b/contrib/systemd/vsockproxy@.service $b/contrib/sysvinit/vsockproxy
+$b/contrib/openrc/vsockproxy"
+# shellcheck disable=SC2086
+check "no @variable@ left in the generated files" \
+    sh -c "! grep -n '@[a-z]*@' $(echo $files)"
+# shellcheck disable=SC2086
+check "generated files name the configured sbindir ($sbindir)" \
+    sh -c "for f in $(echo $files); do grep -q '$sbindir/vsockproxy' \$f || exit 1; done"
+
+# systemd-analyze wants ExecStart and EnvironmentFile to exist: point
+# copies of the units at the built daemon and a scratch environment file.
+if [ -z "${SYSTEMD_ANALYZE:-}" ]; then
+	skip "systemd-analyze is not installed"
+	skip "systemd-analyze is not installed"
+else
+	echo 'VSOCKPROXY_ARGS="--listen tcp:127.0.0.1:1 --connect tcp:127.0.0.1:2"' \
+	    > "$tmp/args.env"
+	for u in vsockproxy.service vsockproxy@.service; do
+		name=$u
+		[ "$u" = vsockproxy@.service ] && name=vsockproxy@vm1.service
+		sed -e "s|^ExecStart=[^ ]*|ExecStart=$VSOCKPROXY|" \
+		    -e "s|^EnvironmentFile=.*|EnvironmentFile=$tmp/args.env|" \
+		    "$b/contrib/systemd/$u" > "$tmp/$u"
+		out=$(cd "$tmp" && SYSTEMD_LOG_LEVEL=warning \
+		    "$SYSTEMD_ANALYZE" verify --man=no "$tmp/$name" 2>&1)
+		rc=$?
+		# Outside a systemd system it may only complain about the
+		# missing manager, never about our unit.
+		bad=$(printf '%s\n' "$out" | grep -i "$u\|${name}" )
+		if [ $rc -eq 0 ] || [ -z "$bad" ]; then
+			ok "systemd-analyze verify $name"
+		else
+			printf '%s\n' "$out" | sed 's/^/# /'
+			nok "systemd-analyze verify $name"
+		fi
+	done
+fi
+
+# The LSB script, with DAEMON and PIDFILE overridden from its defaults
+# file, drives a real daemon on a loopback TCP port.
+if ! command -v start-stop-daemon >/dev/null 2>&1; then
+	for i in 1 2 3 4; do skip "start-stop-daemon is not installed"; done
+	exit 0
+fi
+port=$(( 20000 + RANDOM % 20000 ))
+cat > "$tmp/defaults" <<EOT
+DAEMON=$VSOCKPROXY
+PIDFILE=$tmp/vp.pid
+VSOCKPROXY_ARGS="--listen tcp:127.0.0.1:$port --connect tcp:127.0.0.1:1"
+EOT
+init=$b/contrib/sysvinit/vsockproxy
+export VSOCKPROXY_DEFAULTS=$tmp/defaults
+out=$(sh "$init" start 2>&1)
+pid=$(cat "$tmp/vp.pid" 2>/dev/null)
+check "init script start: pid file names a live vsockproxy" \
+    sh -c "[ -n '$pid' ] && [ \"\$(readlink /proc/$pid/exe)\" = '$(readlink -f "$VSOCKPROXY")' ]"
+check "init script status says running" sh -c "sh '$init' status | grep -q 'running (pid $pid)'"
+check "second start leaves the same daemon" sh -c "sh '$init' start >/dev/null 2>&1; [ \"\$(cat '$tmp/vp.pid')\" = '$pid' ]"
+sh "$init" stop >/dev/null 2>&1
+check "init script stop: daemon gone and pid file removed" \
+    bash -c "! alive $pid && [ ! -e '$tmp/vp.pid' ]"
