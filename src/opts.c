@@ -166,6 +166,9 @@ opts_parse(int argc, char **argv, struct opts *o, char *err, size_t errlen)
 			o->pidfile = optarg;
 			break;
 		case 's':
+			/* "-s=local3" reads like "--syslog=local3". */
+			if (optarg != NULL && optarg[0] == '=')
+				optarg++;
 			o->syslog_facility = optarg ? optarg : "daemon";
 			if (!log_facility_valid(o->syslog_facility))
 				return (bad(err, errlen, "bad --syslog "

@@ -301,6 +301,19 @@ test_opts_general(void **state)
 	assert_int_equal(o.backend, EVENT_POLL);
 	opts_free(&o);
 
+	v = ARGV("-s=local3", "1", "2", "3", "0");
+	assert_int_equal(run(count(v), v, &o, err, sizeof(err)), OPTS_RUN);
+	assert_string_equal(o.syslog_facility, "local3");
+	opts_free(&o);
+	v = ARGV("-d", "1", "2", "3", "0");
+	assert_int_equal(run(count(v), v, &o, err, sizeof(err)), OPTS_RUN);
+	assert_string_equal(o.syslog_facility, "daemon");
+	opts_free(&o);
+	EXPECT_ERROR("bad --syslog facility 'kern'", "--syslog=kern", "1",
+	    "2", "3", "0");
+	EXPECT_ERROR("bad --stats-interval 'x'", "--stats-interval", "x",
+	    "1", "2", "3", "0");
+
 	v = ARGV("--help");
 	assert_int_equal(run(count(v), v, &o, err, sizeof(err)), OPTS_HELP);
 	opts_free(&o);

@@ -1,0 +1,107 @@
+#!/bin/bash
+# Daemon mode and the pid file: -d returns only once the daemon serves,
+# with its pid (and a newline) in the pid file; start-up failures reach the
+# caller's stderr with a non-zero status; a second instance is refused and
+# told the running pid; a stale pid file is taken over; a symlink is never
+# followed; SIGTERM removes the file.
+. "${top_srcdir:-.}/tests/lib.sh"
+require_proxy
+
+pidof_file() { head -n 1 "$1" 2>/dev/null; }
+is_our_daemon() {
+	alive "$1" && [ "$(readlink "/proc/$1/exe")" = "$(readlink -f "$VSOCKPROXY")" ]
+}
+
+scenario() {
+	local b=$1 pf=$T/$1.pid addr target pid rc pid2
+
+	start_peer "$b-srv" tcp:127.0.0.1:0 --conns 0 --send 1000 \
+	    --expect 3000 || bail_out "no test server"
+	target=$PEER_ADDR
+	new_addr tcp
+	addr=$NEW_ADDR
+	"$VSOCKPROXY" -d -p "$pf" --event-backend "$b" --listen "$addr" \
+	    --connect "$target" >"$T/$b.d.out" 2>&1
+	rc=$?
+	pid=$(pidof_file "$pf")
+	T_PIDS="$T_PIDS $pid"
+	is "$rc" 0 "$b: -d exits 0 once started"
+	check "$b: pid file names the running daemon" is_our_daemon "$pid"
+	is "$(od -An -c "$pf" | tr -d ' ')" "${pid}\\n" \
+	    "$b: pid file holds the pid and a newline"
+	# Listening before the parent returned: no wait here.
+	check "$b: listening when -d returns" is_listening "$addr"
+	check "$b: session leader, cwd /, stdio on /dev/null" sh -c "
+	    [ \"\$(ps -o sid= -p $pid | tr -d ' ')\" = $pid ] &&
+	    [ \"\$(readlink /proc/$pid/cwd)\" = / ] &&
+	    [ \"\$(readlink /proc/$pid/fd/0)\" = /dev/null ] &&
+	    [ \"\$(readlink /proc/$pid/fd/2)\" = /dev/null ]"
+	run_peer "$b-c" "$addr" --send 3000 --expect 1000
+	check "$b: the daemon relays" peer_passed "$b-c"
+
+	new_addr tcp
+	"$VSOCKPROXY" -d -p "$pf" --listen "$NEW_ADDR" \
+	    --connect "$target" >"$T/$b.second" 2>&1
+	rc=$?
+	check "$b: second instance refused (status $rc)" [ "$rc" -ne 0 ]
+	check "$b: ... naming the running pid" \
+	    grep -q "already running as pid $pid" "$T/$b.second"
+	is "$(pidof_file "$pf")" "$pid" "$b: ... and the pid file is intact"
+
+	kill -TERM "$pid"
+	wait_until "$VSP_WAIT" not_alive "$pid"
+	check "$b: SIGTERM stops the daemon" not_alive "$pid"
+	wait_until "$VSP_WAIT" test ! -e "$pf"
+	check "$b: ... and removes the pid file" test ! -e "$pf"
+
+	# A stale file (no lock holder) is taken over.
+	echo 999999 >"$pf"
+	"$VSOCKPROXY" -d -p "$pf" --listen "$addr" --connect "$target" \
+	    >"$T/$b.stale" 2>&1
+	rc=$?
+	pid2=$(pidof_file "$pf")
+	T_PIDS="$T_PIDS $pid2"
+	check "$b: stale pid file taken over" sh -c \
+	    "[ $rc -eq 0 ] && [ '$pid2' != 999999 ] && [ -n '$pid2' ]"
+	kill -TERM "$pid2" 2>/dev/null
+	wait_until "$VSP_WAIT" not_alive "$pid2"
+
+	# Start-up failures reach the caller, with a non-zero status.
+	start_peer "$b-busy" tcp:127.0.0.1:0 --conns 0
+	"$VSOCKPROXY" -d -p "$pf" --listen "$PEER_ADDR" \
+	    --connect "$target" >"$T/$b.inuse" 2>&1
+	rc=$?
+	check "$b: -d with the port in use exits non-zero ($rc)" [ "$rc" -ne 0 ]
+	check "$b: ... saying why on stderr" \
+	    grep -q "Address already in use" "$T/$b.inuse"
+	check "$b: ... and leaves no pid file" test ! -e "$pf"
+	new_addr tcp
+	"$VSOCKPROXY" -d -p "$T/no/such/dir/x.pid" --listen "$NEW_ADDR" \
+	    --connect "$target" >"$T/$b.badpf" 2>&1
+	rc=$?
+	check "$b: -d with a bad pid file path exits non-zero" \
+	    sh -c "[ $rc -ne 0 ] && grep -q 'No such file' '$T/$b.badpf'"
+	ln -sf "$T/victim" "$T/$b.link"
+	new_addr tcp
+	"$VSOCKPROXY" -p "$T/$b.link" --listen "$NEW_ADDR" \
+	    --connect "$target" >"$T/$b.symlink" 2>&1
+	rc=$?
+	check "$b: a symlinked pid file is refused, nothing created" \
+	    sh -c "[ $rc -ne 0 ] && [ ! -e '$T/victim' ]"
+
+	# The pid file works in the foreground as well.
+	"$VSOCKPROXY" -p "$pf" --event-backend "$b" --listen "$addr" \
+	    --connect "$target" 2>"$T/$b.fg" &
+	pid=$!
+	T_PIDS="$T_PIDS $pid"
+	wait_for_listen "$addr" "$pid"
+	is "$(pidof_file "$pf")" "$pid" "$b: foreground -p writes the pid"
+	stop "$pid"
+	is "$?" 0 "$b: foreground daemon exits 0 on SIGTERM"
+	check "$b: ... and removes the pid file" test ! -e "$pf"
+	stop "$PEER_PID"
+}
+not_alive() { ! alive "$1"; }
+
+for_each_backend scenario
+done_testing

@@ -1,0 +1,121 @@
+#!/bin/bash
+# Logging: -s sends to syslog with ident vsockproxy, the pid and the right
+# facility and priority (a test socket stands in for /dev/log inside a
+# private mount namespace); -d logs to syslog by default; on stderr lines
+# carry a timestamp, or "<N>" priorities when stderr is the journal.
+. "${top_srcdir:-.}/tests/lib.sh"
+require_proxy
+
+plan 10
+
+# Plain stderr: ISO timestamp, ident and pid.
+new_addr tcp
+"$VSOCKPROXY" --listen "$NEW_ADDR" --connect tcp:127.0.0.1:1 \
+    2>"$T/plain.err" &
+pid=$!
+T_PIDS="$T_PIDS $pid"
+wait_until "$VSP_WAIT" grep -qs 'listening on' "$T/plain.err"
+stop "$pid"
+check "stderr lines have a timestamp, ident and pid" grep -Eq \
+    "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+ vsockproxy\\[$pid\\]: listening on" \
+    "$T/plain.err"
+
+# stderr is the journal when JOURNAL_STREAM names its device:inode.
+new_addr tcp
+"$VSOCKPROXY" --listen "$NEW_ADDR" --connect tcp:127.0.0.1:1 \
+    --stats-interval 0 2>"$T/journal.err" &
+pid=$!
+T_PIDS="$T_PIDS $pid"
+wait_until "$VSP_WAIT" grep -qs 'listening on' "$T/journal.err"
+stop "$pid"
+js=$(stat -c '%d:%i' "$T/journal.err")
+new_addr tcp
+JOURNAL_STREAM=$js "$VSOCKPROXY" --listen "$NEW_ADDR" \
+    --connect tcp:127.0.0.1:1 --connect-timeout 0.1 2>>"$T/journal.err" &
+pid=$!
+T_PIDS="$T_PIDS $pid"
+wait_until "$VSP_WAIT" grep -qs '^<6>listening on' "$T/journal.err"
+stop "$pid"
+check "journal stderr: <6> prefix, no timestamp" \
+    grep -q '^<6>listening on tcp:127.0.0.1' "$T/journal.err"
+# A JOURNAL_STREAM naming another file is not the journal.
+new_addr tcp
+JOURNAL_STREAM=1:1 "$VSOCKPROXY" --listen "$NEW_ADDR" \
+    --connect tcp:127.0.0.1:1 2>"$T/notjournal.err" &
+pid=$!
+T_PIDS="$T_PIDS $pid"
+wait_until "$VSP_WAIT" grep -qs 'listening on' "$T/notjournal.err"
+stop "$pid"
+check "a JOURNAL_STREAM of another file is ignored" \
+    grep -Eq '^[0-9]{4}-.* listening on' "$T/notjournal.err"
+
+# syslog: needs a private mount namespace to put a socket at /dev/log.
+if ! command -v unshare >/dev/null 2>&1 || ! command -v socat \
+    >/dev/null 2>&1 || ! unshare --mount true 2>/dev/null; then
+	for i in 1 2 3 4 5 6 7; do
+		skip "syslog" "needs unshare --mount (root) and socat"
+	done
+	done_testing
+fi
+
+sock=$T/log.sock
+spawn syslogd socat -u "UNIX-RECV:$sock" "OPEN:$T/syslog.txt,creat,append"
+wait_until "$VSP_WAIT" test -S "$sock"
+
+# in_ns COMMAND...: run COMMAND with our socket as /dev/log (and the real
+# /dev/null, which -d needs) in a private mount namespace.  It execs:
+# run it in the background or in a subshell.
+in_ns() {
+	exec unshare --mount --propagation private sh -c '
+	    sock=$1; shift
+	    mkdir -p "$T/olddev" && mount --bind /dev "$T/olddev" &&
+	    mount -t tmpfs none /dev && touch /dev/null &&
+	    mount --bind "$T/olddev/null" /dev/null &&
+	    ln -s "$sock" /dev/log && umount "$T/olddev" && exec "$@"' \
+	    sh "$sock" "$@"
+}
+export T
+
+new_addr tcp
+addr=$NEW_ADDR
+in_ns "$VSOCKPROXY" --syslog=local3 -v --listen "$addr" --connect tcp:127.0.0.1:1 \
+    2>"$T/s.err" &
+pid=$!
+T_PIDS="$T_PIDS $pid"
+wait_for_listen "$addr" "$pid"
+run_peer refused "$addr" --expect-refused
+wait_until "$VSP_WAIT" grep -q 'failed: Connection refused' "$T/syslog.txt"
+stop "$pid"
+# Each datagram starts with <PRI>; split them onto lines.
+sed 's/<\([0-9]*\)>/\n<\1>/g' "$T/syslog.txt" >"$T/syslog.lines"
+# local3 = 19: info = 19*8+6 = 158, err = 19*8+3 = 155.
+check "--syslog=local3: info at <158> with ident and pid" grep -Eq \
+    "^<158>.*vsockproxy\\[$pid\\]: listening on $addr" "$T/syslog.lines"
+check "--syslog=local3: a connect failure at <155> (err)" grep -Eq \
+    "^<155>.*vsockproxy\\[$pid\\]: .*connect to tcp:127.0.0.1:1 failed" \
+    "$T/syslog.lines"
+check "-v per-connection lines at <158>" grep -Eq \
+    "^<158>.*vsockproxy\\[$pid\\]: close peer=.* reason=connect-failed" \
+    "$T/syslog.lines"
+check "nothing on stderr with -s" test ! -s "$T/s.err"
+
+# -d: syslog, facility daemon (3): info = 30.
+: >"$T/syslog.txt"
+new_addr tcp
+addr=$NEW_ADDR
+(in_ns "$VSOCKPROXY" -d -p "$T/d.pid" --listen "$addr" \
+    --connect tcp:127.0.0.1:1) >"$T/d.out" 2>&1
+rc=$?
+dpid=$(cat "$T/d.pid" 2>/dev/null)
+T_PIDS="$T_PIDS $dpid"
+is "$rc" 0 "-d inside the namespace starts"
+kill -USR1 "$dpid" 2>/dev/null
+wait_until "$VSP_WAIT" grep -q 'stats active=' "$T/syslog.txt"
+kill -TERM "$dpid" 2>/dev/null
+wait_until "$VSP_WAIT" test ! -e "$T/d.pid"
+sed 's/<\([0-9]*\)>/\n<\1>/g' "$T/syslog.txt" >"$T/syslog.lines"
+check "-d logs to syslog, facility daemon (<30>)" grep -Eq \
+    "^<30>.*vsockproxy\\[$dpid\\]: stats active=0 " "$T/syslog.lines"
+check "-d: the daemon's SIGTERM exit is logged too" grep -Eq \
+    "^<30>.*vsockproxy\\[$dpid\\]: exiting" "$T/syslog.lines"
+done_testing
