@@ -181,7 +181,7 @@ addr_format_sa(const struct sockaddr *sa, socklen_t len, char *buf,
 		sun = (const struct sockaddr_un *)sa;
 		if (len <= offsetof(struct sockaddr_un, sun_path) ||
 		    sun->sun_path[0] == '\0')
-			snprintf(buf, buflen, "unix:");
+			snprintf(buf, buflen, "unix:(unnamed)");
 		else
 			snprintf(buf, buflen, "unix:%.*s",
 			    (int)(len - offsetof(struct sockaddr_un,

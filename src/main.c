@@ -34,8 +34,9 @@ main(int argc, char **argv)
 		opts_free(&o);
 		return (0);
 	case OPTS_ERROR:
-		fprintf(stderr, "vsockproxy: %s\n"
-		    "Try 'vsockproxy --help' for more information.\n", err);
+		/* One line, so that it reads well in a journal. */
+		fprintf(stderr, "vsockproxy: %s (see 'vsockproxy --help')\n",
+		    err);
 		opts_free(&o);
 		return (EXIT_USAGE);
 	}

@@ -1,0 +1,126 @@
+#!/bin/sh
+# e2e-sigterm: SIGTERM drains open connections, then cuts stragglers.
+#
+# Drain: a connection is open (the client has sent 1 MiB and holds its
+# write side open) when the proxy gets SIGTERM.  The proxy must stop
+# listening at once (a new client is refused) but keep running, let the
+# open connection finish (the client then half-closes and gets the
+# target's 1 MiB reply, byte-exact), and exit 0 as soon as it is idle,
+# well before --shutdown-timeout (5 s).
+#
+# Cut: a connection that stays open past --shutdown-timeout (0.5 s) is
+# closed: the proxy exits 0 after about 0.5 s, not at once nor never,
+# and both ends see their connection end.  Also: an idle proxy exits 0
+# at once on SIGINT.
+. "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+
+require_proxy
+
+drain() {
+	local be="$1" tr="$2" target name cpid t0 ms rc
+	name="dr-$be-$tr"
+	new_addr "$tr"
+	target=$NEW_ADDR
+	if ! start_proxy "px-$name" "$tr" --connect "$target" \
+	    --shutdown-timeout 5; then
+		not_ok "$be $tr: proxy starts"
+		return
+	fi
+	start_peer "$name.srv" "$target" --order recv-first --expect 1M \
+	    --send 1M --conn-file "$T/$name.up" ||
+		{ not_ok "$be $tr: target starts"; return; }
+	spawn "$name.cli" "$VSP_PEER" connect "$PROXY_ADDR" \
+	    --order send-first --send 1M --expect 1M \
+	    --wait-file "$T/$name.go" --timeout "$VSP_WAIT"
+	cpid=$SPAWNED
+	if ! wait_for_file "$T/$name.up"; then
+		not_ok "$be $tr: connection reaches the target"
+		return
+	fi
+	kill -TERM "$PROXY_PID"
+	check "$be $tr: stops listening on SIGTERM" \
+	    wait_for_unlisten "$PROXY_ADDR" 5
+	run_peer "$name.late" "$PROXY_ADDR" --expect-refused --timeout 3
+	check "$be $tr: a new client is refused while draining" \
+	    peer_passed "$name.late" 1
+	check "$be $tr: still running with a connection open" \
+	    alive "$PROXY_PID"
+	t0=$(now_ms)
+	touch "$T/$name.go"
+	reap "$cpid"
+	reap "$PEER_PID"
+	check "$be $tr: the open connection completes byte-exact" eval \
+	    'peer_passed "$name.cli" 1 && peer_passed "$name.srv" 1'
+	reap "$PROXY_PID" 8
+	rc=$?
+	ms=$(( $(now_ms) - t0 ))
+	is "$rc" 0 "$be $tr: proxy exits 0 after draining"
+	lt "$ms" 3000 \
+	    "$be $tr: and without waiting out the timeout ($ms ms)"
+}
+
+cut() {
+	local be="$1" tr="$2" target name cpid t0 ms rc
+	name="cut-$be-$tr"
+	new_addr "$tr"
+	target=$NEW_ADDR
+	if ! start_proxy "px-$name" "$tr" --connect "$target" \
+	    --shutdown-timeout 0.5; then
+		not_ok "$be $tr: proxy starts"
+		return
+	fi
+	# Both ends wait for the other to finish: only the proxy can end
+	# this connection.
+	start_peer "$name.srv" "$target" --order recv-first \
+	    --conn-file "$T/$name.up" ||
+		{ not_ok "$be $tr: target starts"; return; }
+	spawn "$name.cli" "$VSP_PEER" connect "$PROXY_ADDR" \
+	    --expect-refused --timeout "$VSP_WAIT"
+	cpid=$SPAWNED
+	if ! wait_for_file "$T/$name.up"; then
+		not_ok "$be $tr: connection reaches the target"
+		return
+	fi
+	t0=$(now_ms)
+	kill -TERM "$PROXY_PID"
+	reap "$PROXY_PID" 8
+	rc=$?
+	ms=$(( $(now_ms) - t0 ))
+	is "$rc" 0 "$be $tr: proxy exits 0 after --shutdown-timeout"
+	check "$be $tr: it waited for the connection ($ms ms >= 400)" \
+	    test "$ms" -ge 400
+	lt "$ms" 2500 "$be $tr: and then cut it (--shutdown-timeout 0.5)"
+	reap "$cpid" 3
+	check "$be $tr: the client saw its connection closed" \
+	    peer_passed "$name.cli" 1
+	reap "$PEER_PID" 3
+	check "$be $tr: the target saw its connection end" \
+	    test "$?" -ne 124
+}
+
+sigint() {
+	local be="$1" tr="$2" t0 rc ms
+	if ! start_proxy "px-int-$be-$tr" "$tr" \
+	    --connect "tcp:127.0.0.1:1"; then
+		not_ok "$be $tr: proxy starts"
+		return
+	fi
+	t0=$(now_ms)
+	kill -INT "$PROXY_PID"
+	reap "$PROXY_PID" 5
+	rc=$?
+	ms=$(( $(now_ms) - t0 ))
+	is "$rc" 0 "$be $tr: idle proxy exits 0 on SIGINT"
+	lt "$ms" 1000 "$be $tr: at once ($ms ms)"
+}
+
+scenario() {
+	drain "$1" tcp
+	drain "$1" unix
+	cut "$1" tcp
+	cut "$1" unix
+	sigint "$1" unix
+}
+
+for_each_backend scenario
+done_testing

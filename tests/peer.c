@@ -1,0 +1,1751 @@
+/*
+ * vsp-peer: both far ends of a vsockproxy test.
+ *
+ * A server ("listen") and a client ("connect") that exchange deterministic
+ * pseudo-random byte streams and check, byte for byte, that what arrives is
+ * what the other end was told to send.  The point is to test a relay from
+ * the outside: the relay cannot tell these peers from real ones, and the
+ * peers do not need to trust it.
+ *
+ * Streams.  Stream j of seed s is a counter-mode sequence of 64-bit words
+ * (splitmix64 finalizer), so any byte can be generated from its offset
+ * alone.  Connection i sends stream i of --seed.  A receiver does not know
+ * which connection of the far end it is talking to (a relay may deliver
+ * connections in any order), so it identifies the stream from its first
+ * bytes among streams 0..MATCH_WINDOW-1 of --expect-seed, trying its own
+ * index first, and then checks every byte against it.
+ *
+ * One poll() loop drives every connection; sockets are nonblocking,
+ * SIGPIPE is ignored and every send() has MSG_NOSIGNAL.  The program uses
+ * libc only and builds with "cc -O2 -static -o vsp-peer peer.c": host
+ * names are numeric (or "localhost") so that no NSS module is needed, and
+ * AF_VSOCK addresses are supported for use inside virtual machines.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE	/* accept4, pipe2 */
+#endif
+
+#include <sys/types.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <linux/vm_sockets.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define PROGNAME	"vsp-peer"
+#define PEER_VERSION	"1.0"
+
+#define EX_OK		0	/* every connection passed */
+#define EX_FAIL		1	/* some connection failed its checks */
+#define EX_TIMEOUT	2	/* --timeout expired first */
+#define EX_USAGE	64	/* bad command line */
+#define EX_OSERR	71	/* could not set up (socket, bind, ...) */
+
+#define DEFAULT_CHUNK	(256 * 1024)
+#define DEFAULT_TIMEOUT	60	/* seconds */
+#define DEFAULT_PROBE	2000	/* --expect-epipe without --probe-epipe, ms */
+#define MATCH_WINDOW	65536	/* streams a receiver considers */
+#define RETRY_MS	2	/* unix connect() got EAGAIN: retry after */
+#define GATE_POLL_MS	10	/* how often --wait-file is looked for */
+#define NONE		UINT64_MAX
+
+enum order {
+	ORDER_DUPLEX,		/* send and receive at the same time */
+	ORDER_SEND_FIRST,	/* send all, end, then read to EOF */
+	ORDER_RECV_FIRST	/* read to EOF, then send all, end */
+};
+
+enum endmode {
+	END_SHUTDOWN,		/* shutdown(SHUT_WR), then read to EOF */
+	END_CLOSE		/* close() at once */
+};
+
+struct peeraddr {
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int family;
+};
+
+struct opts {
+	int listen;			/* listen or connect */
+	struct peeraddr addr;
+	const char *addrstr;
+	uint64_t send;			/* bytes to send per connection */
+	uint64_t seed;
+	uint64_t expect;		/* NONE: do not check */
+	uint64_t expect_seed;
+	enum order order;
+	enum endmode end;
+	int64_t probe_ms;		/* 0: no probe */
+	int expect_epipe;		/* -1 no check, 0 must not, 1 must */
+	unsigned long conns;		/* 0: serve forever */
+	const char *ready_file;
+	const char *conn_file;
+	const char *wait_file;
+	int64_t read_delay_ms;
+	size_t chunk;
+	int expect_refused;
+	int backlog;
+	int no_accept;			/* listen, never accept */
+	int sockbuf;			/* SO_SNDBUF/SO_RCVBUF, 0: default */
+	uint64_t corrupt;		/* flip a bit here, NONE: never */
+	int64_t timeout_ms;		/* 0: none */
+	int verbose;
+	int quiet;
+};
+
+struct conn {
+	unsigned long idx;		/* connect or accept order */
+	int fd;
+	int connecting;			/* nonblocking connect in flight */
+	int64_t retry_at;		/* reconnect after EAGAIN, or 0 */
+	int64_t t0;			/* connect() or accept() time */
+	int64_t next_read;		/* slow reader: not before */
+
+	uint64_t send_key;
+	uint64_t sent;
+	uint64_t sent_hash;
+	int gate_passed;		/* --wait-file seen */
+	int ended;			/* shutdown() or close() done */
+
+	uint64_t recvd;
+	uint64_t recv_hash;
+	int rd_eof;
+	long stream;			/* identified stream, -1 not yet */
+	uint64_t recv_key;
+	uint8_t head[8];		/* bytes kept until identified */
+	size_t headlen;
+	uint64_t bad_at;		/* first mismatch offset or NONE */
+
+	int probing;
+	int probed;
+	int64_t probe_t0;
+	int64_t probe_until;
+	int64_t probe_took;
+	int probe_err;			/* 0: no error before deadline */
+	uint64_t probe_sent;
+
+	const char *refused_how;	/* --expect-refused outcome */
+
+	int err;			/* errno of the failure, or 0 */
+	const char *why;		/* failure, or NULL */
+	int done;
+};
+
+static struct opts o;
+static uint8_t *sendbuf, *recvbuf, *wantbuf;
+static int sigpipe_fds[2] = { -1, -1 };
+static volatile sig_atomic_t got_signal;
+static unsigned long n_ok, n_failed;
+static int conn_file_made;
+static char bound_unix[sizeof(((struct sockaddr_un *)0)->sun_path)];
+
+/* ---- small helpers ---------------------------------------------------- */
+
+static void __attribute__((format(printf, 1, 2)))
+warnx_(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", PROGNAME);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static void __attribute__((format(printf, 1, 2), noreturn))
+usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", PROGNAME);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, " (try --help)\n");
+	exit(EX_USAGE);
+}
+
+static void __attribute__((format(printf, 1, 2)))
+debug(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!o.verbose)
+		return;
+	fprintf(stderr, "%s[%ld]: ", PROGNAME, (long)getpid());
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+}
+
+/* Errno names, not messages: the result lines are key=value. */
+static const char *
+errname(int e)
+{
+	static char buf[32];
+
+	switch (e) {
+	case EPIPE:		return ("EPIPE");
+	case ECONNRESET:	return ("ECONNRESET");
+	case ECONNREFUSED:	return ("ECONNREFUSED");
+	case ECONNABORTED:	return ("ECONNABORTED");
+	case ETIMEDOUT:		return ("ETIMEDOUT");
+	case ENOENT:		return ("ENOENT");
+	case ENOTCONN:		return ("ENOTCONN");
+	case EHOSTUNREACH:	return ("EHOSTUNREACH");
+	case ENETUNREACH:	return ("ENETUNREACH");
+	case ENODEV:		return ("ENODEV");
+	case EADDRNOTAVAIL:	return ("EADDRNOTAVAIL");
+	case EACCES:		return ("EACCES");
+	case EMFILE:		return ("EMFILE");
+	case ENOBUFS:		return ("ENOBUFS");
+	case ENOMEM:		return ("ENOMEM");
+	}
+	snprintf(buf, sizeof(buf), "errno%d", e);
+	return (buf);
+}
+
+/* ---- streams and hashes ----------------------------------------------- */
+
+static uint64_t
+mix64(uint64_t z)
+{
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return (z ^ (z >> 31));
+}
+
+/*
+ * The key of stream j of a seed.  Two dimensions rather than seed + j, so
+ * that the streams of two different seeds never coincide: a relay that
+ * echoes a peer's own bytes back cannot pass for the far end.
+ */
+static uint64_t
+stream_key(uint64_t seed, uint64_t j)
+{
+	return (mix64(mix64(seed + 0x9e3779b97f4a7c15ULL) + j));
+}
+
+/* Bytes [off, off + n) of a stream; byte order fixed (little endian). */
+static void
+stream_fill(uint64_t key, uint64_t off, uint8_t *buf, size_t n)
+{
+	uint64_t k = off / 8, w;
+	unsigned b = off % 8;
+	size_t i = 0;
+
+	while (i < n) {
+		w = mix64(key + k * 0x9e3779b97f4a7c15ULL);
+		if (b == 0 && n - i >= 8) {
+			for (b = 0; b < 8; b++)
+				buf[i + b] = (uint8_t)(w >> (8 * b));
+			i += 8;
+		} else {
+			for (; b < 8 && i < n; b++)
+				buf[i++] = (uint8_t)(w >> (8 * b));
+		}
+		b = 0;
+		k++;
+	}
+}
+
+#define FNV_OFFSET	0xcbf29ce484222325ULL
+#define FNV_PRIME	0x100000001b3ULL
+
+/* 64-bit FNV-1a, so that a hash does not depend on read sizes. */
+static uint64_t
+hash_update(uint64_t h, const uint8_t *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		h ^= p[i];
+		h *= FNV_PRIME;
+	}
+	return (h);
+}
+
+/* ---- parsing ---------------------------------------------------------- */
+
+/* Strict decimal in [min, max]: no sign, no spaces, no trailing bytes. */
+static int
+parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (*s == '\0')
+		return (-1);
+	for (; *s != '\0'; s++) {
+		if (*s < '0' || *s > '9')
+			return (-1);
+		if (v > (UINT64_MAX - (uint64_t)(*s - '0')) / 10)
+			return (-1);
+		v = v * 10 + (uint64_t)(*s - '0');
+	}
+	if (v < min || v > max)
+		return (-1);
+	*out = v;
+	return (0);
+}
+
+/* A byte count with an optional k, M or G suffix (powers of 1024). */
+static int
+parse_size(const char *s, uint64_t *out)
+{
+	char num[32];
+	size_t len = strlen(s);
+	uint64_t v, mul = 1;
+
+	if (len == 0 || len >= sizeof(num))
+		return (-1);
+	memcpy(num, s, len + 1);
+	switch (num[len - 1]) {
+	case 'k': case 'K': mul = 1ULL << 10; break;
+	case 'm': case 'M': mul = 1ULL << 20; break;
+	case 'g': case 'G': mul = 1ULL << 30; break;
+	}
+	if (mul != 1)
+		num[len - 1] = '\0';
+	if (parse_u64(num, 0, UINT64_MAX / mul, &v) == -1)
+		return (-1);
+	*out = v * mul;
+	return (0);
+}
+
+/* Seconds with an optional fraction ("2", "0.25"), as milliseconds. */
+static int
+parse_secs(const char *s, int64_t *ms)
+{
+	char *end;
+	double d;
+
+	if (*s < '0' || *s > '9')
+		return (-1);
+	errno = 0;
+	d = strtod(s, &end);
+	if (errno != 0 || *end != '\0' || d < 0 || d > 86400.0 * 365)
+		return (-1);
+	*ms = (int64_t)(d * 1000 + 0.5);
+	return (0);
+}
+
+/*
+ * vsock:PORT (listen only), vsock:CID:PORT, tcp:HOST:PORT with HOST an
+ * IPv4 address, [IPv6] or "localhost", unix:PATH.  Returns -1 with a
+ * reason in err.
+ */
+static int
+addr_parse(const char *s, int listening, struct peeraddr *a,
+    const char **err)
+{
+	char host[64];
+	const char *p, *colon;
+	uint64_t port, cid;
+	size_t hlen;
+
+	memset(a, 0, sizeof(*a));
+	if (strncmp(s, "unix:", 5) == 0) {
+		struct sockaddr_un *sun = (struct sockaddr_un *)&a->ss;
+
+		p = s + 5;
+		if (*p == '\0') {
+			*err = "empty unix path";
+			return (-1);
+		}
+		if (strlen(p) >= sizeof(sun->sun_path)) {
+			*err = "unix path too long";
+			return (-1);
+		}
+		sun->sun_family = AF_UNIX;
+		strcpy(sun->sun_path, p);
+		a->len = sizeof(*sun);
+		a->family = AF_UNIX;
+		return (0);
+	}
+	if (strncmp(s, "vsock:", 6) == 0) {
+		struct sockaddr_vm *svm = (struct sockaddr_vm *)&a->ss;
+
+		p = s + 6;
+		colon = strchr(p, ':');
+		if (colon == NULL) {
+			if (!listening) {
+				*err = "vsock:PORT needs a CID to connect";
+				return (-1);
+			}
+			cid = (uint64_t)VMADDR_CID_ANY;
+			if (parse_u64(p, 0, UINT32_MAX, &port) == -1) {
+				*err = "bad vsock port";
+				return (-1);
+			}
+		} else {
+			hlen = (size_t)(colon - p);
+			if (hlen == 0 || hlen >= sizeof(host)) {
+				*err = "bad vsock CID";
+				return (-1);
+			}
+			memcpy(host, p, hlen);
+			host[hlen] = '\0';
+			if (parse_u64(host, 0, UINT32_MAX, &cid) == -1) {
+				*err = "bad vsock CID";
+				return (-1);
+			}
+			if (parse_u64(colon + 1, 0, UINT32_MAX,
+			    &port) == -1) {
+				*err = "bad vsock port";
+				return (-1);
+			}
+		}
+		svm->svm_family = AF_VSOCK;
+		svm->svm_cid = (unsigned)cid;
+		svm->svm_port = (unsigned)port;
+		a->len = sizeof(*svm);
+		a->family = AF_VSOCK;
+		return (0);
+	}
+	if (strncmp(s, "tcp:", 4) == 0) {
+		p = s + 4;
+		if (*p == '[') {
+			colon = strchr(p, ']');
+			if (colon == NULL || colon[1] != ':') {
+				*err = "bad [IPv6] host";
+				return (-1);
+			}
+			hlen = (size_t)(colon - p - 1);
+			p++;
+			colon++;
+		} else {
+			colon = strrchr(p, ':');
+			if (colon == NULL) {
+				*err = "missing port";
+				return (-1);
+			}
+			hlen = (size_t)(colon - p);
+		}
+		if (hlen == 0 || hlen >= sizeof(host)) {
+			*err = "bad host";
+			return (-1);
+		}
+		memcpy(host, p, hlen);
+		host[hlen] = '\0';
+		if (parse_u64(colon + 1, 0, 65535, &port) == -1) {
+			*err = "bad port";
+			return (-1);
+		}
+		if (strcmp(host, "localhost") == 0)
+			strcpy(host, "127.0.0.1");
+		if (strchr(host, ':') != NULL) {
+			struct sockaddr_in6 *sin6 =
+			    (struct sockaddr_in6 *)&a->ss;
+
+			if (inet_pton(AF_INET6, host,
+			    &sin6->sin6_addr) != 1) {
+				*err = "bad IPv6 address";
+				return (-1);
+			}
+			sin6->sin6_family = AF_INET6;
+			sin6->sin6_port = htons((uint16_t)port);
+			a->len = sizeof(*sin6);
+			a->family = AF_INET6;
+		} else {
+			struct sockaddr_in *sin =
+			    (struct sockaddr_in *)&a->ss;
+
+			if (inet_pton(AF_INET, host, &sin->sin_addr) != 1) {
+				*err = "bad IPv4 address (names other than "
+				    "localhost are not resolved)";
+				return (-1);
+			}
+			sin->sin_family = AF_INET;
+			sin->sin_port = htons((uint16_t)port);
+			a->len = sizeof(*sin);
+			a->family = AF_INET;
+		}
+		return (0);
+	}
+	*err = "expected vsock:, tcp: or unix:";
+	return (-1);
+}
+
+static const char *
+addr_format(const struct sockaddr *sa, char *buf, size_t len)
+{
+	char host[INET6_ADDRSTRLEN];
+
+	switch (sa->sa_family) {
+	case AF_UNIX:
+		snprintf(buf, len, "unix:%s",
+		    ((const struct sockaddr_un *)sa)->sun_path);
+		break;
+	case AF_INET: {
+		const struct sockaddr_in *sin = (const void *)sa;
+
+		inet_ntop(AF_INET, &sin->sin_addr, host, sizeof(host));
+		snprintf(buf, len, "tcp:%s:%u", host, ntohs(sin->sin_port));
+		break;
+	}
+	case AF_INET6: {
+		const struct sockaddr_in6 *sin6 = (const void *)sa;
+
+		inet_ntop(AF_INET6, &sin6->sin6_addr, host, sizeof(host));
+		snprintf(buf, len, "tcp:[%s]:%u", host,
+		    ntohs(sin6->sin6_port));
+		break;
+	}
+	case AF_VSOCK: {
+		const struct sockaddr_vm *svm = (const void *)sa;
+
+		if (svm->svm_cid == VMADDR_CID_ANY)
+			snprintf(buf, len, "vsock:%u", svm->svm_port);
+		else
+			snprintf(buf, len, "vsock:%u:%u", svm->svm_cid,
+			    svm->svm_port);
+		break;
+	}
+	default:
+		snprintf(buf, len, "family%d", sa->sa_family);
+	}
+	return (buf);
+}
+
+/* ---- files used as signals between a test and its peers -------------- */
+
+/* Create path atomically (via rename), holding text. */
+static int
+file_publish(const char *path, const char *text)
+{
+	char tmp[PATH_MAX];
+	size_t len = strlen(text);
+	int fd;
+
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path,
+	    (long)getpid()) >= sizeof(tmp)) {
+		warnx_("%s: path too long", path);
+		return (-1);
+	}
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	    0644)) == -1) {
+		warnx_("%s: %s", tmp, strerror(errno));
+		return (-1);
+	}
+	if (write(fd, text, len) != (ssize_t)len || close(fd) == -1) {
+		warnx_("%s: write: %s", tmp, strerror(errno));
+		unlink(tmp);
+		return (-1);
+	}
+	if (rename(tmp, path) == -1) {
+		warnx_("rename %s: %s", path, strerror(errno));
+		unlink(tmp);
+		return (-1);
+	}
+	return (0);
+}
+
+/* Once the --wait-file has been seen the gate stays open. */
+static int
+gate_open(void)
+{
+	static int seen;
+
+	if (!seen && (o.wait_file == NULL || access(o.wait_file, F_OK) == 0))
+		seen = 1;
+	return (seen);
+}
+
+static void
+on_signal(int sig)
+{
+	int saved = errno;
+	char c = (char)sig;
+
+	got_signal = sig;
+	(void)write(sigpipe_fds[1], &c, 1);
+	errno = saved;
+}
+
+/*
+ * Small socket buffers keep the kernel from hiding how much a relay
+ * buffers.  Set before connect() or listen(), so that TCP's window and
+ * accepted sockets follow.
+ */
+static void
+sock_bufsize(int fd)
+{
+	if (o.sockbuf == 0)
+		return;
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &o.sockbuf,
+	    sizeof(o.sockbuf)) == -1 ||
+	    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &o.sockbuf,
+	    sizeof(o.sockbuf)) == -1)
+		warnx_("setsockopt SO_SNDBUF/SO_RCVBUF: %s", strerror(errno));
+}
+
+/* ---- one connection --------------------------------------------------- */
+
+static void
+conn_fail(struct conn *c, int err, const char *why)
+{
+	if (c->why == NULL) {
+		c->err = err;
+		c->why = why;
+	}
+	debug("conn=%lu failed: %s%s%s", c->idx, why, err ? " " : "",
+	    err ? strerror(err) : "");
+}
+
+static void
+conn_print(struct conn *c, int64_t now)
+{
+	char line[512];
+	int failed = c->why != NULL, n = 0;
+
+#define ADD(...) do { \
+	if (n < (int)sizeof(line)) \
+		n += snprintf(line + n, sizeof(line) - (size_t)n, \
+		    __VA_ARGS__); \
+} while (0)
+
+	ADD("conn=%lu", c->idx);
+	if (o.expect_refused) {
+		if (c->refused_how != NULL)
+			ADD(" refused=%s", c->refused_how);
+		ADD(" recv=%" PRIu64, c->recvd);
+	} else {
+		if (c->stream >= 0)
+			ADD(" stream=%ld", c->stream);
+		ADD(" sent=%" PRIu64 " sent_hash=%016" PRIx64, c->sent,
+		    c->sent_hash);
+		ADD(" recv=%" PRIu64 " recv_hash=%016" PRIx64, c->recvd,
+		    c->recv_hash);
+	}
+	ADD(" ms=%" PRId64, now - c->t0);
+	if (c->probed) {
+		ADD(" probe=%s", c->probe_err ? errname(c->probe_err) :
+		    "none");
+		if (c->probe_err)
+			ADD(" probe_ms=%" PRId64, c->probe_took);
+		ADD(" probe_sent=%" PRIu64, c->probe_sent);
+	}
+	if (c->bad_at != NONE)
+		ADD(" mismatch_at=%" PRIu64, c->bad_at);
+	if (failed) {
+		ADD(" FAIL error=%s", c->why);
+		if (c->err)
+			ADD(" errno=%s", errname(c->err));
+	} else
+		ADD(" ok");
+#undef ADD
+	if (failed || !o.quiet)
+		printf("%s\n", line);
+	if (failed)
+		n_failed++;
+	else
+		n_ok++;
+}
+
+/* All checks that can only be made at the end. */
+static void
+conn_finish(struct conn *c)
+{
+	int64_t now = now_ms();
+
+	if (c->done)
+		return;
+	c->done = 1;
+	if (c->fd != -1) {
+		close(c->fd);
+		c->fd = -1;
+	}
+	if (c->why == NULL && o.expect_refused && c->refused_how == NULL)
+		conn_fail(c, 0, "not-refused");
+	if (c->why == NULL && o.expect != NONE && !o.expect_refused) {
+		if (c->bad_at != NONE)
+			conn_fail(c, 0, c->bad_at == o.expect ? "long" :
+			    "mismatch");
+		else if (c->recvd < o.expect)
+			conn_fail(c, 0, "short");
+	}
+	if (c->why == NULL && o.expect_epipe == 1 && c->probe_err == 0)
+		conn_fail(c, 0, "no-epipe");
+	if (c->why == NULL && o.expect_epipe == 0 && c->probe_err != 0)
+		conn_fail(c, c->probe_err, "epipe");
+	debug("conn=%lu done", c->idx);
+	conn_print(c, now);
+}
+
+/* Which streams the receiver will consider, own index first. */
+static int
+conn_identify(struct conn *c)
+{
+	uint8_t want[8];
+	uint64_t j, key;
+
+	for (j = 0; j <= MATCH_WINDOW; j++) {
+		/* j == 0 tries our own index, then 0, 1, ... in turn. */
+		uint64_t cand = j == 0 ? c->idx : j - 1;
+
+		if (j > 0 && cand == c->idx)
+			continue;
+		key = stream_key(o.expect_seed, cand);
+		stream_fill(key, 0, want, c->headlen);
+		if (memcmp(want, c->head, c->headlen) == 0) {
+			c->stream = (long)cand;
+			c->recv_key = key;
+			return (0);
+		}
+	}
+	return (-1);
+}
+
+/* Compare received bytes at offset off with the expected stream. */
+static void
+conn_check(struct conn *c, const uint8_t *p, uint64_t off, size_t n)
+{
+	size_t m, i;
+
+	if (c->bad_at != NONE || n == 0)
+		return;
+	if (off + n > o.expect) {
+		if (off >= o.expect) {
+			c->bad_at = off;
+			return;
+		}
+		m = (size_t)(o.expect - off);
+	} else
+		m = n;
+	stream_fill(c->recv_key, off, wantbuf, m);
+	if (memcmp(p, wantbuf, m) != 0) {
+		for (i = 0; p[i] == wantbuf[i]; i++)
+			;
+		c->bad_at = off + i;
+		return;
+	}
+	if (m < n)
+		c->bad_at = o.expect;
+}
+
+static void
+conn_received(struct conn *c, const uint8_t *p, size_t n)
+{
+	uint64_t off = c->recvd;
+	size_t need, take;
+
+	c->recv_hash = hash_update(c->recv_hash, p, n);
+	c->recvd += n;
+	if (o.expect == NONE)
+		return;
+	if (c->stream < 0 && off < o.expect) {
+		need = o.expect < 8 ? (size_t)o.expect : 8;
+		take = need - c->headlen < n ? need - c->headlen : n;
+		memcpy(c->head + c->headlen, p, take);
+		c->headlen += take;
+		p += take;
+		n -= take;
+		if (c->headlen < need)
+			return;
+		if (conn_identify(c) == -1) {
+			c->bad_at = 0;
+			return;
+		}
+		conn_check(c, c->head, 0, c->headlen);
+		off = c->headlen;
+	}
+	conn_check(c, p, off, n);
+}
+
+static int
+conn_may_read(const struct conn *c)
+{
+	if (c->done || c->connecting || c->fd == -1 || c->rd_eof)
+		return (0);
+	if (o.expect_refused || o.order != ORDER_SEND_FIRST)
+		return (1);
+	/* send-first: after the end, or while waiting to probe. */
+	return (c->ended || (o.probe_ms > 0 && c->sent == o.send &&
+	    c->gate_passed));
+}
+
+static int
+conn_may_send(const struct conn *c)
+{
+	if (c->done || c->connecting || c->fd == -1 || c->ended ||
+	    o.expect_refused)
+		return (0);
+	if (c->probing)
+		return (!c->probed);
+	if (c->sent == o.send)
+		return (0);
+	return (o.order != ORDER_RECV_FIRST || c->rd_eof);
+}
+
+/*
+ * Move a connection along after progress: end the write side once
+ * everything is sent (after the gate and the probe), and finish once both
+ * directions are done.
+ */
+static void
+conn_step(struct conn *c, int64_t now)
+{
+	if (c->done || c->connecting || c->fd == -1)
+		return;
+	if (o.expect_refused)
+		return;
+	if (!c->ended && c->sent == o.send &&
+	    (o.order != ORDER_RECV_FIRST || c->rd_eof)) {
+		if (!c->gate_passed) {
+			if (!gate_open())
+				return;
+			c->gate_passed = 1;
+			debug("conn=%lu gate open", c->idx);
+		}
+		if (o.probe_ms > 0 && !c->probed) {
+			if (!c->rd_eof)
+				return;
+			if (!c->probing) {
+				c->probing = 1;
+				c->probe_t0 = now;
+				c->probe_until = now + o.probe_ms;
+				debug("conn=%lu probing", c->idx);
+			}
+			return;
+		}
+		c->ended = 1;
+		if (o.end == END_CLOSE) {
+			debug("conn=%lu close", c->idx);
+			conn_finish(c);
+			return;
+		}
+		debug("conn=%lu shutdown", c->idx);
+		if (shutdown(c->fd, SHUT_WR) == -1 && !c->probe_err) {
+			conn_fail(c, errno, "shutdown");
+			conn_finish(c);
+			return;
+		}
+	}
+	if (c->ended && c->rd_eof)
+		conn_finish(c);
+}
+
+static void
+conn_probe_done(struct conn *c, int err, int64_t now)
+{
+	c->probed = 1;
+	c->probing = 0;
+	c->probe_err = err;
+	c->probe_took = now - c->probe_t0;
+	debug("conn=%lu probe: %s after %" PRId64 " ms", c->idx,
+	    err ? errname(err) : "no error", c->probe_took);
+}
+
+static void
+conn_send(struct conn *c, int64_t now)
+{
+	uint64_t off, left;
+	size_t n;
+	ssize_t r;
+
+	if (c->probing) {
+		off = o.send + c->probe_sent;
+		n = o.chunk;
+	} else {
+		off = c->sent;
+		left = o.send - c->sent;
+		n = left < o.chunk ? (size_t)left : o.chunk;
+	}
+	stream_fill(c->send_key, off, sendbuf, n);
+	if (o.corrupt >= off && o.corrupt - off < n)
+		sendbuf[o.corrupt - off] ^= 0x10;
+	r = send(c->fd, sendbuf, n, MSG_NOSIGNAL);
+	if (r == -1) {
+		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+			return;
+		if (c->probing) {
+			conn_probe_done(c, errno, now);
+			return;
+		}
+		conn_fail(c, errno, "send");
+		conn_finish(c);
+		return;
+	}
+	if (c->probing) {
+		c->probe_sent += (uint64_t)r;
+		return;
+	}
+	c->sent_hash = hash_update(c->sent_hash, sendbuf, (size_t)r);
+	c->sent += (uint64_t)r;
+}
+
+static void
+conn_recv(struct conn *c, int64_t now)
+{
+	ssize_t r;
+
+	r = recv(c->fd, recvbuf, o.chunk, 0);
+	if (r == -1) {
+		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+			return;
+		if (o.expect_refused && c->recvd == 0 &&
+		    (errno == ECONNRESET || errno == EPIPE)) {
+			c->refused_how = "reset";
+			conn_finish(c);
+			return;
+		}
+		conn_fail(c, errno, "recv");
+		conn_finish(c);
+		return;
+	}
+	if (r == 0) {
+		c->rd_eof = 1;
+		debug("conn=%lu EOF after %" PRIu64 " bytes", c->idx,
+		    c->recvd);
+		if (o.expect_refused) {
+			if (c->recvd == 0)
+				c->refused_how = "eof";
+			conn_finish(c);
+		}
+		return;
+	}
+	conn_received(c, recvbuf, (size_t)r);
+	if (o.expect_refused) {
+		conn_fail(c, 0, "got-data");
+		conn_finish(c);
+		return;
+	}
+	if (o.read_delay_ms > 0)
+		c->next_read = now + o.read_delay_ms;
+}
+
+static void
+conn_established(struct conn *c)
+{
+	char text[64];
+
+	if (o.conn_file != NULL && !conn_file_made) {
+		snprintf(text, sizeof(text), "%lu\n", c->idx);
+		if (file_publish(o.conn_file, text) == 0)
+			conn_file_made = 1;
+	}
+}
+
+static int
+is_refusal(int e)
+{
+	return (e == ECONNREFUSED || e == ECONNRESET || e == ENOENT ||
+	    e == EPIPE);
+}
+
+static void
+conn_connect_failed(struct conn *c, int e)
+{
+	if (o.expect_refused && is_refusal(e)) {
+		c->refused_how = "connect";
+		debug("conn=%lu connect refused: %s", c->idx, strerror(e));
+	} else
+		conn_fail(c, e, "connect");
+	conn_finish(c);
+}
+
+static void
+conn_connect(struct conn *c, int64_t now)
+{
+	c->retry_at = 0;
+	c->fd = socket(o.addr.family, SOCK_STREAM | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, 0);
+	if (c->fd == -1) {
+		conn_fail(c, errno, "socket");
+		conn_finish(c);
+		return;
+	}
+	sock_bufsize(c->fd);
+	if (connect(c->fd, (struct sockaddr *)&o.addr.ss, o.addr.len) == 0) {
+		c->connecting = 0;
+		conn_established(c);
+		conn_step(c, now);
+		return;
+	}
+	if (errno == EINPROGRESS) {
+		c->connecting = 1;
+		return;
+	}
+	if (errno == EAGAIN && o.addr.family == AF_UNIX) {
+		/* A full unix backlog: try again shortly. */
+		close(c->fd);
+		c->fd = -1;
+		c->connecting = 1;
+		c->retry_at = now + RETRY_MS;
+		return;
+	}
+	conn_connect_failed(c, errno);
+}
+
+static void
+conn_io(struct conn *c, short revents, int64_t now)
+{
+	int e;
+	socklen_t elen = sizeof(e);
+
+	if (c->connecting) {
+		if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &e, &elen) == -1)
+			e = errno;
+		if (e == EINPROGRESS)
+			return;
+		if (e != 0) {
+			conn_connect_failed(c, e);
+			return;
+		}
+		c->connecting = 0;
+		debug("conn=%lu connected", c->idx);
+		conn_established(c);
+		conn_step(c, now);
+		return;
+	}
+	if ((revents & (POLLIN | POLLHUP | POLLERR)) && conn_may_read(c) &&
+	    now >= c->next_read)
+		conn_recv(c, now);
+	if (!c->done && (revents & (POLLOUT | POLLHUP | POLLERR)) &&
+	    conn_may_send(c))
+		conn_send(c, now);
+	conn_step(c, now);
+}
+
+static void
+conn_init(struct conn *c, unsigned long idx, int64_t now)
+{
+	memset(c, 0, sizeof(*c));
+	c->idx = idx;
+	c->fd = -1;
+	c->t0 = now;
+	c->send_key = stream_key(o.seed, idx);
+	c->sent_hash = FNV_OFFSET;
+	c->recv_hash = FNV_OFFSET;
+	c->stream = -1;
+	c->bad_at = NONE;
+}
+
+/* ---- the loop --------------------------------------------------------- */
+
+struct loop {
+	struct conn **conns;
+	size_t nconns;
+	size_t cap;
+	int lfd;			/* listening socket or -1 */
+	unsigned long accepted;
+	struct pollfd *pfds;
+	struct conn **pconn;		/* conn behind each pollfd */
+};
+
+static struct conn *
+loop_add(struct loop *l, unsigned long idx, int64_t now)
+{
+	struct conn *c;
+
+	if (l->nconns == l->cap) {
+		size_t ncap = l->cap ? l->cap * 2 : 16;
+		void *p;
+
+		if ((p = realloc(l->conns, ncap * sizeof(*l->conns))) == NULL)
+			return (NULL);
+		l->conns = p;
+		if ((p = realloc(l->pfds, (ncap + 2) * sizeof(*l->pfds))) ==
+		    NULL)
+			return (NULL);
+		l->pfds = p;
+		if ((p = realloc(l->pconn, (ncap + 2) *
+		    sizeof(*l->pconn))) == NULL)
+			return (NULL);
+		l->pconn = p;
+		l->cap = ncap;
+	}
+	if ((c = malloc(sizeof(*c))) == NULL)
+		return (NULL);
+	conn_init(c, idx, now);
+	l->conns[l->nconns++] = c;
+	return (c);
+}
+
+/* Forget finished connections (their result line is printed). */
+static void
+loop_reap(struct loop *l)
+{
+	size_t i, j;
+
+	for (i = j = 0; i < l->nconns; i++) {
+		if (l->conns[i]->done)
+			free(l->conns[i]);
+		else
+			l->conns[j++] = l->conns[i];
+	}
+	l->nconns = j;
+}
+
+static void
+loop_accept(struct loop *l, int64_t now)
+{
+	struct sockaddr_storage ss;
+	socklen_t sslen;
+	struct conn *c;
+	char buf[128];
+	int fd;
+
+	while (l->lfd != -1 && (o.conns == 0 || l->accepted < o.conns)) {
+		sslen = sizeof(ss);
+		fd = accept4(l->lfd, (struct sockaddr *)&ss, &sslen,
+		    SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd == -1) {
+			if (errno != EAGAIN && errno != EWOULDBLOCK &&
+			    errno != EINTR && errno != ECONNABORTED)
+				warnx_("accept: %s", strerror(errno));
+			break;
+		}
+		if ((c = loop_add(l, l->accepted, now)) == NULL) {
+			warnx_("out of memory");
+			close(fd);
+			break;
+		}
+		c->fd = fd;
+		if (sslen > 0 && ss.ss_family != AF_UNIX)
+			debug("conn=%lu accepted from %s", c->idx,
+			    addr_format((struct sockaddr *)&ss, buf,
+			    sizeof(buf)));
+		else
+			debug("conn=%lu accepted", c->idx);
+		l->accepted++;
+		conn_established(c);
+		conn_step(c, now);
+	}
+	if (o.conns != 0 && l->accepted == o.conns && l->lfd != -1) {
+		/* Served enough: further connections are refused. */
+		close(l->lfd);
+		l->lfd = -1;
+	}
+}
+
+static int64_t
+min_deadline(int64_t a, int64_t b)
+{
+	if (a == 0)
+		return (b);
+	if (b == 0)
+		return (a);
+	return (a < b ? a : b);
+}
+
+/* Returns the exit status. */
+static int
+loop_run(struct loop *l)
+{
+	int64_t start = now_ms(), deadline = 0, now, wake;
+	size_t i, n;
+	int timeout, timed_out = 0, acceptable;
+	char drain[16];
+
+	if (o.timeout_ms > 0)
+		deadline = start + o.timeout_ms;
+	for (;;) {
+		now = now_ms();
+		loop_reap(l);
+		if (l->nconns == 0 && (l->lfd == -1 ||
+		    (o.conns != 0 && l->accepted == o.conns)))
+			break;
+		if (got_signal) {
+			debug("signal %d: stopping", (int)got_signal);
+			for (i = 0; i < l->nconns; i++) {
+				conn_fail(l->conns[i], 0, "signal");
+				conn_finish(l->conns[i]);
+			}
+			break;
+		}
+		if (deadline != 0 && now >= deadline) {
+			timed_out = 1;
+			for (i = 0; i < l->nconns; i++) {
+				conn_fail(l->conns[i], 0, "timeout");
+				conn_finish(l->conns[i]);
+			}
+			if (o.no_accept)
+				warnx_("timeout (--no-accept)");
+			else if (l->lfd != -1 && o.conns != 0)
+				warnx_("timeout: accepted %lu of %lu "
+				    "connections", l->accepted, o.conns);
+			else
+				warnx_("timeout");
+			break;
+		}
+
+		n = 0;
+		wake = deadline;
+		l->pfds[n].fd = sigpipe_fds[0];
+		l->pfds[n].events = POLLIN;
+		l->pconn[n++] = NULL;
+		if (l->lfd != -1 && !o.no_accept) {
+			l->pfds[n].fd = l->lfd;
+			l->pfds[n].events = POLLIN;
+			l->pconn[n++] = NULL;
+		}
+		for (i = 0; i < l->nconns; i++) {
+			struct conn *c = l->conns[i];
+			short ev = 0;
+
+			/* Timers: retries, slow reads, probes, the gate. */
+			if (c->retry_at != 0) {
+				if (now >= c->retry_at)
+					conn_connect(c, now);
+				else
+					wake = min_deadline(wake,
+					    c->retry_at);
+				if (c->done || c->fd == -1)
+					continue;
+			}
+			if (c->probing && now >= c->probe_until)
+				conn_probe_done(c, 0, now);
+			conn_step(c, now);
+			if (c->done)
+				continue;
+			if (c->probing)
+				wake = min_deadline(wake, c->probe_until);
+			if (!c->gate_passed && !gate_open())
+				wake = min_deadline(wake, now + GATE_POLL_MS);
+			if (c->connecting)
+				ev |= POLLOUT;
+			if (conn_may_read(c)) {
+				if (now >= c->next_read)
+					ev |= POLLIN;
+				else
+					wake = min_deadline(wake,
+					    c->next_read);
+			}
+			if (conn_may_send(c))
+				ev |= POLLOUT;
+			if (ev == 0)
+				continue;
+			l->pfds[n].fd = c->fd;
+			l->pfds[n].events = ev;
+			l->pconn[n++] = c;
+		}
+		loop_reap(l);
+		if (l->nconns == 0 && (l->lfd == -1 ||
+		    (o.conns != 0 && l->accepted == o.conns)))
+			break;
+		if (wake == 0)
+			timeout = -1;
+		else if (wake <= now)
+			timeout = 0;
+		else
+			timeout = wake - now > INT_MAX ? INT_MAX :
+			    (int)(wake - now);
+		if (poll(l->pfds, (nfds_t)n, timeout) == -1) {
+			if (errno == EINTR)
+				continue;
+			warnx_("poll: %s", strerror(errno));
+			return (EX_OSERR);
+		}
+		now = now_ms();
+		acceptable = 0;
+		for (i = 0; i < n; i++) {
+			if (l->pfds[i].revents == 0)
+				continue;
+			if (l->pfds[i].fd == sigpipe_fds[0])
+				(void)read(sigpipe_fds[0], drain,
+				    sizeof(drain));
+			else if (l->pconn[i] == NULL)
+				acceptable = 1;
+			else if (!l->pconn[i]->done)
+				conn_io(l->pconn[i], l->pfds[i].revents, now);
+		}
+		/* After the loop: accepting grows the arrays. */
+		if (acceptable)
+			loop_accept(l, now);
+	}
+	if (timed_out)
+		return (EX_TIMEOUT);
+	if (n_failed > 0)
+		return (EX_FAIL);
+	return (EX_OK);
+}
+
+static int
+run_listen(struct loop *l)
+{
+	struct sockaddr_storage ss;
+	socklen_t sslen = sizeof(ss);
+	char text[160];
+	int one = 1, fd;
+
+	fd = socket(o.addr.family, SOCK_STREAM | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, 0);
+	if (fd == -1) {
+		warnx_("socket: %s", strerror(errno));
+		return (EX_OSERR);
+	}
+	if (o.addr.family == AF_INET || o.addr.family == AF_INET6)
+		(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one,
+		    sizeof(one));
+	sock_bufsize(fd);
+	if (bind(fd, (struct sockaddr *)&o.addr.ss, o.addr.len) == -1) {
+		warnx_("bind %s: %s", o.addrstr, strerror(errno));
+		close(fd);
+		return (EX_OSERR);
+	}
+	if (o.addr.family == AF_UNIX)
+		strcpy(bound_unix,
+		    ((struct sockaddr_un *)&o.addr.ss)->sun_path);
+	if (listen(fd, o.backlog) == -1) {
+		warnx_("listen %s: %s", o.addrstr, strerror(errno));
+		close(fd);
+		return (EX_OSERR);
+	}
+	/* With port 0 the ready file says which port was chosen. */
+	if (getsockname(fd, (struct sockaddr *)&ss, &sslen) == -1 ||
+	    o.addr.family == AF_UNIX)
+		memcpy(&ss, &o.addr.ss, sizeof(ss));
+	addr_format((struct sockaddr *)&ss, text, sizeof(text) - 1);
+	debug("listening on %s", text);
+	strcat(text, "\n");
+	if (o.ready_file != NULL && file_publish(o.ready_file, text) == -1) {
+		close(fd);
+		return (EX_OSERR);
+	}
+	l->lfd = fd;
+	return (loop_run(l));
+}
+
+static int
+run_connect(struct loop *l)
+{
+	int64_t now = now_ms();
+	unsigned long i;
+	struct conn *c;
+
+	for (i = 0; i < o.conns; i++) {
+		if ((c = loop_add(l, i, now)) == NULL) {
+			warnx_("out of memory");
+			return (EX_OSERR);
+		}
+		conn_connect(c, now);
+	}
+	return (loop_run(l));
+}
+
+/* ---- command line ----------------------------------------------------- */
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+"usage: vsp-peer listen ADDR [options]    serve --conns connections\n"
+"       vsp-peer connect ADDR [options]   open --conns connections\n"
+"       vsp-peer addr [--listen] ADDR...  parse and print addresses\n"
+"\n"
+"ADDR: vsock:PORT (listen only) | vsock:CID:PORT | tcp:HOST:PORT |\n"
+"      tcp:[IPV6]:PORT | unix:PATH    (HOST: numeric or localhost)\n"
+"\n"
+"Every connection i sends stream i of --seed and checks what it receives\n"
+"against a stream of --expect-seed (found from the first bytes, so the\n"
+"order in which connections arrive does not matter).\n"
+"\n"
+"  --send BYTES          bytes to send per connection (default 0;\n"
+"                        suffixes k, M, G are powers of 1024)\n"
+"  --seed N              seed of the sent streams (default: 1 for\n"
+"                        connect, 2 for listen)\n"
+"  --expect BYTES        bytes that must arrive (default: not checked)\n"
+"  --expect-seed N       seed the far end sends with (default: the far\n"
+"                        end's default, 2 for connect, 1 for listen)\n"
+"  --order ORDER         duplex: send and read at once (default);\n"
+"                        send-first: send all, end, then read to EOF;\n"
+"                        recv-first: read to EOF, then send all and end\n"
+"  --end shutdown|close  end the sending side with shutdown(SHUT_WR) and\n"
+"                        read on to EOF (default), or close() at once\n"
+"  --probe-epipe MS      after sending all and reading EOF, keep sending\n"
+"                        (more of the stream: the far end sees it) for\n"
+"                        up to MS ms; report whether send() fails\n"
+"                        (probe=EPIPE|ECONNRESET|none); then end\n"
+"  --expect-epipe yes|no fail unless the probe did (not) fail; probes\n"
+"                        for 2 s unless --probe-epipe says otherwise\n"
+"  --conns N             connect: open N connections at once (default\n"
+"                        1); listen: serve N, then exit (0: forever)\n"
+"  --ready-file PATH     listen: create PATH, holding the bound address,\n"
+"                        once listening\n"
+"  --conn-file PATH      create PATH once the first connection is up\n"
+"  --wait-file PATH      after sending all, wait for PATH to exist before\n"
+"                        ending (lets a test hold a connection open)\n"
+"  --read-delay-ms MS    slow reader: wait MS ms after each read\n"
+"  --chunk BYTES         largest read and send (default 256k)\n"
+"  --sockbuf BYTES       SO_SNDBUF and SO_RCVBUF of our sockets, so that\n"
+"                        kernel buffers cannot hide a relay's buffering\n"
+"  --expect-refused      connect: pass iff each connection is refused or\n"
+"                        closed without any data; refused=connect|eof|\n"
+"                        reset and ms= say how and how fast\n"
+"  --backlog N           listen: listen(2) backlog (default SOMAXCONN)\n"
+"  --no-accept           listen: never accept; with --backlog 0 and one\n"
+"                        queued connection, further SYNs go unanswered\n"
+"                        (a target that times out); ends on a signal\n"
+"  --timeout SECONDS     give up after this long (default 60, 0: never)\n"
+"  --corrupt OFFSET      flip a bit of the byte sent at OFFSET (to test\n"
+"                        the checker itself)\n"
+"  -v, --verbose         log progress to stderr\n"
+"  -q, --quiet           print only failed connections\n"
+"  -h, --help            this help\n"
+"  -V, --version         print the version\n"
+"\n"
+"One line per connection on stdout, e.g.\n"
+"  conn=0 stream=0 sent=1024 sent_hash=... recv=0 recv_hash=... ms=1 ok\n"
+"with \"FAIL error=short|long|mismatch|timeout|send|recv|...\" (and\n"
+"mismatch_at=OFFSET) instead of \"ok\" on failure.  Hashes are 64-bit\n"
+"FNV-1a of the bytes.  Exit status: 0 all passed, 1 a connection failed,\n"
+"2 timeout, 64 usage, 71 set-up error.\n");
+}
+
+static uint64_t
+opt_size(const char *name, const char *arg)
+{
+	uint64_t v;
+
+	if (parse_size(arg, &v) == -1)
+		usage_error("%s: invalid byte count '%s'", name, arg);
+	return (v);
+}
+
+static uint64_t
+opt_u64(const char *name, const char *arg, uint64_t max)
+{
+	uint64_t v;
+
+	if (parse_u64(arg, 0, max, &v) == -1)
+		usage_error("%s: invalid number '%s'", name, arg);
+	return (v);
+}
+
+static int
+cmd_addr(int argc, char **argv)
+{
+	struct peeraddr a;
+	const char *err;
+	char buf[160];
+	int i = 1, listening = 0, rc = EX_OK;
+
+	if (i < argc && strcmp(argv[i], "--listen") == 0) {
+		listening = 1;
+		i++;
+	}
+	if (i == argc)
+		usage_error("addr: no address given");
+	for (; i < argc; i++) {
+		if (addr_parse(argv[i], listening, &a, &err) == -1) {
+			warnx_("%s: %s", argv[i], err);
+			rc = EX_USAGE;
+			continue;
+		}
+		printf("%s\n", addr_format((struct sockaddr *)&a.ss, buf,
+		    sizeof(buf)));
+	}
+	return (rc);
+}
+
+enum {
+	OPT_SEND = 256, OPT_SEED, OPT_EXPECT, OPT_EXPECT_SEED, OPT_ORDER,
+	OPT_END, OPT_PROBE, OPT_EXPECT_EPIPE, OPT_CONNS, OPT_READY,
+	OPT_CONNFILE, OPT_WAITFILE, OPT_DELAY, OPT_CHUNK, OPT_REFUSED,
+	OPT_TIMEOUT, OPT_BACKLOG, OPT_NO_ACCEPT, OPT_SOCKBUF, OPT_CORRUPT
+};
+
+static const struct option longopts[] = {
+	{ "send",		required_argument, NULL, OPT_SEND },
+	{ "seed",		required_argument, NULL, OPT_SEED },
+	{ "expect",		required_argument, NULL, OPT_EXPECT },
+	{ "expect-seed",	required_argument, NULL, OPT_EXPECT_SEED },
+	{ "order",		required_argument, NULL, OPT_ORDER },
+	{ "end",		required_argument, NULL, OPT_END },
+	{ "probe-epipe",	required_argument, NULL, OPT_PROBE },
+	{ "expect-epipe",	required_argument, NULL, OPT_EXPECT_EPIPE },
+	{ "conns",		required_argument, NULL, OPT_CONNS },
+	{ "ready-file",		required_argument, NULL, OPT_READY },
+	{ "conn-file",		required_argument, NULL, OPT_CONNFILE },
+	{ "wait-file",		required_argument, NULL, OPT_WAITFILE },
+	{ "read-delay-ms",	required_argument, NULL, OPT_DELAY },
+	{ "chunk",		required_argument, NULL, OPT_CHUNK },
+	{ "expect-refused",	no_argument,	   NULL, OPT_REFUSED },
+	{ "timeout",		required_argument, NULL, OPT_TIMEOUT },
+	{ "backlog",		required_argument, NULL, OPT_BACKLOG },
+	{ "no-accept",		no_argument,	   NULL, OPT_NO_ACCEPT },
+	{ "sockbuf",		required_argument, NULL, OPT_SOCKBUF },
+	{ "corrupt",		required_argument, NULL, OPT_CORRUPT },
+	{ "verbose",		no_argument,	   NULL, 'v' },
+	{ "quiet",		no_argument,	   NULL, 'q' },
+	{ "help",		no_argument,	   NULL, 'h' },
+	{ "version",		no_argument,	   NULL, 'V' },
+	{ NULL, 0, NULL, 0 }
+};
+
+static void
+parse_args(int argc, char **argv)
+{
+	const char *err;
+	int ch, seed_set = 0, eseed_set = 0, conns_set = 0;
+	uint64_t v;
+
+	o.expect = NONE;
+	o.corrupt = NONE;
+	o.chunk = DEFAULT_CHUNK;
+	o.timeout_ms = DEFAULT_TIMEOUT * 1000;
+	o.expect_epipe = -1;
+	o.order = ORDER_DUPLEX;
+	o.end = END_SHUTDOWN;
+	o.conns = 1;
+	o.backlog = SOMAXCONN;
+
+	while ((ch = getopt_long(argc, argv, "vqhV", longopts, NULL)) != -1) {
+		switch (ch) {
+		case OPT_SEND:
+			o.send = opt_size("--send", optarg);
+			break;
+		case OPT_SEED:
+			o.seed = opt_u64("--seed", optarg, UINT64_MAX);
+			seed_set = 1;
+			break;
+		case OPT_EXPECT:
+			o.expect = opt_size("--expect", optarg);
+			if (o.expect == NONE)
+				usage_error("--expect: too large");
+			break;
+		case OPT_EXPECT_SEED:
+			o.expect_seed = opt_u64("--expect-seed", optarg,
+			    UINT64_MAX);
+			eseed_set = 1;
+			break;
+		case OPT_ORDER:
+			if (strcmp(optarg, "duplex") == 0)
+				o.order = ORDER_DUPLEX;
+			else if (strcmp(optarg, "send-first") == 0)
+				o.order = ORDER_SEND_FIRST;
+			else if (strcmp(optarg, "recv-first") == 0)
+				o.order = ORDER_RECV_FIRST;
+			else
+				usage_error("--order: expected duplex, "
+				    "send-first or recv-first, not '%s'",
+				    optarg);
+			break;
+		case OPT_END:
+			if (strcmp(optarg, "shutdown") == 0)
+				o.end = END_SHUTDOWN;
+			else if (strcmp(optarg, "close") == 0)
+				o.end = END_CLOSE;
+			else
+				usage_error("--end: expected shutdown or "
+				    "close, not '%s'", optarg);
+			break;
+		case OPT_PROBE:
+			o.probe_ms = (int64_t)opt_u64("--probe-epipe",
+			    optarg, 3600 * 1000);
+			if (o.probe_ms == 0)
+				usage_error("--probe-epipe: must be > 0");
+			break;
+		case OPT_EXPECT_EPIPE:
+			if (strcmp(optarg, "yes") == 0)
+				o.expect_epipe = 1;
+			else if (strcmp(optarg, "no") == 0)
+				o.expect_epipe = 0;
+			else
+				usage_error("--expect-epipe: expected yes "
+				    "or no, not '%s'", optarg);
+			break;
+		case OPT_CONNS:
+			o.conns = (unsigned long)opt_u64("--conns", optarg,
+			    1000000);
+			conns_set = 1;
+			break;
+		case OPT_READY:
+			o.ready_file = optarg;
+			break;
+		case OPT_CONNFILE:
+			o.conn_file = optarg;
+			break;
+		case OPT_WAITFILE:
+			o.wait_file = optarg;
+			break;
+		case OPT_DELAY:
+			o.read_delay_ms = (int64_t)opt_u64("--read-delay-ms",
+			    optarg, 3600 * 1000);
+			break;
+		case OPT_CHUNK:
+			v = opt_size("--chunk", optarg);
+			if (v == 0 || v > (64ULL << 20))
+				usage_error("--chunk: must be 1 to 64M");
+			o.chunk = (size_t)v;
+			break;
+		case OPT_REFUSED:
+			o.expect_refused = 1;
+			break;
+		case OPT_BACKLOG:
+			o.backlog = (int)opt_u64("--backlog", optarg, 65535);
+			break;
+		case OPT_NO_ACCEPT:
+			o.no_accept = 1;
+			break;
+		case OPT_CORRUPT:
+			o.corrupt = opt_u64("--corrupt", optarg,
+			    UINT64_MAX - 1);
+			break;
+		case OPT_SOCKBUF:
+			v = opt_size("--sockbuf", optarg);
+			if (v == 0 || v > (64ULL << 20))
+				usage_error("--sockbuf: must be 1 to 64M");
+			o.sockbuf = (int)v;
+			break;
+		case OPT_TIMEOUT:
+			if (parse_secs(optarg, &o.timeout_ms) == -1)
+				usage_error("--timeout: invalid seconds "
+				    "'%s'", optarg);
+			break;
+		case 'v':
+			o.verbose++;
+			break;
+		case 'q':
+			o.quiet = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(EX_OK);
+		case 'V':
+			printf("%s %s\n", PROGNAME, PEER_VERSION);
+			exit(EX_OK);
+		default:
+			fprintf(stderr, "%s: bad option (try --help)\n",
+			    PROGNAME);
+			exit(EX_USAGE);
+		}
+	}
+	if (optind == argc)
+		usage_error("no address given");
+	if (optind != argc - 1)
+		usage_error("one address only, '%s' is extra",
+		    argv[optind + 1]);
+	o.addrstr = argv[optind];
+	if (addr_parse(o.addrstr, o.listen, &o.addr, &err) == -1)
+		usage_error("%s: %s", o.addrstr, err);
+	if (!seed_set)
+		o.seed = o.listen ? 2 : 1;
+	if (!eseed_set)
+		o.expect_seed = o.listen ? 1 : 2;
+	if (o.expect_epipe != -1 && o.probe_ms == 0)
+		o.probe_ms = DEFAULT_PROBE;
+	if (o.expect_refused) {
+		if (o.listen)
+			usage_error("--expect-refused: connect only");
+		if (o.send != 0 || o.expect != NONE || o.probe_ms != 0)
+			usage_error("--expect-refused: no --send, --expect "
+			    "or probe with it");
+	}
+	if (!o.listen && conns_set && o.conns == 0)
+		usage_error("--conns: connect needs at least 1");
+	if (!o.listen && (o.ready_file != NULL || o.no_accept))
+		usage_error("--ready-file and --no-accept: listen only");
+}
+
+int
+main(int argc, char **argv)
+{
+	struct loop l;
+	struct sigaction sa;
+	struct rlimit rl;
+	int rc;
+
+	if (argc < 2) {
+		usage(stderr);
+		return (EX_USAGE);
+	}
+	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
+		usage(stdout);
+		return (EX_OK);
+	}
+	if (strcmp(argv[1], "-V") == 0 || strcmp(argv[1], "--version") == 0) {
+		printf("%s %s\n", PROGNAME, PEER_VERSION);
+		return (EX_OK);
+	}
+	if (strcmp(argv[1], "addr") == 0)
+		return (cmd_addr(argc - 1, argv + 1));
+	if (strcmp(argv[1], "listen") == 0)
+		o.listen = 1;
+	else if (strcmp(argv[1], "connect") != 0)
+		usage_error("unknown command '%s'", argv[1]);
+	parse_args(argc - 1, argv + 1);
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+	if (pipe2(sigpipe_fds, O_NONBLOCK | O_CLOEXEC) == -1) {
+		warnx_("pipe2: %s", strerror(errno));
+		return (EX_OSERR);
+	}
+	sa.sa_handler = on_signal;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+
+	/* Many connections need many descriptors. */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur <
+	    (rlim_t)o.conns + 64 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+	}
+
+	sendbuf = malloc(o.chunk);
+	recvbuf = malloc(o.chunk);
+	wantbuf = malloc(o.chunk);
+	if (sendbuf == NULL || recvbuf == NULL || wantbuf == NULL) {
+		warnx_("out of memory");
+		return (EX_OSERR);
+	}
+	memset(&l, 0, sizeof(l));
+	l.lfd = -1;
+	if ((l.pfds = malloc(2 * sizeof(*l.pfds))) == NULL ||
+	    (l.pconn = malloc(2 * sizeof(*l.pconn))) == NULL) {
+		warnx_("out of memory");
+		return (EX_OSERR);
+	}
+
+	rc = o.listen ? run_listen(&l) : run_connect(&l);
+
+	if (l.lfd != -1)
+		close(l.lfd);
+	if (bound_unix[0] != '\0')
+		(void)unlink(bound_unix);
+	loop_reap(&l);
+	free(l.conns);
+	free(l.pfds);
+	free(l.pconn);
+	free(sendbuf);
+	free(recvbuf);
+	free(wantbuf);
+	close(sigpipe_fds[0]);
+	close(sigpipe_fds[1]);
+	debug("%lu ok, %lu failed, exit %d", n_ok, n_failed, rc);
+	return (rc);
+}
