@@ -22,6 +22,7 @@ E2E_TESTS = \
 	tests/e2e-slow-reader.sh \
 	tests/e2e-concurrent.sh \
 	tests/e2e-max-conns.sh \
+	tests/e2e-emfile.sh \
 	tests/e2e-sigterm.sh \
 	tests/e2e-logging.sh
 
