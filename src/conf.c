@@ -1,0 +1,1432 @@
+/*
+ * conf: parse vsockproxy.conf(5).
+ *
+ * The parser reads a file at a time, a line at a time, and never stops at
+ * the first error: each bad line is reported and skipped, so that one run
+ * of `vsockproxy -t` lists everything to fix.  Checks that need a whole
+ * rule (listen address kind against its ACLs, clashes with earlier rules)
+ * run when the rule's block closes, so that errors still come out near
+ * their lines, file by file.  Defaults are applied last, which lets a
+ * defaults block sit anywhere, e.g. in its own drop-in file.
+ */
+#include "config.h"
+
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glob.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "acl.h"
+#include "addr.h"
+#include "conf.h"
+#include "event.h"
+#include "opts.h"
+#include "parse.h"
+#include "vsock.h"
+
+/* Same bound as the command line's timeouts: a day. */
+#define TIMEOUT_MAX_S	86400.0
+#define MAX_CONNS_MAX	1000000
+/* Enough words for any sane allow list on one line. */
+#define MAX_WORDS	64
+
+/* Settings, to catch duplicates and to know what a rule left unset. */
+enum setting {
+	S_LISTEN,
+	S_CONNECT,
+	S_ALLOW,
+	S_DENY,
+	S_ALLOW_UID,
+	S_ALLOW_ADDR,
+	S_MAX_CONNS,
+	S_MAX_PER_PEER,
+	S_IDLE_TIMEOUT,
+	S_CONNECT_TIMEOUT,
+	S_BUFSIZE,
+	S_STATS_INTERVAL,
+	S_SHUTDOWN_TIMEOUT,
+	S_EVENT_BACKEND,
+	S_N
+};
+
+/* File names live as long as the conf, since rules point at them. */
+struct conf_name {
+	struct conf_name *next;
+	char name[];
+};
+
+struct where {
+	const char *file;
+	int line;			/* 0 = not set */
+};
+
+/* A rule while parsing; the public part comes first so free() works. */
+struct prule {
+	struct conf_rule r;
+	struct where at[S_N];
+	int allow_any;
+	int bad;			/* its opening line was wrong */
+};
+
+enum block {
+	B_NONE,
+	B_RULE,
+	B_DEFAULTS
+};
+
+struct parser {
+	struct conf *conf;
+	struct conf_rule **tail;
+	conf_error_fn *errfn;
+	void *cookie;
+	int flags;
+	int nerrors;
+	int stop;			/* out of memory, too many errors */
+	/* Files being read, for include loops. */
+	struct {
+		dev_t dev;
+		ino_t ino;
+	} open[CONF_INCLUDE_DEPTH + 1];
+	int nopen;
+	int depth;
+	const char *root;		/* for errors before a file is open */
+	const char *file;		/* NULL before the first file */
+	int line;
+	enum block block;
+	struct where block_at;
+	struct prule *cur;		/* the open rule, or &defaults */
+	struct prule defaults;
+	struct where global[S_N];
+};
+
+/* Where a keyword may appear. */
+#define K_GLOBAL	0x1
+#define K_RULE		0x2
+#define K_DEFAULTS	0x4
+
+typedef int kw_fn(struct parser *, struct prule *, char **, int);
+
+struct keyword {
+	const char *name;
+	int where;
+	enum setting setting;
+	int list;			/* repeatable, one or more values */
+	kw_fn *fn;
+};
+
+static void perr_at(struct parser *, const char *, int, const char *, ...)
+    __attribute__((format(printf, 4, 5)));
+static void perr(struct parser *, const char *, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+perr_at(struct parser *p, const char *file, int line, const char *fmt, ...)
+{
+	char msg[CONF_LINE_MAX + 256], full[CONF_LINE_MAX + 1024];
+	va_list ap;
+
+	if (p->stop)
+		return;
+	if (++p->nerrors > CONF_MAX_ERRORS) {
+		snprintf(msg, sizeof(msg), "more than %d errors, giving up",
+		    CONF_MAX_ERRORS);
+		p->stop = 1;
+	} else {
+		va_start(ap, fmt);
+		vsnprintf(msg, sizeof(msg), fmt, ap);
+		va_end(ap);
+	}
+	if (line > 0)
+		snprintf(full, sizeof(full), "%s:%d: %s", file, line, msg);
+	else
+		snprintf(full, sizeof(full), "%s: %s", file, msg);
+	if (p->errfn != NULL)
+		p->errfn(p->cookie, full);
+}
+
+/* An error on the line being parsed. */
+static void
+perr(struct parser *p, const char *fmt, ...)
+{
+	char msg[CONF_LINE_MAX + 256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	perr_at(p, p->file != NULL ? p->file : p->root, p->line, "%s", msg);
+}
+
+static void
+oom(struct parser *p)
+{
+
+	perr(p, "out of memory");
+	p->stop = 1;
+}
+
+static const char *
+intern(struct parser *p, const char *s)
+{
+	struct conf_name *n;
+	size_t len = strlen(s);
+
+	if ((n = malloc(sizeof(*n) + len + 1)) == NULL)
+		return (NULL);
+	memcpy(n->name, s, len + 1);
+	n->next = p->conf->names;
+	p->conf->names = n;
+	return (n->name);
+}
+
+/* Addresses. */
+
+static int
+addr_equal(const struct addr *a, const struct addr *b)
+{
+	const struct sockaddr_vm *va, *vb;
+	const struct sockaddr_in *ia, *ib;
+	const struct sockaddr_in6 *a6, *b6;
+	const struct sockaddr_un *ua, *ub;
+
+	if (a->kind != b->kind || a->sa.ss_family != b->sa.ss_family)
+		return (0);
+	switch (a->sa.ss_family) {
+	case AF_VSOCK:
+		va = (const struct sockaddr_vm *)&a->sa;
+		vb = (const struct sockaddr_vm *)&b->sa;
+		return (va->svm_cid == vb->svm_cid &&
+		    va->svm_port == vb->svm_port);
+	case AF_INET:
+		ia = (const struct sockaddr_in *)&a->sa;
+		ib = (const struct sockaddr_in *)&b->sa;
+		return (ia->sin_port == ib->sin_port &&
+		    ia->sin_addr.s_addr == ib->sin_addr.s_addr);
+	case AF_INET6:
+		a6 = (const struct sockaddr_in6 *)&a->sa;
+		b6 = (const struct sockaddr_in6 *)&b->sa;
+		return (a6->sin6_port == b6->sin6_port &&
+		    a6->sin6_scope_id == b6->sin6_scope_id &&
+		    memcmp(&a6->sin6_addr, &b6->sin6_addr,
+		    sizeof(a6->sin6_addr)) == 0);
+	case AF_UNIX:
+		ua = (const struct sockaddr_un *)&a->sa;
+		ub = (const struct sockaddr_un *)&b->sa;
+		return (strncmp(ua->sun_path, ub->sun_path,
+		    sizeof(ua->sun_path)) == 0);
+	default:
+		return (a->salen == b->salen &&
+		    memcmp(&a->sa, &b->sa, a->salen) == 0);
+	}
+}
+
+static int
+tcp_port(const struct addr *a)
+{
+	const struct sockaddr_in *sin = (const struct sockaddr_in *)&a->sa;
+	const struct sockaddr_in6 *sin6 =
+	    (const struct sockaddr_in6 *)&a->sa;
+
+	if (a->sa.ss_family == AF_INET)
+		return (ntohs(sin->sin_port));
+	return (ntohs(sin6->sin6_port));
+}
+
+static int
+tcp_wildcard(const struct addr *a)
+{
+	const struct sockaddr_in *sin = (const struct sockaddr_in *)&a->sa;
+	const struct sockaddr_in6 *sin6 =
+	    (const struct sockaddr_in6 *)&a->sa;
+
+	if (a->sa.ss_family == AF_INET)
+		return (sin->sin_addr.s_addr == htonl(INADDR_ANY));
+	return (IN6_IS_ADDR_UNSPECIFIED(&sin6->sin6_addr));
+}
+
+/*
+ * Nonzero if two listen addresses cannot both be bound: a vsock port
+ * bound on any CID takes that port on every CID, and a wildcard TCP
+ * address takes the port on every address ([::] usually includes IPv4).
+ * Port 0 asks the kernel for a fresh port and never clashes.
+ */
+static int
+listen_clash(const struct addr *a, const struct addr *b)
+{
+	const struct sockaddr_vm *va, *vb;
+
+	if (a->kind != b->kind)
+		return (0);
+	switch (a->kind) {
+	case ADDR_VSOCK:
+		va = (const struct sockaddr_vm *)&a->sa;
+		vb = (const struct sockaddr_vm *)&b->sa;
+		return (va->svm_port == vb->svm_port &&
+		    (va->svm_cid == vb->svm_cid ||
+		    va->svm_cid == VMADDR_CID_ANY ||
+		    vb->svm_cid == VMADDR_CID_ANY));
+	case ADDR_TCP:
+		if (tcp_port(a) == 0 || tcp_port(a) != tcp_port(b))
+			return (0);
+		if (addr_equal(a, b))
+			return (1);
+		if (a->sa.ss_family == AF_INET6 && tcp_wildcard(a))
+			return (1);
+		if (b->sa.ss_family == AF_INET6 && tcp_wildcard(b))
+			return (1);
+		return (a->sa.ss_family == b->sa.ss_family &&
+		    (tcp_wildcard(a) || tcp_wildcard(b)));
+	default:
+		return (addr_equal(a, b));
+	}
+}
+
+/* Address prefixes for allow-addr. */
+
+static int
+is_v4mapped(const unsigned char *a)
+{
+	static const unsigned char pfx[12] = {
+		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff
+	};
+
+	return (memcmp(a, pfx, sizeof(pfx)) == 0);
+}
+
+static int
+parse_prefix(const char *s, struct conf_prefix *pf, char *why,
+    size_t whylen)
+{
+	char buf[INET6_ADDRSTRLEN];
+	const char *slash = strchr(s, '/');
+	size_t n = slash != NULL ? (size_t)(slash - s) : strlen(s);
+	unsigned int max, i, bit;
+	uint64_t len;
+
+	memset(pf, 0, sizeof(*pf));
+	if (n == 0 || n >= sizeof(buf))
+		goto badaddr;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	if (inet_pton(AF_INET, buf, pf->addr) == 1) {
+		pf->family = AF_INET;
+		max = 32;
+	} else if (inet_pton(AF_INET6, buf, pf->addr) == 1) {
+		pf->family = AF_INET6;
+		max = 128;
+	} else
+		goto badaddr;
+	len = max;
+	if (slash != NULL && parse_uint(slash + 1, 0, max, &len) == -1) {
+		snprintf(why, whylen, "bad prefix length in '%s' (0-%u)", s,
+		    max);
+		return (-1);
+	}
+	pf->len = (unsigned int)len;
+	/* Peers arrive v4-mapped on a [::] listener: compare as IPv4. */
+	if (pf->family == AF_INET6 && is_v4mapped(pf->addr) &&
+	    pf->len >= 96) {
+		pf->family = AF_INET;
+		memmove(pf->addr, pf->addr + 12, 4);
+		memset(pf->addr + 4, 0, 12);
+		pf->len -= 96;
+		max = 32;
+	}
+	/* Bits past the prefix are almost always a typo for another net. */
+	for (i = pf->len; i < max; i++) {
+		bit = 0x80U >> (i % 8);
+		if (pf->addr[i / 8] & bit) {
+			snprintf(why, whylen, "'%s' has address bits set "
+			    "past /%u", s, pf->len);
+			return (-1);
+		}
+	}
+	return (0);
+badaddr:
+	snprintf(why, whylen, "bad address '%s' (IPv4 or IPv6, optionally "
+	    "/LENGTH)", s);
+	return (-1);
+}
+
+static int
+prefix_match(const struct conf_prefix *pf, int family,
+    const unsigned char *a)
+{
+	unsigned int full = pf->len / 8, rest = pf->len % 8;
+	unsigned int mask;
+
+	if (family != pf->family || memcmp(pf->addr, a, full) != 0)
+		return (0);
+	if (rest == 0)
+		return (1);
+	mask = (0xffU << (8 - rest)) & 0xffU;
+	return ((pf->addr[full] & mask) == (a[full] & mask));
+}
+
+/* Keywords. */
+
+static int
+kw_listen(struct parser *p, struct prule *r, char **av, int ac)
+{
+	char why[256];
+
+	(void)ac;
+	if (addr_parse(av[1], ADDR_LISTEN, &r->r.listen, why,
+	    sizeof(why)) == -1) {
+		memset(&r->r.listen, 0, sizeof(r->r.listen));
+		perr(p, "bad listen address '%s': %s", av[1], why);
+		return (-1);
+	}
+	return (0);
+}
+
+static int
+kw_connect(struct parser *p, struct prule *r, char **av, int ac)
+{
+	char why[256];
+
+	(void)ac;
+	if (addr_parse(av[1], ADDR_CONNECT, &r->r.connect, why,
+	    sizeof(why)) == -1) {
+		memset(&r->r.connect, 0, sizeof(r->r.connect));
+		perr(p, "bad connect address '%s': %s", av[1], why);
+		return (-1);
+	}
+	return (0);
+}
+
+static int
+add_cids(struct parser *p, struct acl **aclp, const char *kw,
+    const char *spec)
+{
+	char why[256];
+
+	if (*aclp == NULL && (*aclp = acl_new()) == NULL) {
+		oom(p);
+		return (-1);
+	}
+	if (acl_add(*aclp, spec, why, sizeof(why)) == -1) {
+		perr(p, "%s: %s", kw, why);
+		return (-1);
+	}
+	return (0);
+}
+
+static int
+kw_allow(struct parser *p, struct prule *r, char **av, int ac)
+{
+	int i;
+
+	for (i = 1; i < ac; i++) {
+		if (strcmp(av[i], "any") == 0)
+			r->allow_any = 1;
+		else if (add_cids(p, &r->r.allow, "allow", av[i]) == -1)
+			return (-1);
+	}
+	return (0);
+}
+
+static int
+kw_deny(struct parser *p, struct prule *r, char **av, int ac)
+{
+	int i;
+
+	for (i = 1; i < ac; i++) {
+		if (strcmp(av[i], "any") == 0) {
+			perr(p, "deny: 'any' would refuse everyone; list "
+			    "CIDs");
+			return (-1);
+		}
+		if (add_cids(p, &r->r.deny, "deny", av[i]) == -1)
+			return (-1);
+	}
+	return (0);
+}
+
+/* Call fn on each comma-separated item of each value; stop at an error. */
+static int
+each_item(struct parser *p, struct prule *r, char **av, int ac,
+    const char *kw, int (*fn)(struct parser *, struct prule *, char *))
+{
+	char *item, *rest;
+	int i;
+
+	for (i = 1; i < ac; i++) {
+		rest = av[i];
+		do {
+			item = rest;
+			if ((rest = strchr(item, ',')) != NULL)
+				*rest++ = '\0';
+			if (*item == '\0') {
+				perr(p, "%s: empty list entry", kw);
+				return (-1);
+			}
+			if (fn(p, r, item) == -1)
+				return (-1);
+		} while (rest != NULL);
+	}
+	return (0);
+}
+
+static int
+add_uid(struct parser *p, struct prule *r, char *item)
+{
+	struct passwd *pw;
+	uid_t *nu, uid;
+	uint64_t v;
+
+	if (item[0] >= '0' && item[0] <= '9') {
+		/* (uid_t)-1 means "no uid" to the kernel. */
+		if (parse_uint(item, 0, UINT32_MAX - 1, &v) == -1) {
+			perr(p, "allow-uid: bad uid '%s' (0-%u or a user "
+			    "name)", item, UINT32_MAX - 1);
+			return (-1);
+		}
+		uid = (uid_t)v;
+	} else {
+		errno = 0;
+		if ((pw = getpwnam(item)) == NULL) {
+			if (errno == ENOMEM) {
+				oom(p);
+				return (-1);
+			}
+			perr(p, "allow-uid: unknown user '%s'", item);
+			return (-1);
+		}
+		uid = pw->pw_uid;
+	}
+	if ((nu = reallocarray(r->r.uids, r->r.nuids + 1,
+	    sizeof(*nu))) == NULL) {
+		oom(p);
+		return (-1);
+	}
+	nu[r->r.nuids++] = uid;
+	r->r.uids = nu;
+	return (0);
+}
+
+static int
+kw_allow_uid(struct parser *p, struct prule *r, char **av, int ac)
+{
+
+	return (each_item(p, r, av, ac, "allow-uid", add_uid));
+}
+
+static int
+add_prefix(struct parser *p, struct prule *r, char *item)
+{
+	struct conf_prefix pf, *np;
+	char why[256];
+
+	if (parse_prefix(item, &pf, why, sizeof(why)) == -1) {
+		perr(p, "allow-addr: %s", why);
+		return (-1);
+	}
+	if ((np = reallocarray(r->r.prefixes, r->r.nprefixes + 1,
+	    sizeof(*np))) == NULL) {
+		oom(p);
+		return (-1);
+	}
+	np[r->r.nprefixes++] = pf;
+	r->r.prefixes = np;
+	return (0);
+}
+
+static int
+kw_allow_addr(struct parser *p, struct prule *r, char **av, int ac)
+{
+
+	return (each_item(p, r, av, ac, "allow-addr", add_prefix));
+}
+
+static int
+kw_max_conns(struct parser *p, struct prule *r, char **av, int ac)
+{
+	uint64_t v;
+
+	(void)ac;
+	if (parse_uint(av[1], 0, MAX_CONNS_MAX, &v) == -1) {
+		perr(p, "bad %s '%s': expected 0 to %d (0 = no limit)",
+		    av[0], av[1], MAX_CONNS_MAX);
+		return (-1);
+	}
+	if (strcmp(av[0], "max-conns") == 0)
+		r->r.max_conns = (unsigned int)v;
+	else
+		r->r.max_per_peer = (unsigned int)v;
+	return (0);
+}
+
+static int
+kw_idle_timeout(struct parser *p, struct prule *r, char **av, int ac)
+{
+
+	(void)ac;
+	if (parse_seconds(av[1], TIMEOUT_MAX_S, &r->r.idle_timeout_ms) ==
+	    -1) {
+		perr(p, "bad idle-timeout '%s': expected seconds, at most "
+		    "%.0f (0 = none)", av[1], TIMEOUT_MAX_S);
+		return (-1);
+	}
+	return (0);
+}
+
+static int
+kw_connect_timeout(struct parser *p, struct prule *r, char **av, int ac)
+{
+	uint64_t ms;
+
+	(void)ac;
+	if (parse_seconds(av[1], TIMEOUT_MAX_S, &ms) == -1 || ms == 0) {
+		perr(p, "bad connect-timeout '%s': expected seconds, more "
+		    "than 0 and at most %.0f", av[1], TIMEOUT_MAX_S);
+		return (-1);
+	}
+	r->r.connect_timeout_ms = ms;
+	return (0);
+}
+
+static int
+kw_buffer_size(struct parser *p, struct prule *r, char **av, int ac)
+{
+
+	(void)ac;
+	if (parse_size(av[1], MIN_BUFSIZE, MAX_BUFSIZE, &r->r.bufsize) ==
+	    -1) {
+		perr(p, "bad buffer-size '%s': expected %d to %d bytes (k "
+		    "and M suffixes allowed)", av[1], MIN_BUFSIZE,
+		    MAX_BUFSIZE);
+		return (-1);
+	}
+	return (0);
+}
+
+static int
+kw_stats_interval(struct parser *p, struct prule *r, char **av, int ac)
+{
+
+	(void)r;
+	(void)ac;
+	if (parse_seconds(av[1], TIMEOUT_MAX_S,
+	    &p->conf->stats_interval_ms) == -1) {
+		perr(p, "bad stats-interval '%s': expected seconds, at most "
+		    "%.0f (0 = off)", av[1], TIMEOUT_MAX_S);
+		return (-1);
+	}
+	p->conf->set |= CONF_SET_STATS_INTERVAL;
+	return (0);
+}
+
+static int
+kw_shutdown_timeout(struct parser *p, struct prule *r, char **av, int ac)
+{
+
+	(void)r;
+	(void)ac;
+	if (parse_seconds(av[1], TIMEOUT_MAX_S,
+	    &p->conf->shutdown_timeout_ms) == -1) {
+		perr(p, "bad shutdown-timeout '%s': expected seconds, at "
+		    "most %.0f", av[1], TIMEOUT_MAX_S);
+		return (-1);
+	}
+	p->conf->set |= CONF_SET_SHUTDOWN_TIMEOUT;
+	return (0);
+}
+
+static int
+kw_event_backend(struct parser *p, struct prule *r, char **av, int ac)
+{
+
+	(void)r;
+	(void)ac;
+	if (event_backend_parse(av[1], &p->conf->backend) == -1) {
+		perr(p, "bad event-backend '%s': expected epoll or poll",
+		    av[1]);
+		return (-1);
+	}
+	p->conf->set |= CONF_SET_EVENT_BACKEND;
+	return (0);
+}
+
+static const struct keyword keywords[] = {
+	{ "listen", K_RULE, S_LISTEN, 0, kw_listen },
+	{ "connect", K_RULE, S_CONNECT, 0, kw_connect },
+	{ "allow", K_RULE, S_ALLOW, 1, kw_allow },
+	{ "deny", K_RULE, S_DENY, 1, kw_deny },
+	{ "allow-uid", K_RULE, S_ALLOW_UID, 1, kw_allow_uid },
+	{ "allow-addr", K_RULE, S_ALLOW_ADDR, 1, kw_allow_addr },
+	{ "max-conns", K_RULE | K_DEFAULTS, S_MAX_CONNS, 0, kw_max_conns },
+	{ "max-conns-per-peer", K_RULE | K_DEFAULTS, S_MAX_PER_PEER, 0,
+	    kw_max_conns },
+	{ "idle-timeout", K_RULE | K_DEFAULTS, S_IDLE_TIMEOUT, 0,
+	    kw_idle_timeout },
+	{ "connect-timeout", K_RULE | K_DEFAULTS, S_CONNECT_TIMEOUT, 0,
+	    kw_connect_timeout },
+	{ "buffer-size", K_RULE | K_DEFAULTS, S_BUFSIZE, 0, kw_buffer_size },
+	{ "stats-interval", K_GLOBAL, S_STATS_INTERVAL, 0,
+	    kw_stats_interval },
+	{ "shutdown-timeout", K_GLOBAL, S_SHUTDOWN_TIMEOUT, 0,
+	    kw_shutdown_timeout },
+	{ "event-backend", K_GLOBAL, S_EVENT_BACKEND, 0, kw_event_backend },
+};
+
+/* Rules and blocks. */
+
+static void
+rule_init(struct prule *r)
+{
+
+	memset(r, 0, sizeof(*r));
+	r->r.connect_timeout_ms = DEFAULT_CONNECT_TIMEOUT_MS;
+	r->r.bufsize = DEFAULT_BUFSIZE;
+}
+
+static const char *
+block_desc(struct parser *p, char *buf, size_t len)
+{
+
+	if (p->block == B_DEFAULTS)
+		snprintf(buf, len, "the defaults block");
+	else
+		snprintf(buf, len, "rule '%s'", p->cur->r.name);
+	return (buf);
+}
+
+static void
+check_acl_kind(struct parser *p, struct prule *r, enum setting s,
+    const char *kw, enum addr_kind want, const char *wantname)
+{
+	char a[ADDR_STRLEN];
+
+	if (r->at[s].line == 0 || r->r.listen.kind == want)
+		return;
+	perr_at(p, r->at[s].file, r->at[s].line, "'%s' needs a %s listen "
+	    "address, but rule '%s' listens on %s", kw, wantname, r->r.name,
+	    addr_format(&r->r.listen, a, sizeof(a)));
+}
+
+/* Whole-rule checks, when its block closes. */
+static void
+check_rule(struct parser *p, struct prule *r)
+{
+	struct conf_rule *q;
+	struct prule *pq;
+	char a[ADDR_STRLEN];
+
+	if (r->at[S_LISTEN].line == 0)
+		perr_at(p, r->r.file, r->r.line, "rule '%s' has no listen "
+		    "address", r->r.name);
+	if (r->at[S_CONNECT].line == 0)
+		perr_at(p, r->r.file, r->r.line, "rule '%s' has no connect "
+		    "address", r->r.name);
+	/* A bad listen line was reported already. */
+	if (r->r.listen.kind == 0)
+		return;
+	check_acl_kind(p, r, S_ALLOW, "allow", ADDR_VSOCK, "vsock");
+	check_acl_kind(p, r, S_DENY, "deny", ADDR_VSOCK, "vsock");
+	check_acl_kind(p, r, S_ALLOW_UID, "allow-uid", ADDR_UNIX, "unix");
+	check_acl_kind(p, r, S_ALLOW_ADDR, "allow-addr", ADDR_TCP, "tcp");
+	if (r->r.connect.kind != 0 && addr_equal(&r->r.listen, &r->r.connect))
+		perr_at(p, r->at[S_CONNECT].file, r->at[S_CONNECT].line,
+		    "rule '%s' connects to its own listen address",
+		    r->r.name);
+	for (q = p->conf->rules; q != NULL && q != &r->r; q = q->next) {
+		pq = (struct prule *)q;
+		if (pq->bad || q->listen.kind == 0)
+			continue;
+		if (listen_clash(&q->listen, &r->r.listen)) {
+			perr_at(p, r->at[S_LISTEN].file, r->at[S_LISTEN].line,
+			    "listen address %s clashes with rule '%s' "
+			    "(%s:%d)", addr_format(&r->r.listen, a,
+			    sizeof(a)), q->name, q->file, q->line);
+			break;
+		}
+	}
+}
+
+static void
+close_block(struct parser *p, int check)
+{
+
+	if (p->block == B_RULE && check && !p->cur->bad)
+		check_rule(p, p->cur);
+	p->block = B_NONE;
+	p->cur = NULL;
+}
+
+/* A block opened inside another: say so, and close the old one. */
+static void
+close_unfinished(struct parser *p, const char *what)
+{
+	char d[CONF_NAME_MAX + 32];
+
+	if (p->block == B_NONE)
+		return;
+	perr(p, "'%s' inside %s (line %d): missing '}'", what,
+	    block_desc(p, d, sizeof(d)), p->block_at.line);
+	close_block(p, 1);
+}
+
+static int
+name_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > CONF_NAME_MAX)
+		return (0);
+	return (strspn(s, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") == n);
+}
+
+static void
+open_rule(struct parser *p, char **av, int ac)
+{
+	struct conf_rule *q;
+	struct prule *r;
+	int bad = 0;
+
+	close_unfinished(p, "rule");
+	if (ac < 2) {
+		perr(p, "'rule' needs a name: rule NAME {");
+		bad = 1;
+	} else if (!name_ok(av[1])) {
+		perr(p, "bad rule name '%s': use letters, digits, '.', '-' "
+		    "and '_', at most %d", av[1], CONF_NAME_MAX);
+		bad = 1;
+	} else if (ac != 3 || strcmp(av[2], "{") != 0) {
+		perr(p, "expected 'rule %s {'", av[1]);
+		bad = 1;
+	}
+	if (!bad)
+		for (q = p->conf->rules; q != NULL; q = q->next)
+			if (!((struct prule *)q)->bad &&
+			    strcmp(q->name, av[1]) == 0) {
+				perr(p, "duplicate rule name '%s' (first at "
+				    "%s:%d)", av[1], q->file, q->line);
+				break;
+			}
+	/* Open a block even so, so the lines that follow make sense. */
+	if ((r = malloc(sizeof(*r))) == NULL) {
+		oom(p);
+		return;
+	}
+	rule_init(r);
+	r->bad = bad;
+	if ((r->r.name = strdup(ac < 2 ? "?" : av[1])) == NULL) {
+		free(r);
+		oom(p);
+		return;
+	}
+	r->r.file = p->file;
+	r->r.line = p->line;
+	*p->tail = &r->r;
+	p->tail = &r->r.next;
+	p->conf->nrules++;
+	p->cur = r;
+	p->block = B_RULE;
+	p->block_at.file = p->file;
+	p->block_at.line = p->line;
+}
+
+static void
+open_defaults(struct parser *p, char **av, int ac)
+{
+
+	close_unfinished(p, "defaults");
+	if (ac != 2 || strcmp(av[1], "{") != 0)
+		perr(p, "expected 'defaults {'");
+	p->cur = &p->defaults;
+	p->block = B_DEFAULTS;
+	p->block_at.file = p->file;
+	p->block_at.line = p->line;
+}
+
+static void
+do_keyword(struct parser *p, char **av, int ac)
+{
+	const struct keyword *k = NULL;
+	struct where *at;
+	size_t i;
+	int here;
+
+	for (i = 0; i < sizeof(keywords) / sizeof(keywords[0]); i++)
+		if (strcmp(av[0], keywords[i].name) == 0) {
+			k = &keywords[i];
+			break;
+		}
+	if (k == NULL) {
+		perr(p, "unknown keyword '%s'", av[0]);
+		return;
+	}
+	here = p->block == B_NONE ? K_GLOBAL : p->block == B_RULE ? K_RULE :
+	    K_DEFAULTS;
+	if ((k->where & here) == 0) {
+		if (k->where == K_GLOBAL)
+			perr(p, "'%s' is a global setting: it cannot be "
+			    "inside a block", k->name);
+		else if (here == K_GLOBAL)
+			perr(p, "'%s' belongs in a rule%s block", k->name,
+			    k->where & K_DEFAULTS ? " or defaults" : "");
+		else
+			perr(p, "'%s' cannot have a default: set it in each "
+			    "rule", k->name);
+		return;
+	}
+	if (ac < 2) {
+		perr(p, "'%s' needs a value", k->name);
+		return;
+	}
+	if (!k->list && ac > 2) {
+		perr(p, "'%s' takes one value", k->name);
+		return;
+	}
+	at = here == K_GLOBAL ? &p->global[k->setting] :
+	    &p->cur->at[k->setting];
+	if (at->line != 0 && !k->list) {
+		perr(p, "duplicate '%s' (first at %s:%d)", k->name, at->file,
+		    at->line);
+		return;
+	}
+	/* Set even if the value is bad: "no listen address" would be
+	 * noise after "bad listen address". */
+	if (at->line == 0) {
+		at->file = p->file;
+		at->line = p->line;
+	}
+	(void)k->fn(p, p->cur, av, ac);
+}
+
+/* Files and includes. */
+
+static void parse_file(struct parser *, const char *);
+
+static int
+by_name(const void *a, const void *b)
+{
+
+	return (strcmp(*(char *const *)a, *(char *const *)b));
+}
+
+/* glob(3) gives its error callback no cookie. */
+static int glob_errno;
+static char glob_errpath[PATH_MAX];
+
+static int
+glob_error(const char *path, int error)
+{
+
+	/* A drop-in directory that does not exist is an empty one. */
+	if (error == ENOENT || error == ENOTDIR)
+		return (0);
+	glob_errno = error;
+	snprintf(glob_errpath, sizeof(glob_errpath), "%s", path);
+	return (1);
+}
+
+static void
+do_include(struct parser *p, char **av, int ac)
+{
+	char path[PATH_MAX], pattern[PATH_MAX * 2], *o;
+	const char *slash, *s;
+	glob_t g;
+	size_t i, dirlen = 0;
+	int rc;
+
+	if (p->block != B_NONE) {
+		perr(p, "'include' cannot be inside a block");
+		return;
+	}
+	if (ac != 2) {
+		perr(p, ac < 2 ? "'include' needs a value" :
+		    "'include' takes one value");
+		return;
+	}
+	if (p->flags & CONF_NO_INCLUDE) {
+		perr(p, "'include' is not allowed here");
+		return;
+	}
+	if (p->depth >= CONF_INCLUDE_DEPTH) {
+		perr(p, "includes nested more than %d deep",
+		    CONF_INCLUDE_DEPTH);
+		return;
+	}
+	/* Relative to the including file, so that a tree of files can be
+	 * moved as a whole. */
+	if (av[1][0] != '/' && (slash = strrchr(p->file, '/')) != NULL)
+		dirlen = (size_t)(slash - p->file) + 1;
+	if (dirlen + strlen(av[1]) >= sizeof(path)) {
+		perr(p, "include path too long");
+		return;
+	}
+	memcpy(path, p->file, dirlen);
+	strcpy(path + dirlen, av[1]);
+	if (strpbrk(av[1], "*?[") == NULL) {
+		/* A plain name: it must exist. */
+		parse_file(p, path);
+		return;
+	}
+	/* Only the user's pattern is a glob, not the directory's name. */
+	for (o = pattern, s = p->file; s < p->file + dirlen; s++) {
+		if (strchr("*?[\\", *s) != NULL)
+			*o++ = '\\';
+		*o++ = *s;
+	}
+	strcpy(o, av[1]);
+
+	memset(&g, 0, sizeof(g));
+	glob_errno = 0;
+	rc = glob(pattern, GLOB_NOSORT, glob_error, &g);
+	if (rc == GLOB_NOMATCH)
+		goto done;
+	if (rc == GLOB_NOSPACE) {
+		oom(p);
+		goto done;
+	}
+	if (rc != 0) {
+		perr(p, "include '%s': %s: %s", av[1], glob_errpath,
+		    strerror(glob_errno != 0 ? glob_errno : EIO));
+		goto done;
+	}
+	/* In byte order whatever the locale: drop-ins are named 10-x.conf
+	 * to be read in a chosen order. */
+	qsort(g.gl_pathv, g.gl_pathc, sizeof(g.gl_pathv[0]), by_name);
+	for (i = 0; i < g.gl_pathc && !p->stop; i++)
+		parse_file(p, g.gl_pathv[i]);
+done:
+	globfree(&g);
+}
+
+/* Lines. */
+
+static int
+is_space(int c)
+{
+
+	return (c == ' ' || c == '\t' || c == '\r');
+}
+
+/*
+ * Split a line into words, in place.  '#' outside quotes starts a
+ * comment; "..." keeps spaces and '#', with \" and \\ inside.
+ */
+static int
+split(struct parser *p, char *s, char **av, int *acp)
+{
+	char *o;
+	int ac = 0, c;
+
+	for (;;) {
+		while (is_space(*s))
+			s++;
+		if (*s == '\0' || *s == '#')
+			break;
+		if (ac == MAX_WORDS) {
+			perr(p, "more than %d words on a line", MAX_WORDS);
+			return (-1);
+		}
+		av[ac++] = o = s;
+		while (*s != '\0' && !is_space(*s) && *s != '#') {
+			if (*s != '"') {
+				*o++ = *s++;
+				continue;
+			}
+			for (s++; *s != '"'; s++) {
+				if (*s == '\0') {
+					perr(p, "unterminated quoted string");
+					return (-1);
+				}
+				if (*s == '\\' &&
+				    (s[1] == '"' || s[1] == '\\'))
+					s++;
+				*o++ = *s;
+			}
+			s++;
+		}
+		/* o may have caught up with s: look before writing. */
+		c = *s;
+		*o = '\0';
+		if (c == '\0' || c == '#')
+			break;
+		s++;
+	}
+	*acp = ac;
+	return (0);
+}
+
+static void
+do_line(struct parser *p, char *line)
+{
+	char *av[MAX_WORDS];
+	int ac;
+
+	if (split(p, line, av, &ac) == -1 || ac == 0)
+		return;
+	if (strcmp(av[0], "}") == 0) {
+		if (p->block == B_NONE) {
+			perr(p, "'}' without an open block");
+			return;
+		}
+		if (ac > 1)
+			perr(p, "unexpected '%s' after '}'", av[1]);
+		close_block(p, 1);
+	} else if (strcmp(av[0], "{") == 0)
+		perr(p, "unexpected '{': it ends the 'rule NAME' or "
+		    "'defaults' line");
+	else if (strcmp(av[0], "rule") == 0)
+		open_rule(p, av, ac);
+	else if (strcmp(av[0], "defaults") == 0)
+		open_defaults(p, av, ac);
+	else if (strcmp(av[0], "include") == 0)
+		do_include(p, av, ac);
+	else
+		do_keyword(p, av, ac);
+}
+
+static void
+parse_buffer(struct parser *p, const char *name, const char *buf,
+    size_t len)
+{
+	char line[CONF_LINE_MAX];
+	const char *s = buf, *end = buf + len, *nl;
+	const char *ofile = p->file;
+	char d[CONF_NAME_MAX + 32];
+	int oline = p->line;
+	size_t n, i;
+	unsigned char c;
+
+	p->file = name;
+	p->line = 0;
+	while (s < end && !p->stop) {
+		p->line++;
+		if ((nl = memchr(s, '\n', (size_t)(end - s))) == NULL)
+			nl = end;
+		n = (size_t)(nl - s);
+		if (n >= sizeof(line)) {
+			perr(p, "line longer than %zu bytes",
+			    sizeof(line) - 1);
+			goto next;
+		}
+		for (i = 0; i < n; i++) {
+			c = (unsigned char)s[i];
+			if ((c < 0x20 && c != '\t' && c != '\r') || c == 0x7f)
+				break;
+		}
+		if (i < n) {
+			perr(p, "control character 0x%02x", c);
+			goto next;
+		}
+		memcpy(line, s, n);
+		line[n] = '\0';
+		do_line(p, line);
+next:
+		s = nl + 1;
+	}
+	/* Blocks do not span files: a drop-in cannot break its includer. */
+	if (p->block != B_NONE) {
+		perr_at(p, p->block_at.file, p->block_at.line, "%s is not "
+		    "closed: missing '}'", block_desc(p, d, sizeof(d)));
+		close_block(p, 0);
+	}
+	p->file = ofile;
+	p->line = oline;
+}
+
+/* An error about a file as a whole: at the include line, if any. */
+static void
+file_error(struct parser *p, const char *path, const char *why)
+{
+
+	if (p->file == NULL)
+		perr_at(p, path, 0, "%s", why);
+	else
+		perr(p, "include '%s': %s", path, why);
+}
+
+static void
+parse_file(struct parser *p, const char *path)
+{
+	struct stat sb;
+	char *buf = NULL, why[128];
+	const char *name;
+	size_t len = 0;
+	ssize_t n;
+	int fd, i;
+
+	/* O_NONBLOCK: a FIFO named by mistake must not hang a reload. */
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY |
+	    O_NONBLOCK)) == -1) {
+		file_error(p, path, strerror(errno));
+		return;
+	}
+	if (fstat(fd, &sb) == -1) {
+		file_error(p, path, strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(sb.st_mode)) {
+		file_error(p, path, "not a regular file");
+		goto out;
+	}
+	for (i = 0; i < p->nopen; i++)
+		if (p->open[i].dev == sb.st_dev &&
+		    p->open[i].ino == sb.st_ino) {
+			file_error(p, path, "include loop: the file is "
+			    "already being read");
+			goto out;
+		}
+	if (sb.st_size > CONF_FILE_MAX)
+		goto toolarge;
+	/* One byte more than allowed, to see a file that grew. */
+	if ((buf = malloc(CONF_FILE_MAX + 1)) == NULL) {
+		oom(p);
+		goto out;
+	}
+	while (len <= CONF_FILE_MAX) {
+		n = read(fd, buf + len, CONF_FILE_MAX + 1 - len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			file_error(p, path, strerror(errno));
+			goto out;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	if (len > CONF_FILE_MAX)
+		goto toolarge;
+	if ((name = intern(p, path)) == NULL) {
+		oom(p);
+		goto out;
+	}
+	p->open[p->nopen].dev = sb.st_dev;
+	p->open[p->nopen].ino = sb.st_ino;
+	p->nopen++;
+	if (p->file != NULL)
+		p->depth++;
+	parse_buffer(p, name, buf, len);
+	if (p->file != NULL)
+		p->depth--;
+	p->nopen--;
+	goto out;
+toolarge:
+	snprintf(why, sizeof(why), "larger than %d bytes", CONF_FILE_MAX);
+	file_error(p, path, why);
+out:
+	free(buf);
+	close(fd);
+}
+
+/* The interface. */
+
+static void
+inherit(struct conf_rule *r, const struct prule *d, const struct prule *pr)
+{
+
+	if (pr->at[S_MAX_CONNS].line == 0)
+		r->max_conns = d->r.max_conns;
+	if (pr->at[S_MAX_PER_PEER].line == 0)
+		r->max_per_peer = d->r.max_per_peer;
+	if (pr->at[S_IDLE_TIMEOUT].line == 0)
+		r->idle_timeout_ms = d->r.idle_timeout_ms;
+	if (pr->at[S_CONNECT_TIMEOUT].line == 0)
+		r->connect_timeout_ms = d->r.connect_timeout_ms;
+	if (pr->at[S_BUFSIZE].line == 0)
+		r->bufsize = d->r.bufsize;
+}
+
+static int
+parser_init(struct parser *p, int flags, conf_error_fn *err, void *cookie)
+{
+
+	memset(p, 0, sizeof(*p));
+	p->flags = flags;
+	p->errfn = err;
+	p->cookie = cookie;
+	rule_init(&p->defaults);
+	if ((p->conf = calloc(1, sizeof(*p->conf))) == NULL)
+		return (-1);
+	p->tail = &p->conf->rules;
+	p->conf->stats_interval_ms = DEFAULT_STATS_INTERVAL_MS;
+	p->conf->shutdown_timeout_ms = DEFAULT_SHUTDOWN_TIMEOUT_MS;
+	(void)event_backend_parse(DEFAULT_EVENT_BACKEND, &p->conf->backend);
+	return (0);
+}
+
+static struct conf *
+parser_finish(struct parser *p)
+{
+	struct conf_rule *r;
+	struct prule *pr;
+
+	if (p->nerrors > 0) {
+		conf_free(p->conf);
+		return (NULL);
+	}
+	for (r = p->conf->rules; r != NULL; r = r->next) {
+		pr = (struct prule *)r;
+		inherit(r, &p->defaults, pr);
+		/* "any" wins over a list, and no list means any. */
+		if (pr->allow_any) {
+			acl_free(r->allow);
+			r->allow = NULL;
+		}
+	}
+	return (p->conf);
+}
+
+struct conf *
+conf_load(const char *path, conf_error_fn *err, void *cookie)
+{
+	struct parser p;
+
+	if (parser_init(&p, 0, err, cookie) == -1) {
+		perr_at(&p, path, 0, "out of memory");
+		return (NULL);
+	}
+	p.root = path;
+	parse_file(&p, path);
+	return (parser_finish(&p));
+}
+
+struct conf *
+conf_parse_buffer(const char *buf, size_t len, const char *name, int flags,
+    conf_error_fn *err, void *cookie)
+{
+	struct parser p;
+	const char *iname;
+
+	if (parser_init(&p, flags, err, cookie) == -1) {
+		perr_at(&p, name, 0, "out of memory");
+		return (NULL);
+	}
+	p.root = name;
+	if ((iname = intern(&p, name)) == NULL)
+		perr_at(&p, name, 0, "out of memory");
+	else
+		parse_buffer(&p, iname, buf, len);
+	return (parser_finish(&p));
+}
+
+struct conf *
+conf_parse_string(const char *text, const char *name, int flags,
+    conf_error_fn *err, void *cookie)
+{
+
+	return (conf_parse_buffer(text, strlen(text), name, flags, err,
+	    cookie));
+}
+
+void
+conf_free(struct conf *c)
+{
+	struct conf_rule *r, *rnext;
+	struct conf_name *n, *nnext;
+
+	if (c == NULL)
+		return;
+	for (r = c->rules; r != NULL; r = rnext) {
+		rnext = r->next;
+		free(r->name);
+		acl_free(r->allow);
+		acl_free(r->deny);
+		free(r->uids);
+		free(r->prefixes);
+		/* The public part is the first member of a struct prule. */
+		free(r);
+	}
+	for (n = c->names; n != NULL; n = nnext) {
+		nnext = n->next;
+		free(n);
+	}
+	free(c);
+}
+
+const struct conf_rule *
+conf_find_rule(const struct conf *c, const char *name)
+{
+	const struct conf_rule *r;
+
+	for (r = c->rules; r != NULL; r = r->next)
+		if (strcmp(r->name, name) == 0)
+			return (r);
+	return (NULL);
+}
+
+int
+conf_rule_allows_cid(const struct conf_rule *r, uint32_t cid)
+{
+
+	/* acl_allows() treats an empty or NULL list as "everyone". */
+	if (!acl_allows(r->allow, cid))
+		return (0);
+	if (!acl_is_any(r->deny) && acl_allows(r->deny, cid))
+		return (0);
+	return (1);
+}
+
+int
+conf_rule_allows_uid(const struct conf_rule *r, uid_t uid)
+{
+	size_t i;
+
+	if (r->nuids == 0)
+		return (1);
+	for (i = 0; i < r->nuids; i++)
+		if (r->uids[i] == uid)
+			return (1);
+	return (0);
+}
+
+int
+conf_rule_allows_addr(const struct conf_rule *r, const struct sockaddr *sa,
+    socklen_t salen)
+{
+	struct sockaddr_in sin;
+	struct sockaddr_in6 sin6;
+	const unsigned char *a;
+	int family;
+	size_t i;
+
+	if (r->nprefixes == 0)
+		return (1);
+	/* Copies: a struct sockaddr may be less aligned than these. */
+	if (sa->sa_family == AF_INET && salen >= sizeof(sin)) {
+		memcpy(&sin, sa, sizeof(sin));
+		family = AF_INET;
+		a = (const unsigned char *)&sin.sin_addr;
+	} else if (sa->sa_family == AF_INET6 && salen >= sizeof(sin6)) {
+		memcpy(&sin6, sa, sizeof(sin6));
+		a = (const unsigned char *)&sin6.sin6_addr;
+		family = AF_INET6;
+		if (is_v4mapped(a)) {
+			family = AF_INET;
+			a += 12;
+		}
+	} else
+		return (0);
+	for (i = 0; i < r->nprefixes; i++)
+		if (prefix_match(&r->prefixes[i], family, a))
+			return (1);
+	return (0);
+}
+
+int
+conf_rule_same_listen(const struct conf_rule *a, const struct conf_rule *b)
+{
+
+	return (addr_equal(&a->listen, &b->listen));
+}

@@ -1,0 +1,119 @@
+/*
+ * conf: the configuration file, vsockproxy.conf(5).  One daemon serves a
+ * whole host from named rules, each a listen address, a target and who
+ * may come, so that every VM can get its own drop-in file.
+ *
+ * Loading is all or nothing: a file with any error yields no
+ * configuration, so a reload with a broken file keeps the old one.  Every
+ * error is reported, not just the first, as one "file:line: message" line
+ * through a callback (sshd -t style); the module itself prints nothing.
+ */
+#ifndef VSOCKPROXY_CONF_H
+#define VSOCKPROXY_CONF_H
+
+#include <sys/types.h>
+#include <sys/socket.h>
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "addr.h"
+#include "event.h"
+
+struct acl;
+struct conf_name;
+
+/* An address prefix for allow-addr; IPv4 is stored as family AF_INET. */
+struct conf_prefix {
+	int family;			/* AF_INET or AF_INET6 */
+	unsigned int len;		/* prefix length in bits */
+	unsigned char addr[16];		/* network byte order */
+};
+
+struct conf_rule {
+	char *name;
+	const char *file;		/* where the rule starts, for logs */
+	int line;
+	struct addr listen;
+	struct addr connect;
+	/* Who may connect.  An empty or NULL list allows everyone. */
+	struct acl *allow;		/* vsock listeners: peer CIDs */
+	struct acl *deny;		/* vsock: refused even if allowed */
+	uid_t *uids;			/* unix listeners: peer uids */
+	size_t nuids;
+	struct conf_prefix *prefixes;	/* tcp listeners: peer addresses */
+	size_t nprefixes;
+	unsigned int max_conns;		/* 0 = no limit */
+	unsigned int max_per_peer;	/* per CID, address, uid; 0 = none */
+	uint64_t idle_timeout_ms;	/* 0 = none */
+	uint64_t connect_timeout_ms;
+	size_t bufsize;
+	struct conf_rule *next;
+};
+
+/* Which global settings the file gave, so the command line can win. */
+#define CONF_SET_STATS_INTERVAL		0x1
+#define CONF_SET_SHUTDOWN_TIMEOUT	0x2
+#define CONF_SET_EVENT_BACKEND		0x4
+
+struct conf {
+	struct conf_rule *rules;	/* in file order, includes inlined */
+	size_t nrules;
+	unsigned int set;		/* CONF_SET_* */
+	uint64_t stats_interval_ms;
+	uint64_t shutdown_timeout_ms;
+	enum event_backend backend;
+	struct conf_name *names;	/* private: the file names */
+};
+
+/* Called once per error with "file:line: message" (no newline). */
+typedef void conf_error_fn(void *cookie, const char *msg);
+
+/* Flags for conf_parse_buffer(). */
+#define CONF_NO_INCLUDE	0x1	/* "include" is an error (for the fuzzer) */
+
+/* Limits, documented in vsockproxy.conf(5). */
+#define CONF_LINE_MAX		1024	/* bytes per line, newline included */
+#define CONF_FILE_MAX		(1024 * 1024)
+#define CONF_INCLUDE_DEPTH	8
+#define CONF_NAME_MAX		64	/* bytes in a rule name */
+#define CONF_MAX_ERRORS		100
+
+/*
+ * Read and check the file at path and everything it includes.  Returns
+ * NULL after reporting each error to err (which may be NULL to discard
+ * them).
+ */
+struct conf *conf_load(const char *path, conf_error_fn *err, void *cookie);
+
+/*
+ * The same from memory; name is used in messages and its directory as
+ * the base of relative includes.  buf need not be NUL-terminated and may
+ * hold any bytes.
+ */
+struct conf *conf_parse_buffer(const char *buf, size_t len,
+    const char *name, int flags, conf_error_fn *err, void *cookie);
+struct conf *conf_parse_string(const char *text, const char *name,
+    int flags, conf_error_fn *err, void *cookie);
+
+void conf_free(struct conf *);
+
+/* The rule called name, or NULL. */
+const struct conf_rule *conf_find_rule(const struct conf *,
+    const char *name);
+
+/* Nonzero if the rule lets this peer in: allowed and not denied. */
+int conf_rule_allows_cid(const struct conf_rule *, uint32_t cid);
+int conf_rule_allows_uid(const struct conf_rule *, uid_t uid);
+/* IPv4-mapped IPv6 peers match IPv4 prefixes. */
+int conf_rule_allows_addr(const struct conf_rule *,
+    const struct sockaddr *sa, socklen_t salen);
+
+/*
+ * Nonzero if both rules listen on exactly the same address, so that a
+ * reload can keep the listening socket and its connections.
+ */
+int conf_rule_same_listen(const struct conf_rule *,
+    const struct conf_rule *);
+
+#endif
