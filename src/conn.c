@@ -21,11 +21,11 @@
 #include <unistd.h>
 
 #include "addr.h"
+#include "conf.h"
 #include "conn.h"
 #include "event.h"
 #include "listener.h"
 #include "log.h"
-#include "opts.h"
 #include "proxy.h"
 #include "relay.h"
 #include "sock.h"
@@ -40,7 +40,11 @@ struct side {
 struct conn {
 	struct proxy *px;
 	struct listener *l;
-	const struct rule *rule;
+	struct proxy_gen *gen;		/* keeps rule alive across reloads */
+	const struct conf_rule *rule;
+	struct conn_peer id;
+	uint64_t last_active;		/* ms: for the idle timeout */
+	uint64_t last_total;		/* bytes moved at last_active */
 	struct side cl, sv;
 	struct relay up, down;
 	struct event_timer timer;
@@ -77,7 +81,17 @@ conn_free(void *p)
 
 	relay_fini(&c->up);
 	relay_fini(&c->down);
+	proxy_gen_unref(c->gen);
 	free(c);
+}
+
+int
+conn_same_peer(const struct conn *c, const struct listener *l,
+    const struct conn_peer *id)
+{
+
+	return (!c->closed && c->l == l &&
+	    memcmp(&c->id, id, sizeof(*id)) == 0);
 }
 
 static void
@@ -184,6 +198,7 @@ pump(struct conn *c, struct relay *r, struct side *dst)
 static void
 conn_pump(struct conn *c)
 {
+	uint64_t total;
 
 	if (pump(c, &c->up, &c->sv) == -1 || pump(c, &c->down, &c->cl) == -1)
 		return;
@@ -192,6 +207,11 @@ conn_pump(struct conn *c)
 	    (c->sv.gone && c->down.state == RELAY_DONE)) {
 		conn_close(c, "eof");
 		return;
+	}
+	total = c->up.bytes + c->down.bytes;
+	if (total != c->last_total) {
+		c->last_total = total;
+		c->last_active = event_now(c->px->loop);
 	}
 	if (side_watch(c, &c->cl, &c->up, &c->down, client_cb) == -1 ||
 	    side_watch(c, &c->sv, &c->down, &c->up, server_cb) == -1)
@@ -213,6 +233,12 @@ established(struct conn *c)
 
 	c->connecting = 0;
 	event_timer_stop(c->px->loop, &c->timer);
+	c->last_active = event_now(c->px->loop);
+	if (c->rule->idle_timeout_ms > 0 && event_timer_start(c->px->loop,
+	    &c->timer, c->rule->idle_timeout_ms) == -1) {
+		conn_close(c, "error");
+		return;
+	}
 	log_verbose("open peer=%s target=%s", c->peer, c->target);
 	conn_pump(c);
 }
@@ -221,9 +247,21 @@ static void
 timeout_cb(void *cookie)
 {
 	struct conn *c = cookie;
+	uint64_t idle;
 
-	if (c->connecting)
+	if (c->connecting) {
 		connect_failed(c, "timed out", "timeout");
+		return;
+	}
+	/* Idle timeout: rearm for the rest unless nothing moved at all. */
+	idle = event_now(c->px->loop) - c->last_active;
+	if (idle >= c->rule->idle_timeout_ms) {
+		conn_close(c, "idle");
+		return;
+	}
+	if (event_timer_start(c->px->loop, &c->timer,
+	    c->rule->idle_timeout_ms - idle) == -1)
+		conn_close(c, "error");
 }
 
 static void
@@ -262,8 +300,9 @@ server_cb(void *cookie, int revents)
 }
 
 int
-conn_start(struct proxy *px, struct listener *l, const struct rule *rule,
-    int fd, const struct sockaddr *peer, socklen_t peerlen)
+conn_start(struct proxy *px, struct listener *l, struct proxy_gen *gen,
+    const struct conf_rule *rule, int fd, const struct sockaddr *peer,
+    socklen_t peerlen, const struct conn_peer *id)
 {
 	struct conn *c;
 	int inprogress;
@@ -276,7 +315,9 @@ conn_start(struct proxy *px, struct listener *l, const struct rule *rule,
 	}
 	c->px = px;
 	c->l = l;
+	c->gen = proxy_gen_ref(gen);
 	c->rule = rule;
+	c->id = *id;
 	c->start = event_clock_ms();
 	c->cl.fd = fd;
 	c->cl.family = peer->sa_family;

@@ -6,18 +6,21 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "acl.h"
 #include "addr.h"
+#include "conf.h"
 #include "conn.h"
 #include "event.h"
 #include "listener.h"
 #include "log.h"
-#include "opts.h"
 #include "proxy.h"
 #include "sock.h"
 #include "vsock.h"
@@ -27,8 +30,10 @@
 
 struct listener {
 	struct proxy *px;
-	const struct rule *rule;
+	struct proxy_gen *gen;		/* owner of rule */
+	const struct conf_rule *rule;
 	int fd;
+	int retired;			/* the rule is gone from the config */
 	struct event_watch *w;
 	struct event_timer backoff;
 	int paused;		/* by pause(): limit or shutdown */
@@ -46,6 +51,20 @@ listener_next(struct listener *l)
 {
 
 	return (l->next);
+}
+
+struct listener **
+listener_next_ptr(struct listener *l)
+{
+
+	return (&l->next);
+}
+
+const struct conf_rule *
+listener_rule(const struct listener *l)
+{
+
+	return (l->rule);
 }
 
 static void
@@ -80,19 +99,84 @@ full(const struct listener *l)
 	return (l->rule->max_conns != 0 && l->nconns >= l->rule->max_conns);
 }
 
-/* The vsock CID of an accepted peer is checked before anything else. */
+/*
+ * Who the peer is, and whether the rule lets it in: by CID for vsock, by
+ * address for TCP, by uid (SO_PEERCRED) for UNIX.  A refusal is logged
+ * and counted here.
+ */
 static int
-denied(struct listener *l, const struct sockaddr_storage *ss)
+admit(struct listener *l, int fd, const struct sockaddr_storage *ss,
+    socklen_t len, struct conn_peer *id)
 {
 	const struct sockaddr_vm *svm = (const struct sockaddr_vm *)ss;
+	const struct sockaddr_in *sin = (const struct sockaddr_in *)ss;
+	const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)ss;
+	struct ucred cred;
+	socklen_t clen = sizeof(cred);
+	char peer[ADDR_STRLEN], why[64];
+	struct conn *c;
+	unsigned int n;
 
-	if (ss->ss_family != AF_VSOCK || acl_allows(l->rule->allow,
-	    svm->svm_cid))
-		return (0);
+	memset(id, 0, sizeof(*id));
+	why[0] = '\0';
+	switch (ss->ss_family) {
+	case AF_VSOCK:
+		id->id[0] = AF_VSOCK;
+		memcpy(id->id + 4, &svm->svm_cid, sizeof(svm->svm_cid));
+		if (!conf_rule_allows_cid(l->rule, svm->svm_cid))
+			snprintf(why, sizeof(why), "CID %u not allowed",
+			    svm->svm_cid);
+		break;
+	case AF_INET:
+		id->id[0] = AF_INET;
+		memcpy(id->id + 4, &sin->sin_addr, sizeof(sin->sin_addr));
+		if (!conf_rule_allows_addr(l->rule,
+		    (const struct sockaddr *)ss, len))
+			snprintf(why, sizeof(why), "address not allowed");
+		break;
+	case AF_INET6:
+		id->id[0] = AF_INET6;
+		memcpy(id->id + 4, &sin6->sin6_addr, sizeof(sin6->sin6_addr));
+		if (!conf_rule_allows_addr(l->rule,
+		    (const struct sockaddr *)ss, len))
+			snprintf(why, sizeof(why), "address not allowed");
+		break;
+	case AF_UNIX:
+		id->id[0] = AF_UNIX;
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred,
+		    &clen) == -1) {
+			if (l->rule->nuids == 0 && l->rule->max_per_peer == 0)
+				break;
+			log_warn("%s: SO_PEERCRED", l->name);
+			snprintf(why, sizeof(why), "peer unknown");
+			break;
+		}
+		memcpy(id->id + 4, &cred.uid, sizeof(cred.uid));
+		if (!conf_rule_allows_uid(l->rule, cred.uid))
+			snprintf(why, sizeof(why), "uid %u not allowed",
+			    (unsigned int)cred.uid);
+		break;
+	default:
+		break;
+	}
+	if (why[0] == '\0' && l->rule->max_per_peer > 0) {
+		n = 0;
+		for (c = l->px->conns; c != NULL; c = conn_next(c))
+			if (conn_same_peer(c, l, id))
+				n++;
+		if (n >= l->rule->max_per_peer)
+			snprintf(why, sizeof(why), "at max-conns-per-peer %u",
+			    l->rule->max_per_peer);
+	}
+	if (why[0] == '\0')
+		return (1);
 	l->px->stats.denied++;
-	log_info("%s: denied peer vsock:%u:%u (CID %u not allowed)",
-	    l->name, svm->svm_cid, svm->svm_port, svm->svm_cid);
-	return (1);
+	addr_format_sa((const struct sockaddr *)ss, len, peer, sizeof(peer));
+	if (ss->ss_family == AF_UNIX && why[0] == 'u')
+		snprintf(peer, sizeof(peer), "unix uid %u",
+		    (unsigned int)cred.uid);
+	log_info("%s: denied peer %s (%s)", l->name, peer, why);
+	return (0);
 }
 
 static void
@@ -100,6 +184,7 @@ accept_cb(void *cookie, int revents)
 {
 	struct listener *l = cookie;
 	struct sockaddr_storage ss;
+	struct conn_peer id;
 	socklen_t len;
 	int fd;
 
@@ -139,15 +224,15 @@ accept_cb(void *cookie, int revents)
 			}
 		}
 		l->warned = 0;
-		if (denied(l, &ss)) {
+		if (!admit(l, fd, &ss, len, &id)) {
 			close(fd);
 			continue;
 		}
 		l->nconns++;
-		(void)conn_start(l->px, l, l->rule, fd,
-		    (struct sockaddr *)&ss, len);
+		(void)conn_start(l->px, l, l->gen, l->rule, fd,
+		    (struct sockaddr *)&ss, len, &id);
 		if (full(l)) {
-			log_debug("%s: at --max-conns %u: not accepting",
+			log_debug("%s: at max-conns %u: not accepting",
 			    l->name, l->rule->max_conns);
 			l->paused = 1;
 			update(l);
@@ -156,7 +241,8 @@ accept_cb(void *cookie, int revents)
 }
 
 struct listener *
-listener_new(struct proxy *px, const struct rule *rule)
+listener_new(struct proxy *px, struct proxy_gen *gen,
+    const struct conf_rule *rule)
 {
 	struct listener *l;
 	char target[ADDR_STRLEN];
@@ -179,8 +265,9 @@ listener_new(struct proxy *px, const struct rule *rule)
 		free(l);
 		return (NULL);
 	}
-	log_info("listening on %s, forwarding to %s", l->name,
-	    addr_format(&rule->connect, target, sizeof(target)));
+	l->gen = proxy_gen_ref(gen);
+	log_info("listening on %s, forwarding to %s (rule %s)", l->name,
+	    addr_format(&rule->connect, target, sizeof(target)), rule->name);
 	return (l);
 }
 
@@ -210,7 +297,48 @@ listener_free(struct listener *l)
 	if (l == NULL)
 		return;
 	listener_close(l);
+	proxy_gen_unref(l->gen);
 	free(l);
+}
+
+void
+listener_retarget(struct listener *l, struct proxy_gen *gen,
+    const struct conf_rule *rule)
+{
+	struct proxy_gen *old = l->gen;
+
+	l->gen = proxy_gen_ref(gen);
+	l->rule = rule;
+	proxy_gen_unref(old);
+	/* A new max-conns may pause or free the listener. */
+	if (!l->px->stopping) {
+		l->paused = full(l);
+		update(l);
+	}
+}
+
+void
+listener_retire(struct listener *l)
+{
+
+	l->retired = 1;
+	log_info("%s: rule %s removed: not accepting; %u connection(s) "
+	    "finish on their own", l->name, l->rule->name, l->nconns);
+	listener_close(l);
+}
+
+int
+listener_retired(const struct listener *l)
+{
+
+	return (l->retired);
+}
+
+int
+listener_finished(const struct listener *l)
+{
+
+	return (l->retired && l->nconns == 0);
 }
 
 void
@@ -234,6 +362,6 @@ listener_conn_gone(struct listener *l)
 {
 
 	l->nconns--;
-	if (l->paused && !l->px->stopping && !full(l))
+	if (l->paused && !l->retired && !l->px->stopping && !full(l))
 		listener_resume(l);
 }

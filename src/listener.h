@@ -7,10 +7,13 @@
 #ifndef VSOCKPROXY_LISTENER_H
 #define VSOCKPROXY_LISTENER_H
 
+struct conf_rule;
 struct proxy;
-struct rule;
+struct proxy_gen;
 
-struct listener *listener_new(struct proxy *, const struct rule *);
+/* Listen for rule, which belongs to gen (the listener holds a reference). */
+struct listener *listener_new(struct proxy *, struct proxy_gen *,
+    const struct conf_rule *);
 void listener_free(struct listener *);
 
 /* Stop listening for good (shutdown); connections keep their listener. */
@@ -24,5 +27,18 @@ void listener_resume(struct listener *);
 void listener_conn_gone(struct listener *);
 
 struct listener *listener_next(struct listener *);
+struct listener **listener_next_ptr(struct listener *);
+
+const struct conf_rule *listener_rule(const struct listener *);
+
+/* A reload kept this listener: new connections follow the new rule. */
+void listener_retarget(struct listener *, struct proxy_gen *,
+    const struct conf_rule *);
+
+/* A reload removed the rule: close the socket; connections finish. */
+void listener_retire(struct listener *);
+/* Nonzero once retired with no connection left: free it. */
+int listener_finished(const struct listener *);
+int listener_retired(const struct listener *);
 
 #endif

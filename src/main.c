@@ -6,18 +6,73 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
+#include "conf.h"
 #include "daemon.h"
 #include "log.h"
 #include "opts.h"
 #include "pidfile.h"
 #include "proxy.h"
 
+/* Errors of -t go to stderr as they are, one per line. */
+static void
+print_error(void *cookie, const char *msg)
+{
+
+	fprintf(stderr, "%s\n", msg);
+}
+
+static void
+log_error(void *cookie, const char *msg)
+{
+
+	log_warnx("%s", msg);
+}
+
+/* The one rule of the command line, as a configuration of its own. */
+static struct conf *
+cli_conf(struct opts *o)
+{
+	struct conf *c;
+	struct conf_rule *r;
+	char *name;
+
+	c = calloc(1, sizeof(*c));
+	r = calloc(1, sizeof(*r));
+	name = strdup("command-line");
+	if (c == NULL || r == NULL || name == NULL) {
+		log_warn("calloc");
+		free(c);
+		free(r);
+		free(name);
+		return (NULL);
+	}
+	r->name = name;
+	c->rules = r;
+	c->nrules = 1;
+	c->stats_interval_ms = o->stats_interval_ms;
+	c->shutdown_timeout_ms = o->shutdown_timeout_ms;
+	c->backend = o->backend;
+	r->file = "command line";
+	r->listen = o->rule.listen;
+	r->connect = o->rule.connect;
+	r->allow = o->rule.allow;	/* the conf owns it now */
+	o->rule.allow = NULL;
+	r->max_conns = o->rule.max_conns;
+	r->connect_timeout_ms = o->rule.connect_timeout_ms;
+	r->bufsize = o->rule.bufsize;
+	return (c);
+}
+
 int
 main(int argc, char **argv)
 {
 	struct opts o;
 	struct proxy px;
+	struct conf *conf;
+	char cwd[4096], *abspath = NULL;
 	struct pidfile *pf = NULL;
 	char err[512];
 	int rc = EXIT_STARTUP;
@@ -40,17 +95,53 @@ main(int argc, char **argv)
 		opts_free(&o);
 		return (EXIT_USAGE);
 	}
+	if (o.check_config) {
+		conf = conf_load(o.config, print_error, NULL);
+		rc = conf == NULL ? EXIT_BADCONF : 0;
+		if (conf != NULL && o.verbosity > LOG_LEVEL_INFO)
+			printf("%s: %zu rule(s)\n", o.config, conf->nrules);
+		conf_free(conf);
+		opts_free(&o);
+		return (rc);
+	}
 	log_init(o.verbosity, "vsockproxy");
+	/* A daemon runs in /: a reload must find the same file. */
+	if (o.config != NULL && o.config[0] != '/') {
+		if (getcwd(cwd, sizeof(cwd)) == NULL ||
+		    asprintf(&abspath, "%s/%s", cwd, o.config) == -1) {
+			log_warn("%s: absolute path", o.config);
+			abspath = NULL;
+			opts_free(&o);
+			return (EXIT_STARTUP);
+		}
+		o.config = abspath;
+	}
+	if (o.cli_rule)
+		conf = cli_conf(&o);
+	else if ((conf = conf_load(o.config, log_error, NULL)) == NULL)
+		log_warnx("%s: not starting", o.config);
+	else if (!(o.set & OPTS_SET_EVENT_BACKEND))
+		o.backend = conf->backend;
+	if (conf == NULL) {
+		log_close();
+		opts_free(&o);
+		free(abspath);
+		return (EXIT_STARTUP);
+	}
 	/* A daemon reports start-up errors on stderr, then uses syslog. */
 	if (!o.daemonize && o.syslog_facility != NULL)
 		(void)log_syslog(o.syslog_facility);
-	if (o.daemonize && daemon_start() == -1)
+	if (o.daemonize && daemon_start() == -1) {
+		conf_free(conf);
 		goto out;
+	}
 	/* The pid file first: a second instance learns who runs, rather
 	 * than that the port is taken. */
-	if (o.pidfile != NULL && (pf = pidfile_open(o.pidfile)) == NULL)
+	if (o.pidfile != NULL && (pf = pidfile_open(o.pidfile)) == NULL) {
+		conf_free(conf);
 		goto out;
-	if (proxy_init(&px, &o) == -1)
+	}
+	if (proxy_init(&px, &o, conf) == -1)
 		goto fail;
 	if (pf != NULL && pidfile_write(pf) == -1)
 		goto fail;
@@ -68,5 +159,6 @@ fail:
 out:
 	log_close();
 	opts_free(&o);
+	free(abspath);
 	return (rc);
 }

@@ -37,6 +37,8 @@ static const struct option longopts[] = {
 	    OPT_SHUTDOWN_TIMEOUT },
 	{ "event-backend",	required_argument, NULL, OPT_EVENT_BACKEND },
 	{ "stats-interval",	required_argument, NULL, OPT_STATS_INTERVAL },
+	{ "config",		required_argument, NULL, 'c' },
+	{ "check-config",	no_argument,	   NULL, 't' },
 	{ "daemon",		no_argument,	   NULL, 'd' },
 	{ "pidfile",		required_argument, NULL, 'p' },
 	{ "syslog",		optional_argument, NULL, 's' },
@@ -57,15 +59,21 @@ opts_usage(void)
 	return (
 "usage: vsockproxy [options] LOCAL_PORT REMOTE_CID REMOTE_PORT ALLOWED_CID\n"
 "       vsockproxy [options] --listen ADDR --connect ADDR [--allow CIDS]\n"
+"       vsockproxy [options] [-c FILE]\n"
+"       vsockproxy -t [-c FILE]\n"
 "\n"
 "Relay connections from a listening endpoint to a target endpoint.\n"
 "The first form listens on vsock port LOCAL_PORT and forwards to\n"
 "vsock:REMOTE_CID:REMOTE_PORT; ALLOWED_CID 0 lets any CID connect.\n"
+"Without a rule on the command line, the rules come from the\n"
+"configuration file (" DEFAULT_CONFIG "); SIGHUP reloads it.\n"
 "\n"
 "Addresses:\n"
 "  vsock:PORT  vsock:CID:PORT  tcp:HOST:PORT  tcp:[IPV6]:PORT  unix:PATH\n"
 "\n"
 "Options:\n"
+"  -c, --config FILE         read the rules from FILE\n"
+"  -t, --check-config        check the configuration file and exit\n"
 "  --listen ADDR             accept connections on ADDR\n"
 "  --connect ADDR            forward each connection to ADDR\n"
 "  --allow CID[,CID|LO-HI..] vsock peers that may connect (default any)\n"
@@ -83,7 +91,8 @@ opts_usage(void)
 "  -h, --help                show this help\n"
 "  -V, --version             show the version\n"
 "\n"
-"Exit status: 0 on a clean stop, 1 if start-up failed, 64 on bad usage.\n"
+"Exit status: 0 on a clean stop, 1 if start-up failed, 64 on bad usage;\n"
+"with -t, 0 if the configuration is valid, 1 if not.\n"
 "See vsockproxy(8).\n");
 }
 
@@ -144,7 +153,7 @@ opts_parse(int argc, char **argv, struct opts *o, char *err, size_t errlen)
 
 	optind = 0;	/* full reset: parse may run more than once */
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":vqhVdp:s::", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":vqhVdp:s::c:t", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'v':
 			o->verbosity++;
@@ -158,6 +167,15 @@ opts_parse(int argc, char **argv, struct opts *o, char *err, size_t errlen)
 			return (OPTS_VERSION);
 		case 'd':
 			o->daemonize = 1;
+			break;
+		case 'c':
+			if (optarg[0] == '\0')
+				return (bad(err, errlen,
+				    "bad --config: empty path"));
+			o->config = optarg;
+			break;
+		case 't':
+			o->check_config = 1;
 			break;
 		case 'p':
 			if (optarg[0] == '\0')
@@ -181,6 +199,7 @@ opts_parse(int argc, char **argv, struct opts *o, char *err, size_t errlen)
 				return (bad(err, errlen,
 				    "bad --stats-interval '%s': expected "
 				    "seconds (0 = off)", optarg));
+			o->set |= OPTS_SET_STATS_INTERVAL;
 			break;
 		case OPT_LISTEN:
 			lopt = optarg;
@@ -217,6 +236,7 @@ opts_parse(int argc, char **argv, struct opts *o, char *err, size_t errlen)
 				return (bad(err, errlen,
 				    "bad --shutdown-timeout '%s': expected "
 				    "seconds", optarg));
+			o->set |= OPTS_SET_SHUTDOWN_TIMEOUT;
 			break;
 		case OPT_BUFFER_SIZE:
 			if (parse_size(optarg, MIN_BUFSIZE, MAX_BUFSIZE,
@@ -238,6 +258,7 @@ opts_parse(int argc, char **argv, struct opts *o, char *err, size_t errlen)
 				return (bad(err, errlen,
 				    "bad --event-backend '%s': expected "
 				    "epoll or poll", optarg));
+			o->set |= OPTS_SET_EVENT_BACKEND;
 			break;
 		case ':':
 			return (bad(err, errlen, "option '%s' needs a value",
@@ -249,7 +270,22 @@ opts_parse(int argc, char **argv, struct opts *o, char *err, size_t errlen)
 	}
 
 	npos = argc - optind;
-	if (lopt != NULL || copt != NULL) {
+	if ((o->config != NULL || o->check_config) &&
+	    (lopt != NULL || copt != NULL || npos > 0))
+		return (bad(err, errlen, "%s takes the rules from the "
+		    "configuration file: no rule on the command line",
+		    o->check_config ? "--check-config" : "--config"));
+	if (o->config == NULL && lopt == NULL && copt == NULL && npos == 0) {
+		if (allow != NULL)
+			return (bad(err, errlen, "--allow needs --listen/"
+			    "--connect"));
+		o->config = DEFAULT_CONFIG;
+	} else if (o->config != NULL) {
+		if (allow != NULL)
+			return (bad(err, errlen, "--allow needs --listen/"
+			    "--connect; in the configuration file, use "
+			    "'allow'"));
+	} else if (lopt != NULL || copt != NULL) {
 		if (lopt == NULL)
 			return (bad(err, errlen, "--connect needs --listen"));
 		if (copt == NULL)
@@ -265,10 +301,6 @@ opts_parse(int argc, char **argv, struct opts *o, char *err, size_t errlen)
 			return (bad(err, errlen, "--allow needs --listen/"
 			    "--connect; the four-number form gives "
 			    "ALLOWED_CID"));
-		if (npos == 0)
-			return (bad(err, errlen, "no endpoints: give "
-			    "LOCAL_PORT REMOTE_CID REMOTE_PORT ALLOWED_CID, "
-			    "or --listen and --connect"));
 		if (npos < 4)
 			return (bad(err, errlen, "missing %s", npos == 1 ?
 			    "REMOTE_CID" : npos == 2 ? "REMOTE_PORT" :
@@ -280,6 +312,7 @@ opts_parse(int argc, char **argv, struct opts *o, char *err, size_t errlen)
 		    OPTS_ERROR)
 			return (OPTS_ERROR);
 	}
+	o->cli_rule = o->config == NULL;
 	/* A daemon has no stderr: syslog unless told otherwise. */
 	if (o->daemonize && o->syslog_facility == NULL)
 		o->syslog_facility = "daemon";

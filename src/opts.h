@@ -32,12 +32,27 @@ struct opts {
 	int daemonize;
 	const char *pidfile;
 	const char *syslog_facility;	/* NULL = log to stderr */
+	const char *config;		/* -c, or the default if no rule */
+	int check_config;		/* -t: check the file, start nothing */
+	int cli_rule;			/* the command line gave the rule */
+	unsigned int set;		/* OPTS_SET_*: given on the command line */
 	struct rule rule;
 };
+
+/* Global settings given on the command line win over the file's. */
+#define OPTS_SET_STATS_INTERVAL		0x1
+#define OPTS_SET_SHUTDOWN_TIMEOUT	0x2
+#define OPTS_SET_EVENT_BACKEND		0x4
 
 /* Exit statuses (sysexits.h values where one fits). */
 #define EXIT_USAGE	64	/* EX_USAGE: bad command line */
 #define EXIT_STARTUP	1	/* could not start (bind, resources) */
+#define EXIT_BADCONF	1	/* -t: the configuration has errors */
+
+#ifndef SYSCONFDIR
+#define SYSCONFDIR "/etc"
+#endif
+#define DEFAULT_CONFIG		SYSCONFDIR "/vsockproxy.conf"
 
 #define DEFAULT_CONNECT_TIMEOUT_MS	2000
 #define DEFAULT_SHUTDOWN_TIMEOUT_MS	5000

@@ -5,6 +5,15 @@
  * reads it and acts.  SIGTERM/SIGINT close the listeners and let open
  * connections finish for up to --shutdown-timeout; a second one, or the
  * deadline, closes whatever is left.
+ *
+ * SIGHUP reloads the configuration file.  The new file is read and every
+ * new listen address bound before anything changes, so that a reload
+ * either happens as a whole or not at all: a file with errors, or a new
+ * address that cannot be bound, leaves the running configuration as it
+ * was.  Rules are matched by listen address; a kept listener switches to
+ * its new rule, a removed one is retired and freed once its last
+ * connection ends.  Each listener and connection holds a reference to the
+ * configuration its rule came from.
  */
 #include "config.h"
 
@@ -15,6 +24,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "conf.h"
 #include "conn.h"
 #include "event.h"
 #include "listener.h"
@@ -33,6 +43,53 @@ on_signal(int sig)
 
 	(void)write(sigpipe_w, &b, 1);
 	errno = saved;
+}
+
+struct proxy_gen *
+proxy_gen_ref(struct proxy_gen *g)
+{
+
+	g->refs++;
+	return (g);
+}
+
+void
+proxy_gen_unref(struct proxy_gen *g)
+{
+
+	if (g == NULL || --g->refs > 0)
+		return;
+	conf_free(g->conf);
+	free(g);
+}
+
+static struct proxy_gen *
+gen_new(struct conf *conf)
+{
+	struct proxy_gen *g;
+
+	if ((g = calloc(1, sizeof(*g))) == NULL) {
+		log_warn("calloc");
+		conf_free(conf);
+		return (NULL);
+	}
+	g->conf = conf;
+	g->refs = 1;
+	return (g);
+}
+
+/* Global settings: the command line wins over the file. */
+static void
+apply_globals(struct proxy *px, const struct conf *conf)
+{
+	const struct opts *o = px->opts;
+
+	px->shutdown_timeout_ms = (o->set & OPTS_SET_SHUTDOWN_TIMEOUT) ||
+	    !(conf->set & CONF_SET_SHUTDOWN_TIMEOUT) ?
+	    o->shutdown_timeout_ms : conf->shutdown_timeout_ms;
+	px->stats_interval_ms = (o->set & OPTS_SET_STATS_INTERVAL) ||
+	    !(conf->set & CONF_SET_STATS_INTERVAL) ?
+	    o->stats_interval_ms : conf->stats_interval_ms;
 }
 
 static void
@@ -72,10 +129,113 @@ begin_stop(struct proxy *px, int sig)
 		return;
 	}
 	log_info("signal %d: draining %u connection(s), up to %llu ms", sig,
-	    px->nconns, (unsigned long long)px->opts->shutdown_timeout_ms);
+	    px->nconns, (unsigned long long)px->shutdown_timeout_ms);
 	if (event_timer_start(px->loop, &px->drain_timer,
-	    px->opts->shutdown_timeout_ms) == -1)
+	    px->shutdown_timeout_ms) == -1)
 		drain_cb(px);
+}
+
+static void sweep(struct proxy *);
+
+static void
+conf_error(void *cookie, const char *msg)
+{
+
+	log_warnx("reload: %s", msg);
+}
+
+static struct listener *
+find_listener(struct proxy *px, const struct conf_rule *r)
+{
+	struct listener *l;
+
+	for (l = px->listeners; l != NULL; l = listener_next(l))
+		if (!listener_finished(l) && listener_rule(l) != NULL &&
+		    !listener_retired(l) && conf_rule_same_listen(listener_rule(l), r))
+			return (l);
+	return (NULL);
+}
+
+static void
+reload(struct proxy *px)
+{
+	struct conf *conf;
+	struct proxy_gen *g, *old = px->gen;
+	struct conf_rule *r;
+	struct listener *l, *fresh = NULL, **tail;
+	struct listener **kept;
+	unsigned int nkept = 0, nnew = 0, nremoved = 0, i;
+	size_t n;
+
+	if (px->stopping)
+		return;
+	log_info("SIGHUP: reloading %s", px->opts->config);
+	if ((conf = conf_load(px->opts->config, conf_error, px)) == NULL) {
+		log_warnx("reload: %s has errors: the running configuration "
+		    "stays in force", px->opts->config);
+		return;
+	}
+	if ((g = gen_new(conf)) == NULL)
+		return;
+	if ((kept = calloc(conf->nrules + 1, sizeof(*kept))) == NULL) {
+		log_warn("reload: calloc");
+		proxy_gen_unref(g);
+		return;
+	}
+	/* Bind the new addresses first: nothing changes if one fails. */
+	for (r = conf->rules, n = 0; r != NULL; r = r->next, n++) {
+		if ((kept[n] = find_listener(px, r)) != NULL)
+			continue;
+		if ((l = listener_new(px, g, r)) == NULL) {
+			log_warnx("reload: rule %s: cannot listen: the running "
+			    "configuration stays in force", r->name);
+			while ((l = fresh) != NULL) {
+				fresh = listener_next(l);
+				listener_free(l);
+			}
+			free(kept);
+			proxy_gen_unref(g);
+			return;
+		}
+		*listener_next_ptr(l) = fresh;
+		fresh = l;
+		nnew++;
+	}
+	/* Retire what the new file dropped, retarget what it kept. */
+	for (l = px->listeners; l != NULL; l = listener_next(l)) {
+		if (!!listener_retired(l))
+			continue;
+		for (i = 0; i < n; i++)
+			if (kept[i] == l)
+				break;
+		if (i == n) {
+			listener_retire(l);
+			nremoved++;
+		}
+	}
+	for (r = conf->rules, i = 0; r != NULL; r = r->next, i++)
+		if (kept[i] != NULL) {
+			listener_retarget(kept[i], g, r);
+			nkept++;
+		}
+	free(kept);
+	tail = &px->listeners;
+	while (*tail != NULL)
+		tail = listener_next_ptr(*tail);
+	*tail = fresh;
+	px->gen = g;
+	proxy_gen_unref(old);
+	apply_globals(px, conf);
+	if (conf->backend != px->opts->backend &&
+	    !(px->opts->set & OPTS_SET_EVENT_BACKEND))
+		log_warnx("reload: event-backend changes only on a restart");
+	event_timer_stop(px->loop, &px->stats_timer);
+	if (px->stats_interval_ms > 0)
+		(void)event_timer_start(px->loop, &px->stats_timer,
+		    px->stats_interval_ms);
+	sweep(px);
+	log_info("reloaded %s: %zu rule(s): %u kept, %u added, %u removed",
+	    px->opts->config, conf->nrules, nkept, nnew, nremoved);
 }
 
 static void
@@ -95,6 +255,13 @@ signal_cb(void *cookie, int revents)
 			case SIGUSR1:
 				stats_report(px);
 				break;
+			case SIGHUP:
+				if (px->opts->config != NULL)
+					reload(px);
+				else
+					log_info("SIGHUP: no configuration "
+					    "file to reload");
+				break;
 			default:
 				break;
 			}
@@ -102,10 +269,28 @@ signal_cb(void *cookie, int revents)
 	}
 }
 
+/* Free retired listeners whose last connection has ended. */
+static void
+sweep(struct proxy *px)
+{
+	struct listener *l, **lp;
+
+	for (lp = &px->listeners; (l = *lp) != NULL; ) {
+		if (listener_finished(l)) {
+			*lp = listener_next(l);
+			/* Nothing reaches it now: its socket and timer are
+			 * gone, and so are its connections. */
+			listener_free(l);
+		} else
+			lp = listener_next_ptr(l);
+	}
+}
+
 void
 proxy_conn_gone(struct proxy *px)
 {
 
+	sweep(px);
 	if (px->stopping && px->nconns == 0)
 		px->done = 1;
 }
@@ -131,19 +316,24 @@ signals_init(struct proxy *px)
 	(void)sigaction(SIGTERM, &sa, NULL);
 	(void)sigaction(SIGINT, &sa, NULL);
 	(void)sigaction(SIGUSR1, &sa, NULL);
+	(void)sigaction(SIGHUP, &sa, NULL);
 	px->sigwatch = event_watch_add(px->loop, px->sigpipe[0], EV_READ,
 	    signal_cb, px);
 	return (px->sigwatch == NULL ? -1 : 0);
 }
 
 int
-proxy_init(struct proxy *px, const struct opts *o)
+proxy_init(struct proxy *px, const struct opts *o, struct conf *conf)
 {
-	struct listener *l;
+	struct listener *l, **tail;
+	struct conf_rule *r;
 
 	memset(px, 0, sizeof(*px));
 	px->sigpipe[0] = px->sigpipe[1] = -1;
 	px->opts = o;
+	if ((px->gen = gen_new(conf)) == NULL)
+		return (-1);
+	apply_globals(px, conf);
 	event_timer_init(&px->drain_timer, drain_cb, px);
 	event_timer_init(&px->stats_timer, stats_cb, px);
 	px->stats_last_ms = event_clock_ms();
@@ -151,9 +341,13 @@ proxy_init(struct proxy *px, const struct opts *o)
 		return (-1);
 	if (signals_init(px) == -1)
 		return (-1);
-	if ((l = listener_new(px, &o->rule)) == NULL)
-		return (-1);
-	px->listeners = l;
+	tail = &px->listeners;
+	for (r = conf->rules; r != NULL; r = r->next) {
+		if ((l = listener_new(px, px->gen, r)) == NULL)
+			return (-1);
+		*tail = l;
+		tail = listener_next_ptr(l);
+	}
 	log_debug("event backend: %s", event_backend_name(o->backend));
 	return (0);
 }
@@ -165,7 +359,7 @@ stats_cb(void *cookie)
 
 	stats_report(px);
 	if (event_timer_start(px->loop, &px->stats_timer,
-	    px->opts->stats_interval_ms) == -1)
+	    px->stats_interval_ms) == -1)
 		log_warnx("statistics timer: not rescheduled");
 }
 
@@ -173,9 +367,9 @@ void
 proxy_ready(struct proxy *px)
 {
 
-	if (px->opts->stats_interval_ms > 0)
+	if (px->stats_interval_ms > 0)
 		(void)event_timer_start(px->loop, &px->stats_timer,
-		    px->opts->stats_interval_ms);
+		    px->stats_interval_ms);
 	log_info("ready (%s backend)", event_backend_name(px->opts->backend));
 }
 
@@ -207,11 +401,14 @@ proxy_fini(struct proxy *px)
 		event_loop_free(px->loop);
 		px->loop = NULL;
 	}
+	proxy_gen_unref(px->gen);
+	px->gen = NULL;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = SIG_DFL;
 	(void)sigaction(SIGTERM, &sa, NULL);
 	(void)sigaction(SIGINT, &sa, NULL);
 	(void)sigaction(SIGUSR1, &sa, NULL);
+	(void)sigaction(SIGHUP, &sa, NULL);
 	sigpipe_w = -1;
 	if (px->sigpipe[0] != -1) {
 		close(px->sigpipe[0]);

@@ -10,9 +10,23 @@
 
 #include "event.h"
 
+struct conf;
 struct opts;
 struct conn;
 struct listener;
+
+/*
+ * One loaded configuration.  Listeners and connections each hold a
+ * reference to the one their rule comes from, so that a reload never frees
+ * a rule that an open connection still reads.
+ */
+struct proxy_gen {
+	struct conf *conf;
+	unsigned int refs;
+};
+
+struct proxy_gen *proxy_gen_ref(struct proxy_gen *);
+void proxy_gen_unref(struct proxy_gen *);
 
 struct proxy_stats {
 	uint64_t accepted;	/* connections accepted and allowed */
@@ -26,7 +40,10 @@ struct proxy_stats {
 struct proxy {
 	struct event_loop *loop;
 	const struct opts *opts;
-	struct listener *listeners;
+	struct proxy_gen *gen;		/* the configuration in force */
+	uint64_t shutdown_timeout_ms;	/* from opts or the file */
+	uint64_t stats_interval_ms;
+	struct listener *listeners;	/* incl. retired ones still in use */
 	struct conn *conns;		/* all live connections */
 	unsigned int nconns;
 	struct proxy_stats stats;
@@ -40,8 +57,11 @@ struct proxy {
 	uint64_t stats_last_up, stats_last_down;
 };
 
-/* Bind every listener; -1 (logged) if any cannot start. */
-int proxy_init(struct proxy *, const struct opts *);
+/*
+ * Bind a listener for every rule of conf, which the proxy takes over
+ * (also on failure); -1 (logged) if any cannot start.
+ */
+int proxy_init(struct proxy *, const struct opts *, struct conf *);
 /* Start-up is over: arm the statistics timer. */
 void proxy_ready(struct proxy *);
 /* Serve until a signal ends it; 0 on a clean stop. */

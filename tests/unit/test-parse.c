@@ -273,7 +273,20 @@ test_opts_ghaf(void **state)
 	EXPECT_ERROR("unknown option '-1'", "1", "3", "4", "-1");
 	EXPECT_ERROR("missing ALLOWED_CID", "1", "3", "4");
 	EXPECT_ERROR("unexpected argument '5'", "1", "3", "4", "0", "5");
-	EXPECT_ERROR("no endpoints", "-v");
+	/* No rule: the default configuration file. */
+	v = ARGV("-v");
+	assert_int_equal(run(count(v), v, &o, err, sizeof(err)), OPTS_RUN);
+	assert_string_equal(o.config, DEFAULT_CONFIG);
+	assert_false(o.cli_rule);
+	opts_free(&o);
+	v = ARGV("-t", "-c", "x.conf");
+	assert_int_equal(run(count(v), v, &o, err, sizeof(err)), OPTS_RUN);
+	assert_string_equal(o.config, "x.conf");
+	assert_true(o.check_config);
+	opts_free(&o);
+	EXPECT_ERROR("--config", "-c", "x.conf", "1", "2", "3", "0");
+	EXPECT_ERROR("--check-config", "-t", "--listen", "tcp:127.0.0.1:1",
+	    "--connect", "tcp:127.0.0.1:2");
 	EXPECT_ERROR("needs --listen/--connect", "--allow", "3", "1", "2",
 	    "3", "0");
 }
