@@ -511,3 +511,46 @@ field() {
 vm_kb() {
 	awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status" 2>/dev/null
 }
+
+# start_conf_proxy NAME CONF ADDR... [-- ARGS...]: start the daemon with
+# "-c CONF" (and --event-backend $BACKEND) and wait until it listens on
+# every ADDR.  Sets PROXY_PID and PROXY_LOG ($T/NAME.log).  Returns 1
+# (with diagnostics) if it does not come up.
+start_conf_proxy() {
+	local name="$1" conf="$2" a addrs=
+	shift 2
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do
+		addrs="$addrs $1"
+		shift
+	done
+	[ "$1" = -- ] && shift
+	"$VSOCKPROXY" ${BACKEND:+--event-backend "$BACKEND"} -c "$conf" \
+	    "$@" >"$T/$name.log" 2>&1 &
+	PROXY_PID=$!
+	PROXY_LOG="$T/$name.log"
+	T_PIDS="$T_PIDS $PROXY_PID"
+	for a in $addrs; do
+		if ! wait_for_listen "$a" "$PROXY_PID"; then
+			diag "proxy -c $conf did not listen on $a"
+			diag_file "$PROXY_LOG"
+			return 1
+		fi
+	done
+}
+
+# rule NAME LISTEN CONNECT [SETTING...]: print a rule block for a
+# configuration file; each SETTING is one line, e.g. "max-conns 2".
+rule() {
+	local name="$1" l="$2" c="$3" s
+	shift 3
+	printf 'rule %s {\n\tlisten %s\n\tconnect %s\n' "$name" "$l" "$c"
+	for s in "$@"; do
+		printf '\t%s\n' "$s"
+	done
+	printf '}\n'
+}
+
+# log_count FILE PATTERN: how many lines of FILE match the ERE PATTERN.
+log_count() {
+	grep -c -E -e "$2" "$1" 2>/dev/null
+}

@@ -24,7 +24,10 @@ E2E_TESTS = \
 	tests/e2e-max-conns.sh \
 	tests/e2e-emfile.sh \
 	tests/e2e-sigterm.sh \
-	tests/e2e-logging.sh
+	tests/e2e-logging.sh \
+	tests/e2e-check-config.sh \
+	tests/e2e-rules.sh \
+	tests/e2e-reload.sh
 
 TESTS += $(E2E_TESTS)
 EXTRA_DIST += $(E2E_TESTS) tests/lib.sh tests/README.md

@@ -1,0 +1,83 @@
+#!/bin/sh
+# e2e-check-config: -t/--check-config reads the file and everything it
+# includes, prints every error as "file:line: message" on stderr, exits 0
+# for a valid configuration and 1 otherwise, and starts nothing.
+. "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+
+require_proxy
+
+# check_config NAME ARGS...: run the daemon with -t; status in RC, output
+# in $T/NAME.out and .err.  It must return at once: a daemon that starts
+# serving would hit the timeout.
+check_config() {
+	local name="$1"
+	shift
+	timeout 5 "$VSOCKPROXY" "$@" >"$T/$name.out" 2>"$T/$name.err"
+	RC=$?
+}
+
+new_addr tcp
+good_listen=$NEW_ADDR
+{
+	rule good "$good_listen" tcp:127.0.0.1:1 "max-conns 3"
+	echo "include $T/good.d/*.conf"
+} >"$T/good.conf"
+mkdir "$T/good.d"
+rule dropin "unix:$T/dropin.sock" tcp:127.0.0.1:1 "allow-uid 0" \
+    >"$T/good.d/10-a.conf"
+
+check_config good -t -c "$T/good.conf"
+is "$RC" 0 "-t: a valid file exits 0"
+check "-t: a valid file prints no error" test ! -s "$T/good.err"
+check "-t starts nothing (no listener left behind)" \
+    not_listening "$good_listen"
+check_config good-long --check-config --config "$T/good.conf"
+is "$RC" 0 "--check-config --config: exits 0"
+
+# Three errors in two files: every one reported with its file and line.
+cat >"$T/bad.conf" <<CONF
+# comment
+rule one {
+	listen tcp:127.0.0.1:1
+	connect tcp:127.0.0.1:2
+	alow 3
+}
+include $T/bad.d/*.conf
+CONF
+mkdir "$T/bad.d"
+cat >"$T/bad.d/20-b.conf" <<CONF
+rule two {
+	listen tcp:127.0.0.1:3
+	connect tcp:127.0.0.1:4
+	max-conns lots
+}
+bogus
+CONF
+check_config bad -t -c "$T/bad.conf"
+is "$RC" 1 "-t: a file with errors exits 1"
+check "-t: error in the main file as file:line" \
+    grep -q "^$T/bad.conf:5: .*alow" "$T/bad.err"
+check "-t: error in an included file as file:line" \
+    grep -q "^$T/bad.d/20-b.conf:4: .*max-conns" "$T/bad.err"
+check "-t: goes on after errors (the last one too)" \
+    grep -q "^$T/bad.d/20-b.conf:6: .*bogus" "$T/bad.err"
+is "$(wc -l <"$T/bad.err")" 3 "-t: one line per error, nothing else"
+check "-t: nothing on stdout" test ! -s "$T/bad.out"
+
+check_config missing -t -c "$T/nonexistent.conf"
+is "$RC" 1 "-t: a missing file exits 1"
+check "-t: a missing file is named" \
+    grep -q "nonexistent.conf" "$T/missing.err"
+
+# Starting (not -t) with a broken file fails at once, serving nothing.
+check_config start-bad -c "$T/bad.conf"
+is "$RC" 1 "start with a broken file: exit 1"
+check "start with a broken file: the error is logged" \
+    grep -q "bad.conf:5:" "$T/start-bad.err"
+
+# -c and a rule on the command line do not mix.
+check_config mixed -c "$T/good.conf" --listen tcp:127.0.0.1:1 \
+    --connect tcp:127.0.0.1:2
+is "$RC" 64 "-c with --listen/--connect: usage error"
+
+done_testing

@@ -1,0 +1,186 @@
+#!/bin/sh
+# e2e-rules: one daemon serves several rules of a configuration file at
+# once, each with its own access list and limits.
+#
+#   - a TCP rule and a UNIX rule relay at the same time, byte-exact;
+#   - allow-addr: a TCP rule for 10.0.0.0/8 turns 127.0.0.1 away at once,
+#     one for 127.0.0.0/8 lets it in;
+#   - allow-uid: (the tests run as root) allow-uid 12345 turns us away,
+#     allow-uid 0 lets us in; skipped unless we are root;
+#   - max-conns-per-peer 1: while one connection is held open, a second
+#     from the same peer (address, or uid) is closed at once; another
+#     rule's connections are not counted;
+#   - max-conns 1 on one rule holds its second client back, while another
+#     rule without a limit serves two at once;
+#   - idle-timeout 0.5: a connection on which nothing moves is closed
+#     with reason=idle after about that long, not before.
+# Refusals are logged and counted as denied (SIGUSR1 statistics).
+. "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+
+require_proxy
+
+accepted() {
+	grep -c ' accepted' "$T/$1.err"
+}
+accepted_at_least() {
+	[ "$(accepted "$1")" -ge "$2" ]
+}
+
+scenario() {
+	local be="$1" tcp tcp2 unx unx2 deny_a ok_a uid_no uid_ok pp ppu
+	local mc free idle tgt tgt2 t0 t1 ms
+	new_addr tcp; tcp=$NEW_ADDR
+	new_addr unix; unx=$NEW_ADDR
+	new_addr tcp; deny_a=$NEW_ADDR
+	new_addr tcp; ok_a=$NEW_ADDR
+	new_addr unix; uid_no=$NEW_ADDR
+	new_addr unix; uid_ok=$NEW_ADDR
+	new_addr tcp; pp=$NEW_ADDR
+	new_addr unix; ppu=$NEW_ADDR
+	new_addr tcp; mc=$NEW_ADDR
+	new_addr tcp; free=$NEW_ADDR
+	new_addr tcp; idle=$NEW_ADDR
+	new_addr tcp; tgt=$NEW_ADDR
+	new_addr unix; tgt2=$NEW_ADDR
+	{
+		rule tcp "$tcp" "$tgt"
+		rule unix "$unx" "$tgt2"
+		rule deny-addr "$deny_a" "$tgt" "allow-addr 10.0.0.0/8"
+		rule ok-addr "$ok_a" "$tgt" "allow-addr 10.0.0.0/8,127.0.0.0/8"
+		rule deny-uid "$uid_no" "$tgt" "allow-uid 12345"
+		rule ok-uid "$uid_ok" "$tgt" "allow-uid 0"
+		rule per-peer "$pp" "$tgt" "max-conns-per-peer 1"
+		rule per-uid "$ppu" "$tgt" "max-conns-per-peer 1"
+		rule limited "$mc" "$tgt2" "max-conns 1"
+		rule free "$free" "$tgt2"
+		rule idle "$idle" "$tgt" "idle-timeout 0.5"
+	} >"$T/$be.conf"
+	if ! start_conf_proxy "px-$be" "$T/$be.conf" "$tcp" "$unx" \
+	    "$deny_a" "$ok_a" "$uid_no" "$uid_ok" "$pp" "$ppu" "$mc" \
+	    "$free" "$idle" -- -v; then
+		not_ok "$be: proxy starts with 11 rules"
+		return
+	fi
+	ok "$be: proxy starts with 11 rules, listening on each"
+
+	# Two rules at once: a TCP and a UNIX listener, two targets.
+	start_peer "$be.t1" "$tgt" --conns 2 --send 64k --expect 64k ||
+	    { not_ok "$be: target starts"; return; }
+	local t1pid=$PEER_PID
+	start_peer "$be.t2" "$tgt2" --conns 2 --send 64k --expect 64k ||
+	    { not_ok "$be: target starts"; return; }
+	local t2pid=$PEER_PID
+	spawn "$be.c1" "$VSP_PEER" connect "$tcp" --conns 2 --send 64k \
+	    --expect 64k --timeout "$VSP_WAIT"
+	local c1=$SPAWNED
+	spawn "$be.c2" "$VSP_PEER" connect "$unx" --conns 2 --send 64k \
+	    --expect 64k --timeout "$VSP_WAIT"
+	local c2=$SPAWNED
+	reap "$c1"; reap "$c2"; reap "$t1pid"; reap "$t2pid"
+	check "$be: tcp rule and unix rule relay at once, byte-exact" eval \
+	    'peer_passed "$be.c1" 2 && peer_passed "$be.c2" 2 &&
+	     peer_passed "$be.t1" 2 && peer_passed "$be.t2" 2'
+
+	# Access lists.  One target serves the connections let in.
+	start_peer "$be.acl" "$tgt" --conns 2 --send 1k --expect 1k ||
+	    { not_ok "$be: target starts"; return; }
+	local aclpid=$PEER_PID
+	run_peer "$be.deny-a" "$deny_a" --expect-refused
+	is "$?" 0 "$be: allow-addr 10.0.0.0/8 refuses 127.0.0.1"
+	check "$be: the refusal is logged" grep -q \
+	    "denied peer tcp:127.0.0.1:[0-9]* (address not allowed)" \
+	    "$PROXY_LOG"
+	run_peer "$be.ok-a" "$ok_a" --send 1k --expect 1k
+	check "$be: allow-addr 127.0.0.0/8 lets 127.0.0.1 in" \
+	    peer_passed "$be.ok-a" 1
+	if [ "$(id -u)" = 0 ]; then
+		run_peer "$be.deny-u" "$uid_no" --expect-refused
+		is "$?" 0 "$be: allow-uid 12345 refuses uid 0"
+		check "$be: the uid refusal is logged" \
+		    grep -q "denied peer unix uid 0 (uid 0 not allowed)" \
+		    "$PROXY_LOG"
+		run_peer "$be.ok-u" "$uid_ok" --send 1k --expect 1k
+		check "$be: allow-uid 0 lets uid 0 in" \
+		    peer_passed "$be.ok-u" 1
+	else
+		skip "$be: allow-uid 12345 refuses uid 0" "not root"
+		skip "$be: the uid refusal is logged" "not root"
+		skip "$be: allow-uid 0 lets uid 0 in" "not root"
+		"$VSP_PEER" connect "$ok_a" --send 1k --expect 1k \
+		    --timeout "$VSP_WAIT" >/dev/null 2>&1
+	fi
+	reap "$aclpid"
+
+	# max-conns-per-peer 1, by address and by uid.
+	start_peer "$be.pp" "$tgt" --conns 2 --order recv-first -v \
+	    --expect 1k ||
+	    { not_ok "$be: target starts"; return; }
+	local pppid=$PEER_PID
+	spawn "$be.pp1" "$VSP_PEER" connect "$pp" --send 1k \
+	    --conn-file "$T/$be.pp1.up" --wait-file "$T/$be.pp.go" \
+	    --timeout "$VSP_WAIT"
+	local pp1=$SPAWNED
+	spawn "$be.ppu1" "$VSP_PEER" connect "$ppu" --send 1k \
+	    --conn-file "$T/$be.ppu1.up" --wait-file "$T/$be.pp.go" \
+	    --timeout "$VSP_WAIT"
+	local ppu1=$SPAWNED
+	wait_until "$VSP_WAIT" accepted_at_least "$be.pp" 2
+	run_peer "$be.pp2" "$pp" --expect-refused
+	is "$?" 0 "$be: max-conns-per-peer 1: a second from 127.0.0.1 is refused"
+	run_peer "$be.ppu2" "$ppu" --expect-refused
+	is "$?" 0 "$be: max-conns-per-peer 1: a second from the same uid is refused"
+	check "$be: the per-peer refusals are logged" eval \
+	    '[ "$(log_count "$PROXY_LOG" "denied peer .*max-conns-per-peer 1")" = 2 ]'
+	touch "$T/$be.pp.go"
+	reap "$pp1"; reap "$ppu1"; reap "$pppid"
+	check "$be: the first ones are served intact" eval \
+	    'peer_passed "$be.pp1" 1 && peer_passed "$be.ppu1" 1 &&
+	     peer_passed "$be.pp" 2'
+
+	# max-conns 1 on one rule; another rule on the same target is free.
+	start_peer "$be.mc" "$tgt2" --conns 4 --order recv-first \
+	    --expect 1k -v || { not_ok "$be: target starts"; return; }
+	local mcpid=$PEER_PID
+	spawn "$be.mc1" "$VSP_PEER" connect "$mc" --conns 2 --send 1k \
+	    --wait-file "$T/$be.mc.go" --timeout "$VSP_WAIT"
+	local mc1=$SPAWNED
+	spawn "$be.fr1" "$VSP_PEER" connect "$free" --conns 2 --send 1k \
+	    --wait-file "$T/$be.mc.go" --timeout "$VSP_WAIT"
+	local fr1=$SPAWNED
+	check "$be: max-conns 1 and a free rule: three reach the target" \
+	    wait_until 5 accepted_at_least "$be.mc" 3
+	sleep 0.3	# a wrong fourth gets time to show up
+	is "$(accepted "$be.mc")" 3 "$be: max-conns 1 holds its second back"
+	touch "$T/$be.mc.go"
+	reap "$mc1"; reap "$fr1"; reap "$mcpid"
+	check "$be: then all four are served, intact" eval \
+	    'peer_passed "$be.mc1" 2 && peer_passed "$be.fr1" 2 &&
+	     peer_passed "$be.mc" 4'
+
+	# idle-timeout 0.5: nothing moves after the first 1k.
+	start_peer "$be.idle" "$tgt" --conns 1 --order recv-first \
+	    --timeout "$VSP_WAIT" || { not_ok "$be: target starts"; return; }
+	local idlepid=$PEER_PID
+	t0=$(now_ms)
+	spawn "$be.idle1" "$VSP_PEER" connect "$idle" --send 1k \
+	    --wait-file "$T/$be.never" --timeout "$VSP_WAIT"
+	local idle1=$SPAWNED
+	check "$be: idle-timeout closes a silent connection (reason=idle)" \
+	    wait_until 5 grep -q "reason=idle" "$PROXY_LOG"
+	t1=$(now_ms)
+	ms=$((t1 - t0))
+	check "$be: ... after the timeout, not before (${ms} ms)" \
+	    eval '[ "$ms" -ge 450 ] && [ "$ms" -lt 3000 ]'
+	kill "$idle1" "$idlepid" 2>/dev/null
+	reap "$idle1"; reap "$idlepid"
+
+	kill -USR1 "$PROXY_PID"
+	wait_until 5 grep -q "stats " "$PROXY_LOG"
+	check "$be: refusals are counted as denied" \
+	    grep -q "stats .* denied=4 " "$PROXY_LOG"
+	stop "$PROXY_PID"
+	is "$?" 0 "$be: proxy exits 0 on SIGTERM"
+}
+
+for_each_backend scenario
+done_testing
