@@ -113,6 +113,7 @@ admit(struct listener *l, int fd, const struct sockaddr_storage *ss,
 	const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)ss;
 	struct ucred cred;
 	socklen_t clen = sizeof(cred);
+	int have_cred = 0;
 	char peer[ADDR_STRLEN], why[64];
 	struct conn *c;
 	unsigned int n;
@@ -151,6 +152,7 @@ admit(struct listener *l, int fd, const struct sockaddr_storage *ss,
 			snprintf(why, sizeof(why), "peer unknown");
 			break;
 		}
+		have_cred = 1;
 		memcpy(id->id + 4, &cred.uid, sizeof(cred.uid));
 		if (!conf_rule_allows_uid(l->rule, cred.uid))
 			snprintf(why, sizeof(why), "uid %u not allowed",
@@ -171,10 +173,13 @@ admit(struct listener *l, int fd, const struct sockaddr_storage *ss,
 	if (why[0] == '\0')
 		return (1);
 	l->px->stats.denied++;
-	addr_format_sa((const struct sockaddr *)ss, len, peer, sizeof(peer));
-	if (ss->ss_family == AF_UNIX && why[0] == 'u')
+	/* An unnamed UNIX client is known only by its credentials. */
+	if (have_cred)
 		snprintf(peer, sizeof(peer), "unix uid %u",
 		    (unsigned int)cred.uid);
+	else
+		addr_format_sa((const struct sockaddr *)ss, len, peer,
+		    sizeof(peer));
 	log_info("%s: denied peer %s (%s)", l->name, peer, why);
 	return (0);
 }

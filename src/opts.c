@@ -138,6 +138,7 @@ opts_parse(int argc, char **argv, struct opts *o, char *err, size_t errlen)
 {
 	char aerr[128];
 	const char *lopt = NULL, *copt = NULL, *allow = NULL;
+	const char *ruleopt = NULL;	/* a setting of the command-line rule */
 	uint64_t v;
 	int ch, npos;
 
@@ -223,6 +224,7 @@ opts_parse(int argc, char **argv, struct opts *o, char *err, size_t errlen)
 				    "bad --allow '%s': %s", optarg, aerr));
 			break;
 		case OPT_CONNECT_TIMEOUT:
+			ruleopt = "--connect-timeout";
 			if (parse_seconds(optarg, MAX_TIMEOUT_S,
 			    &o->rule.connect_timeout_ms) == -1 ||
 			    o->rule.connect_timeout_ms == 0)
@@ -239,6 +241,7 @@ opts_parse(int argc, char **argv, struct opts *o, char *err, size_t errlen)
 			o->set |= OPTS_SET_SHUTDOWN_TIMEOUT;
 			break;
 		case OPT_BUFFER_SIZE:
+			ruleopt = "--buffer-size";
 			if (parse_size(optarg, MIN_BUFSIZE, MAX_BUFSIZE,
 			    &o->rule.bufsize) == -1)
 				return (bad(err, errlen,
@@ -247,6 +250,7 @@ opts_parse(int argc, char **argv, struct opts *o, char *err, size_t errlen)
 				    optarg, MIN_BUFSIZE, MAX_BUFSIZE));
 			break;
 		case OPT_MAX_CONNS:
+			ruleopt = "--max-conns";
 			if (parse_uint(optarg, 0, 1000000, &v) == -1)
 				return (bad(err, errlen,
 				    "bad --max-conns '%s': expected 0 to "
@@ -280,7 +284,12 @@ opts_parse(int argc, char **argv, struct opts *o, char *err, size_t errlen)
 			return (bad(err, errlen, "--allow needs --listen/"
 			    "--connect"));
 		o->config = DEFAULT_CONFIG;
-	} else if (o->config != NULL) {
+	}
+	if (o->config != NULL && ruleopt != NULL)
+		return (bad(err, errlen, "%s sets the command-line rule; in "
+		    "the configuration file, set '%s' per rule or in "
+		    "'defaults'", ruleopt, ruleopt + 2));
+	if (o->config != NULL) {
 		if (allow != NULL)
 			return (bad(err, errlen, "--allow needs --listen/"
 			    "--connect; in the configuration file, use "

@@ -285,6 +285,8 @@ test_opts_ghaf(void **state)
 	assert_true(o.check_config);
 	opts_free(&o);
 	EXPECT_ERROR("--config", "-c", "x.conf", "1", "2", "3", "0");
+	EXPECT_ERROR("--max-conns", "-c", "x.conf", "--max-conns", "3");
+	EXPECT_ERROR("--buffer-size", "--buffer-size", "64k");
 	EXPECT_ERROR("--check-config", "-t", "--listen", "tcp:127.0.0.1:1",
 	    "--connect", "tcp:127.0.0.1:2");
 	EXPECT_ERROR("needs --listen/--connect", "--allow", "3", "1", "2",
