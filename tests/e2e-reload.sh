@@ -48,8 +48,11 @@ scenario() {
 		return
 	fi
 
-	# One transfer in progress through each rule, held open.
-	start_peer "$be.hold" "$hold" --conns 2 --send 2M --expect 2M ||
+	# One transfer in progress through each rule, held open: the target
+	# reads slowly (about 0.6 s for 2M), so bytes are still moving when
+	# the SIGHUP arrives.
+	start_peer "$be.hold" "$hold" --conns 2 --send 2M --expect 2M \
+	    --chunk 16k --read-delay-ms 5 ||
 	    { not_ok "$be: target starts"; return; }
 	local holdpid=$PEER_PID
 	spawn "$be.h1" "$VSP_PEER" connect "$keep" --send 2M --expect 2M \
