@@ -40,7 +40,7 @@ struct side {
 struct conn {
 	struct proxy *px;
 	struct listener *l;
-	struct proxy_gen *gen;		/* keeps rule alive across reloads */
+	struct proxy_gen *gen;		/* keeps rule alive on reloads */
 	const struct conf_rule *rule;
 	struct conn_peer id;
 	uint64_t last_active;		/* ms: for the idle timeout */

@@ -33,7 +33,7 @@ struct listener {
 	struct proxy_gen *gen;		/* owner of rule */
 	const struct conf_rule *rule;
 	int fd;
-	int retired;			/* the rule is gone from the config */
+	int retired;			/* its rule was reloaded away */
 	struct event_watch *w;
 	struct event_timer backoff;
 	int paused;		/* by pause(): limit or shutdown */

@@ -138,7 +138,7 @@ opts_parse(int argc, char **argv, struct opts *o, char *err, size_t errlen)
 {
 	char aerr[128];
 	const char *lopt = NULL, *copt = NULL, *allow = NULL;
-	const char *ruleopt = NULL;	/* a setting of the command-line rule */
+	const char *ruleopt = NULL;	/* a setting of the cli rule */
 	uint64_t v;
 	int ch, npos;
 
@@ -154,7 +154,8 @@ opts_parse(int argc, char **argv, struct opts *o, char *err, size_t errlen)
 
 	optind = 0;	/* full reset: parse may run more than once */
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":vqhVdp:s::c:t", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":vqhVdp:s::c:t", longopts,
+	    NULL)) != -1) {
 		switch (ch) {
 		case 'v':
 			o->verbosity++;

@@ -33,9 +33,9 @@ struct opts {
 	const char *pidfile;
 	const char *syslog_facility;	/* NULL = log to stderr */
 	const char *config;		/* -c, or the default if no rule */
-	int check_config;		/* -t: check the file, start nothing */
-	int cli_rule;			/* the command line gave the rule */
-	unsigned int set;		/* OPTS_SET_*: given on the command line */
+	int check_config;		/* -t: check the file, no start */
+	int cli_rule;			/* the rule is on the command line */
+	unsigned int set;		/* OPTS_SET_*: on the command line */
 	struct rule rule;
 };
 

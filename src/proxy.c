@@ -150,8 +150,8 @@ find_listener(struct proxy *px, const struct conf_rule *r)
 	struct listener *l;
 
 	for (l = px->listeners; l != NULL; l = listener_next(l))
-		if (!listener_finished(l) && listener_rule(l) != NULL &&
-		    !listener_retired(l) && conf_rule_same_listen(listener_rule(l), r))
+		if (!listener_retired(l) &&
+		    conf_rule_same_listen(listener_rule(l), r))
 			return (l);
 	return (NULL);
 }
@@ -187,8 +187,8 @@ reload(struct proxy *px)
 		if ((kept[n] = find_listener(px, r)) != NULL)
 			continue;
 		if ((l = listener_new(px, g, r)) == NULL) {
-			log_warnx("reload: rule %s: cannot listen: the running "
-			    "configuration stays in force", r->name);
+			log_warnx("reload: rule %s: cannot listen: the "
+			    "running configuration stays in force", r->name);
 			while ((l = fresh) != NULL) {
 				fresh = listener_next(l);
 				listener_free(l);

@@ -43,7 +43,7 @@ struct proxy {
 	struct proxy_gen *gen;		/* the configuration in force */
 	uint64_t shutdown_timeout_ms;	/* from opts or the file */
 	uint64_t stats_interval_ms;
-	struct listener *listeners;	/* incl. retired ones still in use */
+	struct listener *listeners;	/* incl. retired ones in use */
 	struct conn *conns;		/* all live connections */
 	unsigned int nconns;
 	struct proxy_stats stats;
