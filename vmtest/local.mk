@@ -1,0 +1,46 @@
+# vmtest: vsock tests inside QEMU guests (see vmtest/README.md).  The
+# build machine itself never opens an AF_VSOCK socket.
+#
+#   make check           includes vmtest/loopback.sh (one guest per kernel,
+#                        vsock_loopback, both event backends)
+#   make vmcheck         nested guests: CIDs 3, 4, 5 behind an L1 proxy
+#   make vmcheck-native  the proxy on this machine, if it has /dev/vhost-vsock
+#   make vmdemo          one guest: a message through the proxy, a CID
+#                        refused, the log and statistics
+
+vmtest_scripts = \
+	vmtest/lib.sh \
+	vmtest/loopback.sh \
+	vmtest/nested.sh \
+	vmtest/native.sh \
+	vmtest/demo.sh \
+	vmtest/guest/demo.sh \
+	vmtest/guest/init \
+	vmtest/guest/lib.sh \
+	vmtest/guest/loopback.sh \
+	vmtest/guest/nested.sh \
+	vmtest/guest/l2.sh
+
+EXTRA_DIST += $(vmtest_scripts) vmtest/README.md
+TESTS += vmtest/loopback.sh
+
+# The guests need the daemon and the test peer.
+vmtest_deps = $(sbin_PROGRAMS) $(check_PROGRAMS)
+
+vmcheck: $(vmtest_deps)
+	@$(AM_TESTS_ENVIRONMENT) $(SHELL) $(srcdir)/vmtest/nested.sh
+
+vmcheck-native: $(vmtest_deps)
+	@$(AM_TESTS_ENVIRONMENT) $(SHELL) $(srcdir)/vmtest/native.sh
+
+vmdemo: $(vmtest_deps)
+	@$(AM_TESTS_ENVIRONMENT) $(SHELL) $(srcdir)/vmtest/demo.sh
+
+.PHONY: vmcheck vmcheck-native vmdemo
+
+# Images, consoles and logs; the kernels stay in $VMTEST_CACHE (by
+# default outside the build tree, see vmtest/README.md).
+clean-local: clean-local-vmtest
+clean-local-vmtest:
+	-rm -rf vmtest/work vmtest/cache
+.PHONY: clean-local-vmtest

@@ -1,0 +1,120 @@
+# A second-level guest of the nested topology: a small agent that the L1
+# guest (its vsock host, CID 2) drives.  Its role comes from the kernel
+# command line:
+#   vt_role=server   CID 4: the target behind the proxy, started at boot
+#   vt_role=client   CIDs 3 and 5: connect to the proxy on command
+#   vt_mode=demo     socat with readable messages instead of vsp-peer
+# Commands arrive one per connection on vsock port 9100 (sent by L1 with
+# socat); each runs as a TAP test and ends with "# DONE NAME" on the TAP
+# port, which L1 watches.  "stop" ends the suite.
+
+L2_CTL=9100		# control port in every L2 guest
+L2_TARGET=9001		# the server's port in CID 4
+L1_PROXY=9000		# the proxy's port in L1 (CID 2)
+
+# ---- scenarios run on command --------------------------------------
+
+# Through the proxy to the server in CID 4; bytes checked both ways.
+c_allowed() {
+	vsp-peer connect "vsock:2:$L1_PROXY" --send 256k --expect 128k \
+	    --timeout 120 > cli.out 2>&1
+	local st=$?
+	cat cli.out
+	[ "$st" -eq 0 ]
+}
+
+c_denied() {
+	vsp-peer connect "vsock:2:$L1_PROXY" --expect-refused --timeout 60 \
+	    > cli.out 2>&1
+	local st=$?
+	cat cli.out
+	[ "$st" -eq 0 ]
+}
+
+# The server has seen exactly one connection (CID 3's, relayed), and its
+# bytes were right.
+s_report() {
+	cat /tmp/srv.out
+	[ "$(grep -c '^conn=' /tmp/srv.out)" -eq 1 ] ||
+	    vt_fail "the server saw $(grep -c '^conn=' /tmp/srv.out) connections, not 1" ||
+	    return
+	grep -q ' ok$' /tmp/srv.out || vt_fail "the connection failed"
+}
+
+demo_send() {
+	local msg="hello from guest CID $vt_cid"
+	echo "[cid $vt_cid] sending: $msg"
+	echo "$msg" | timeout 60 socat -t 30 - "VSOCK-CONNECT:2:$L1_PROXY" \
+	    > reply 2>&1
+	echo "[cid $vt_cid] reply: $(cat reply)"
+	[ -s reply ]
+}
+
+demo_denied() {
+	echo "[cid $vt_cid] sending: hello from guest CID $vt_cid"
+	echo "hello from guest CID $vt_cid" | timeout 60 socat -t 30 - \
+	    "VSOCK-CONNECT:2:$L1_PROXY" > reply 2>&1
+	echo "[cid $vt_cid] reply: '$(cat reply)' (connection closed)"
+	[ ! -s reply ]
+}
+
+demo_report() {
+	echo "[cid $vt_cid] the server's log:"
+	sed "s/^/[cid $vt_cid]   /" /tmp/srv.log
+	grep -c 'accepting connection' /tmp/srv.log
+}
+
+# ---- the agent ------------------------------------------------------
+
+l2_server_start() {
+	if [ "${vt_mode:-}" = demo ]; then
+		# Answer each connection with what arrived, and from whom.
+		socat -d -d "VSOCK-LISTEN:$L2_TARGET,fork" \
+		    SYSTEM:'read l; echo "CID 4 got \"$l\" from $SOCAT_PEERADDR"' \
+		    > /tmp/srv.log 2>&1 &
+	else
+		vsp-peer listen "vsock:$L2_TARGET" --conns 0 --send 128k \
+		    --expect 256k --timeout 0 > /tmp/srv.out 2>&1 &
+	fi
+	vt_wait_listen "$L2_TARGET" 60
+}
+
+suite() {
+	local cmd desc ctl
+	vt_modprobe virtio_pci vmw_vsock_virtio_transport vsock_diag || {
+		echo "Bail out! cannot load the vsock modules" >&3
+		return 1
+	}
+	if [ "${vt_role:-}" = server ] && ! l2_server_start; then
+		echo "Bail out! the server in CID $vt_cid did not start" >&3
+		return 1
+	fi
+	vt_deadline=180
+	while :; do
+		rm -f /tmp/cmd
+		socat -u "VSOCK-LISTEN:$L2_CTL" CREATE:/tmp/cmd 2>/dev/null &
+		ctl=$!
+		vt_wait_listen "$L2_CTL" 60 >/dev/null
+		echo "# READY" >&3
+		wait "$ctl"
+		cmd=$(cat /tmp/cmd 2>/dev/null)
+		case $cmd in
+		stop)	echo "# DONE stop" >&3
+			return 0 ;;
+		c_allowed) desc="CID $vt_cid reaches CID 4 through the proxy, bytes match" ;;
+		c_denied) desc="CID $vt_cid is refused by the proxy" ;;
+		s_report) desc="CID 4 saw exactly one connection, bytes ok" ;;
+		demo_send) desc="CID $vt_cid sends a message through the proxy" ;;
+		demo_denied) desc="CID $vt_cid is refused by the proxy" ;;
+		demo_report) desc="CID 4 shows what it received" ;;
+		*)	echo "# unknown command '$cmd'" >&3
+			echo "# DONE $cmd" >&3
+			continue ;;
+		esac
+		vt_test "$desc" "$cmd"
+		if [ "${vt_mode:-}" = demo ]; then
+			sed 's/^/# /' "$vt_tdir/out" >&3
+		fi
+		echo "# DONE $cmd" >&3
+	done
+}

@@ -1,0 +1,238 @@
+# vmtest/guest/lib.sh: helpers for the scripts that run inside the guests
+# (busybox ash).  Sourced by /init and by every scenario process.
+#
+#   vt_test DESC FUNC ARGS...   run FUNC in its own session with a deadline
+#                               (vt_deadline, seconds) and report TAP: FUNC
+#                               returns 0 (pass), 77 (skip: reason in the
+#                               file $vt_skipfile) or anything else (fail;
+#                               its output becomes TAP comments)
+#   vt_wait_listen PORT [S]     poll until a vsock listener on PORT exists
+#   vt_wait_file PATH [S]       poll until PATH exists
+#   vt_wait_grep RE FILE [S]    poll until FILE has a line matching RE
+#   vt_now_ms                   monotonic milliseconds (from /proc/uptime)
+#   vt_modprobe MOD...          load modules (built-in ones are fine)
+#   vt_exit STATUS              report the verdict to QEMU and power off
+#
+# Waiting is always polling with a deadline, never a bare sleep.
+
+vt_n=0
+vt_failed=0
+vt_deadline=${vt_deadline:-60}
+# Where these scripts are: /vmtest in a guest; vmtest/guest of the source
+# tree when native.sh runs the nested scenarios on the build machine.
+vt_gdir=${vt_gdir:-/vmtest}
+export vt_gdir
+
+vt_tap() {
+	echo "$*" >&3
+}
+
+vt_diag() {
+	sed 's/^/# /' "$@" >&3
+}
+
+vt_plan() {
+	vt_tap "1..$vt_n"
+}
+
+vt_now_ms() {
+	local up
+	read up _ < /proc/uptime
+	echo $(( ${up%.*} * 1000 + 1${up#*.}0 - 1000 ))
+}
+
+# Kernel trouble during the suite fails the run: count WARN/BUG/Oops
+# reports before and after.
+vt_kernel_marks() {
+	dmesg | grep -cE 'WARNING: |BUG: |Oops|kernel BUG|general protection|Call Trace:|UBSAN:|KASAN:'
+}
+
+vt_kernel_marks_before() {
+	vt_marks0=$(vt_kernel_marks)
+}
+
+vt_kernel_marks_check() {
+	local now
+	now=$(vt_kernel_marks)
+	if [ "$now" -gt "$vt_marks0" ]; then
+		vt_n=$((vt_n + 1))
+		vt_failed=$((vt_failed + 1))
+		vt_tap "not ok $vt_n - guest kernel reported no WARN/BUG/Oops"
+		dmesg | tail -n 60 > /tmp/dmesg.tail
+		vt_diag /tmp/dmesg.tail
+	else
+		vt_n=$((vt_n + 1))
+		vt_tap "ok $vt_n - guest kernel reported no WARN/BUG/Oops"
+	fi
+}
+
+vt_modprobe() {
+	local m rel
+	rel=$(uname -r)
+	for m in "$@"; do
+		grep -q "/$m.ko" "/lib/modules/$rel/modules.builtin" 2>/dev/null &&
+		    continue
+		modprobe "$m" || return 1
+	done
+}
+
+vt_exit() {
+	local code=16
+	[ "$1" -eq 0 ] || code=17
+	sync
+	# isa-debug-exit on port 0xf4: QEMU exits with (code << 1) | 1.
+	printf "\\$(printf %03o "$code")" |
+	    dd of=/dev/port bs=1 seek=244 count=1 conv=notrunc 2>/dev/null
+	poweroff -f
+}
+
+# Run one scenario: in its own session so that everything it started can
+# be killed at once, with a deadline.
+vt_test() {
+	local desc=$1 pid rc st limit
+	shift
+	vt_n=$((vt_n + 1))
+	vt_tdir=/tmp/t$vt_n
+	mkdir -p "$vt_tdir"
+	vt_skipfile=$vt_tdir/skip
+	vt_num=$vt_n
+	export vt_tdir vt_skipfile vt_num
+	limit=$(( $(vt_now_ms) + vt_deadline * 1000 ))
+	(cd "$vt_tdir" && exec setsid sh -c \
+	    '. "$vt_gdir/lib.sh"; . "$vt_gdir/$vt_suite.sh"; [ "${vt_verbose:-0}" != 2 ] || set -x; "$@"' vt-test "$@") \
+	    > "$vt_tdir/out" 2>&1 &
+	pid=$!
+	rc=
+	while kill -0 "$pid" 2>/dev/null; do
+		if [ "$(vt_now_ms)" -gt "$limit" ]; then
+			echo "deadline of ${vt_deadline}s reached" >> "$vt_tdir/out"
+			kill -KILL -"$pid" 2>/dev/null
+			kill -KILL "$pid" 2>/dev/null
+			rc=124
+			break
+		fi
+		usleep 20000
+	done
+	wait "$pid"
+	st=$?
+	[ -n "$rc" ] || rc=$st
+	# Whatever the scenario left running goes too.
+	kill -KILL -"$pid" 2>/dev/null
+	case $rc in
+	0)	vt_tap "ok $vt_n - $desc" ;;
+	77)	vt_tap "ok $vt_n - $desc # SKIP $(cat "$vt_skipfile" 2>/dev/null)" ;;
+	*)	vt_failed=$((vt_failed + 1))
+		vt_tap "not ok $vt_n - $desc"
+		echo "exit status $rc" >> "$vt_tdir/out"
+		tail -n 40 "$vt_tdir/out" > "$vt_tdir/out.tail"
+		vt_diag "$vt_tdir/out.tail" ;;
+	esac
+	if [ "${vt_verbose:-0}" != 0 ]; then
+		echo "=== $vt_n $desc (rc $rc)" > /dev/console
+		cat "$vt_tdir/out" > /dev/console
+	fi
+	return 0
+}
+
+# Report a result the caller worked out itself.
+vt_result() {	# status description
+	vt_n=$((vt_n + 1))
+	if [ "$1" -eq 0 ]; then
+		vt_tap "ok $vt_n - $2"
+	else
+		vt_failed=$((vt_failed + 1))
+		vt_tap "not ok $vt_n - $2"
+	fi
+}
+
+# Copy the results of a lower guest's TAP file (from line $3 on) into
+# ours, tagged; sets vt_relay_next to the first line not yet read.
+vt_relay() {	# file tag first-line
+	local line rest n=0
+	while IFS= read -r line; do
+		n=$((n + 1))
+		[ "$n" -ge "$3" ] || continue
+		line=${line%$(printf '\r')}
+		case $line in
+		"ok "*|"not ok "*)
+			rest=${line#not }
+			rest=${rest#ok }
+			rest=${rest#* }
+			rest=${rest#- }
+			vt_n=$((vt_n + 1))
+			case $line in
+			"not ok "*)
+				vt_failed=$((vt_failed + 1))
+				vt_tap "not ok $vt_n - $2 $rest" ;;
+			*)	vt_tap "ok $vt_n - $2 $rest" ;;
+			esac ;;
+		"# READY"*|"# DONE"*|"1.."*) ;;
+		"#"*)	vt_tap "$line" ;;
+		esac
+	done < "$1"
+	vt_relay_next=$((n + 1))
+}
+
+vt_skip() {
+	echo "$*" > "$vt_skipfile"
+	return 77
+}
+
+vt_fail() {
+	echo "FAIL: $*"
+	return 1
+}
+
+# Is a vsock listener on PORT?  vsock sockets are not in /proc/net; ss
+# asks vsock_diag.
+vt_listening() {
+	ss -Hln --vsock 2>/dev/null | grep -q ":$1[[:space:]]"
+}
+
+vt_wait_listen() {	# port [seconds]
+	local limit=$(( $(vt_now_ms) + ${2:-20} * 1000 ))
+	until vt_listening "$1"; do
+		[ "$(vt_now_ms)" -lt "$limit" ] || {
+			echo "no vsock listener on port $1 after ${2:-20}s"
+			return 1
+		}
+		usleep 20000
+	done
+}
+
+vt_wait_file() {	# path [seconds]
+	local limit=$(( $(vt_now_ms) + ${2:-20} * 1000 ))
+	until [ -e "$1" ]; do
+		[ "$(vt_now_ms)" -lt "$limit" ] || {
+			echo "no $1 after ${2:-20}s"
+			return 1
+		}
+		usleep 20000
+	done
+}
+
+vt_wait_grep() {	# regex file [seconds]
+	local limit=$(( $(vt_now_ms) + ${3:-20} * 1000 ))
+	until grep -qE "$1" "$2" 2>/dev/null; do
+		[ "$(vt_now_ms)" -lt "$limit" ] || {
+			echo "no line matching '$1' in $2 after ${3:-20}s"
+			return 1
+		}
+		usleep 20000
+	done
+}
+
+# Wait for a process to end, with a deadline; its exit status is returned.
+vt_wait_pid() {	# pid [seconds]
+	local limit=$(( $(vt_now_ms) + ${2:-20} * 1000 ))
+	while kill -0 "$1" 2>/dev/null; do
+		[ "$(vt_now_ms)" -lt "$limit" ] || {
+			echo "process $1 still running after ${2:-20}s"
+			kill -KILL "$1" 2>/dev/null
+			wait "$1"
+			return 124
+		}
+		usleep 20000
+	done
+	wait "$1"
+}

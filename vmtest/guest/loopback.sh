@@ -1,0 +1,348 @@
+# Topology "loopback": one guest with vsock_loopback; the proxy, its
+# clients and its targets all live on CID 1.  Every scenario runs once per
+# event backend (vt_backends, comma-separated).
+#
+# Each scenario gets its own folder (the current directory) and its own
+# ports, 10000 + 10 * test number and up; a scenario's output is shown
+# only when it fails.
+
+PEER_TIMEOUT=30
+
+# ---- helpers (run inside a scenario) ----------------------------------
+
+ports() {
+	P=$((10000 + vt_num * 10))
+}
+
+# Show every log of the scenario, then fail.
+fail() {
+	local f
+	echo "FAIL: $*"
+	for f in *.log *.out; do
+		[ -f "$f" ] || continue
+		echo "--- $f"
+		tail -n 12 "$f"
+	done
+	return 1
+}
+
+# proxy ARGS...: start vsockproxy -v with this scenario's backend.
+proxy() {
+	vsockproxy -v --event-backend "$B" "$@" > proxy.log 2>&1 &
+	PROXY=$!
+}
+
+proxy_ready() {	# port
+	vt_wait_listen "$1" 20 || fail "proxy not listening on $1"
+}
+
+# SIGTERM the proxy; it must exit 0 (a crash or a sanitizer report
+# would not).
+proxy_stop() {
+	local st
+	kill -TERM "$PROXY" 2>/dev/null
+	vt_wait_pid "$PROXY" 15
+	st=$?
+	[ "$st" -eq 0 ] || fail "proxy exited with status $st"
+}
+
+# server NAME ADDR ARGS...: vsp-peer listen in the background, ready.
+server() {
+	local name=$1
+	shift
+	vsp-peer listen "$@" --ready-file "$name.ready" \
+	    --timeout "$PEER_TIMEOUT" > "$name.out" 2>&1 &
+	eval "$name=\$!"
+	vt_wait_file "$name.ready" 20 || fail "$name not listening"
+}
+
+# client NAME ADDR ARGS...: vsp-peer connect in the foreground.
+client() {
+	local name=$1
+	shift
+	vsp-peer connect "$@" --timeout "$PEER_TIMEOUT" > "$name.out" 2>&1 ||
+	    fail "$name: vsp-peer connect exited with status $?"
+}
+
+peer_done() {	# name
+	local pid st
+	eval "pid=\$$1"
+	vt_wait_pid "$pid" 30
+	st=$?
+	[ "$st" -eq 0 ] || fail "$1: vsp-peer exited with status $st"
+}
+
+# field NAME FILE [LINE]: a name=value field of vsp-peer's output.
+field() {
+	sed -n "${3:-1}p" "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"
+}
+
+# The hashes each side printed must agree across the proxy.
+same_hashes() {	# client-out server-out
+	[ "$(field sent_hash "$1")" = "$(field recv_hash "$2")" ] ||
+	    fail "client->server hash differs"
+	[ "$(field recv_hash "$1")" = "$(field sent_hash "$2")" ] ||
+	    fail "server->client hash differs"
+}
+
+# ---- scenarios (each gets the backend as $1) --------------------------
+
+t_ghaf_form() {
+	B=$1; ports
+	server srv "vsock:$((P + 1))" --conns 1 --send 100k --expect 50k || return
+	proxy "$P" 1 "$((P + 1))" 0
+	proxy_ready "$P" || return
+	client cli "vsock:1:$P" --send 50k --expect 100k || return
+	peer_done srv || return
+	same_hashes cli.out srv.out || return
+	proxy_stop
+}
+
+t_transfer() {	# backend client-bytes server-bytes
+	B=$1; ports
+	server srv "vsock:$((P + 1))" --conns 1 --send "$3" --expect "$2" ||
+	    return
+	proxy --listen "vsock:$P" --connect "vsock:1:$((P + 1))"
+	proxy_ready "$P" || return
+	client cli "vsock:1:$P" --send "$2" --expect "$3" || return
+	peer_done srv || return
+	same_hashes cli.out srv.out || return
+	cat cli.out srv.out
+	grep -qE "open .*peer=vsock:1:[0-9]+" proxy.log ||
+	    fail "no 'open peer=vsock:1:PORT' line in the proxy's log" || return
+	proxy_stop
+}
+
+# The client sends, then shutdown(SHUT_WR); the server reads to EOF and
+# only then answers: the proxy must keep the way back open.
+t_halfclose_client() {
+	B=$1; ports
+	server srv "vsock:$((P + 1))" --conns 1 --order recv-first \
+	    --send 300k --expect 200k || return
+	proxy --listen "vsock:$P" --connect "vsock:1:$((P + 1))"
+	proxy_ready "$P" || return
+	client cli "vsock:1:$P" --order send-first --end shutdown \
+	    --send 200k --expect 300k || return
+	peer_done srv || return
+	proxy_stop
+}
+
+# The mirror image: the server sends and half-closes first.
+t_halfclose_server() {
+	B=$1; ports
+	server srv "vsock:$((P + 1))" --conns 1 --order send-first \
+	    --end shutdown --send 300k --expect 200k || return
+	proxy --listen "vsock:$P" --connect "vsock:1:$((P + 1))"
+	proxy_ready "$P" || return
+	client cli "vsock:1:$P" --order recv-first --send 200k \
+	    --expect 300k || return
+	peer_done srv || return
+	proxy_stop
+}
+
+# A client's close() is a full close: once the server has read EOF, its
+# sends must start failing (EPIPE or ECONNRESET) instead of vanishing.
+t_close_is_full_close() {
+	B=$1; ports
+	server srv "vsock:$((P + 1))" --conns 1 --expect 64k \
+	    --probe-epipe 3000 --expect-epipe yes || return
+	proxy --listen "vsock:$P" --connect "vsock:1:$((P + 1))"
+	proxy_ready "$P" || return
+	client cli "vsock:1:$P" --order send-first --end close --send 64k ||
+	    return
+	peer_done srv || return
+	cat srv.out
+	proxy_stop
+}
+
+# A client's shutdown(SHUT_WR) stays a half-close: the server can go on
+# sending after EOF and nothing fails.
+t_shutdown_is_half_close() {
+	B=$1; ports
+	server srv "vsock:$((P + 1))" --conns 1 --expect 64k \
+	    --probe-epipe 1000 --expect-epipe no || return
+	proxy --listen "vsock:$P" --connect "vsock:1:$((P + 1))"
+	proxy_ready "$P" || return
+	client cli "vsock:1:$P" --order send-first --end shutdown \
+	    --send 64k || return
+	peer_done srv || return
+	cat srv.out cli.out
+	[ "$(field probe_sent srv.out)" = "$(field recv cli.out)" ] ||
+	    fail "the client did not get all the server sent after EOF"
+	proxy_stop
+}
+
+# A denied CID: the client is closed without data and the target never
+# sees a connection.  $2: ghaf to use the positional form.
+t_denied() {
+	B=$1; ports
+	server srv "vsock:$((P + 1))" --conns 1 --conn-file srv.conn || return
+	if [ "${2:-}" = ghaf ]; then
+		proxy "$P" 1 "$((P + 1))" 3
+	else
+		proxy --listen "vsock:$P" --connect "vsock:1:$((P + 1))" \
+		    --allow 3,5-9
+	fi
+	proxy_ready "$P" || return
+	client cli "vsock:1:$P" --expect-refused || return
+	cat cli.out
+	# Once the proxy has stopped it can no longer open anything late.
+	proxy_stop || return
+	[ ! -e srv.conn ] || fail "the target saw a connection" || return
+	grep -E "denied" proxy.log | grep -qE "vsock:1:[0-9]+" ||
+	    fail "the log does not name the denied peer as vsock:1:PORT" ||
+	    return
+	grep "denied" proxy.log | grep -qE "CID 1[^0-9]" ||
+	    fail "the log does not give the denied CID"
+}
+
+# No listener behind the proxy: the client is closed at once (vsock
+# refuses at once on loopback; nothing should wait for a timeout).
+t_target_down() {
+	local ms
+	B=$1; ports
+	proxy --listen "vsock:$P" --connect "vsock:1:$((P + 1))" \
+	    --connect-timeout 5
+	proxy_ready "$P" || return
+	client cli "vsock:1:$P" --expect-refused || return
+	cat cli.out
+	ms=$(field ms cli.out)
+	[ -n "$ms" ] && [ "$ms" -lt 1500 ] ||
+	    fail "client closed after ${ms:-?} ms, not promptly" || return
+	proxy_stop
+}
+
+t_connect_timeout() {
+	vt_skip "a vsock connect on loopback completes or fails at once;" \
+	    "see vmcheck (stopped L2 guest)"
+}
+
+t_many() {	# backend conns
+	B=$1; ports
+	server srv "vsock:$((P + 1))" --conns "$2" --send 16k --expect 16k ||
+	    return
+	proxy --listen "vsock:$P" --connect "vsock:1:$((P + 1))"
+	proxy_ready "$P" || return
+	client cli "vsock:1:$P" --conns "$2" --send 16k --expect 16k || return
+	peer_done srv || return
+	[ "$(grep -c ' ok$' cli.out)" -eq "$2" ] ||
+	    fail "not all $2 client connections passed" || return
+	proxy_stop
+}
+
+# SIGTERM with a connection open: the listener goes away at once, the
+# open connection finishes byte for byte, then the proxy exits 0.
+t_sigterm_drain() {
+	local st
+	B=$1; ports
+	server srv "vsock:$((P + 1))" --conns 1 --send 256k --expect 256k ||
+	    return
+	proxy --listen "vsock:$P" --connect "vsock:1:$((P + 1))" \
+	    --shutdown-timeout 20
+	proxy_ready "$P" || return
+	vsp-peer connect "vsock:1:$P" --send 256k --expect 256k \
+	    --wait-file go --conn-file cli.conn --timeout "$PEER_TIMEOUT" \
+	    > cli.out 2>&1 &
+	cli=$!
+	vt_wait_file cli.conn 20 || fail "client not connected" || return
+	kill -TERM "$PROXY"
+	vt_wait_grep "drain" proxy.log 10 || fail "proxy did not drain" ||
+	    return
+	# The listener is gone: a new client is refused.
+	client late "vsock:1:$P" --expect-refused || return
+	kill -0 "$PROXY" 2>/dev/null || fail "proxy exited before the" \
+	    "connection was done" || return
+	touch go
+	peer_done cli || return
+	peer_done srv || return
+	vt_wait_pid "$PROXY" 15
+	st=$?
+	[ "$st" -eq 0 ] || fail "proxy exited with status $st"
+}
+
+# SIGTERM with a connection that never ends: the proxy gives up after
+# --shutdown-timeout and still exits 0.
+t_sigterm_timeout() {
+	local st t0 ms
+	B=$1; ports
+	server srv "vsock:$((P + 1))" --conns 1 --expect 1k || return
+	proxy --listen "vsock:$P" --connect "vsock:1:$((P + 1))" \
+	    --shutdown-timeout 1
+	proxy_ready "$P" || return
+	vsp-peer connect "vsock:1:$P" --send 1k --wait-file never \
+	    --conn-file cli.conn --timeout "$PEER_TIMEOUT" > cli.out 2>&1 &
+	vt_wait_file cli.conn 20 || fail "client not connected" || return
+	t0=$(vt_now_ms)
+	kill -TERM "$PROXY"
+	vt_wait_pid "$PROXY" 15
+	st=$?
+	ms=$(( $(vt_now_ms) - t0 ))
+	echo "proxy exited $ms ms after SIGTERM"
+	[ "$st" -eq 0 ] || fail "proxy exited with status $st" || return
+	[ "$ms" -ge 900 ] && [ "$ms" -lt 5000 ] ||
+	    fail "exit after $ms ms, --shutdown-timeout was 1 s"
+}
+
+# Ports are 32-bit on vsock.
+t_port_above_65535() {
+	B=$1
+	server srv vsock:70001 --conns 1 --send 20k --expect 30k || return
+	proxy --listen vsock:70000 --connect vsock:1:70001
+	proxy_ready 70000 || return
+	client cli vsock:1:70000 --send 30k --expect 20k || return
+	peer_done srv || return
+	proxy_stop || return
+	# and the positional form
+	server srv2 vsock:70003 --conns 1 --send 1k --expect 1k || return
+	proxy 70002 1 70003 0
+	proxy_ready 70002 || return
+	client cli2 vsock:1:70002 --send 1k --expect 1k || return
+	peer_done srv2 || return
+	proxy_stop
+}
+
+# ---- the suite ---------------------------------------------------------
+
+suite() {
+	local b
+	if ! vt_modprobe vsock_loopback vsock_diag; then
+		echo "Bail out! cannot load vsock_loopback" >&3
+		return 1
+	fi
+	for f in vsockproxy vsp-peer; do
+		if ! command -v "$f" >/dev/null; then
+			vt_n=$((vt_n + 1))
+			vt_tap "ok $vt_n - loopback suite # SKIP $f not built"
+			return 0
+		fi
+	done
+	for b in $(echo "${vt_backends:-epoll,poll}" | tr ',' ' '); do
+		vt_test "$b: Ghaf form LOCAL_PORT REMOTE_CID REMOTE_PORT 0" \
+		    t_ghaf_form "$b"
+		vt_test "$b: small transfer both ways, hashes match" \
+		    t_transfer "$b" 1000 777
+		vt_test "$b: 6 MiB up and 3 MiB down, hashes match" \
+		    t_transfer "$b" 6M 3M
+		vt_test "$b: client half-close, answer after EOF" \
+		    t_halfclose_client "$b"
+		vt_test "$b: server half-close, request after EOF" \
+		    t_halfclose_server "$b"
+		vt_test "$b: client close() -> server's sends fail (EPIPE)" \
+		    t_close_is_full_close "$b"
+		vt_test "$b: client shutdown(SHUT_WR) -> server can still send" \
+		    t_shutdown_is_half_close "$b"
+		vt_test "$b: --allow without CID 1 denies, target untouched" \
+		    t_denied "$b"
+		vt_test "$b: Ghaf form ALLOWED_CID 3 denies CID 1" \
+		    t_denied "$b" ghaf
+		vt_test "$b: target not listening -> client closed promptly" \
+		    t_target_down "$b"
+		vt_test "$b: --connect-timeout" t_connect_timeout "$b"
+		vt_test "$b: 120 concurrent connections" t_many "$b" 120
+		vt_test "$b: SIGTERM drains an open connection" \
+		    t_sigterm_drain "$b"
+		vt_test "$b: SIGTERM gives up after --shutdown-timeout" \
+		    t_sigterm_timeout "$b"
+		vt_test "$b: ports above 65535" t_port_above_65535 "$b"
+	done
+}

@@ -1,0 +1,232 @@
+# Topology "nested", run in the first-level guest (L1).  L1 loads
+# vhost_vsock and so becomes the vsock host, CID 2, for its own guests; it
+# mounts the build machine's / read-only over 9p to borrow its QEMU, runs
+# vsockproxy and starts three second-level guests (l2.sh):
+#
+#   CID 3 (allowed) --vsock--> L1 vsockproxy :9000 --vsock--> CID 4 :9001
+#   CID 5 (denied)  --vsock--> L1 vsockproxy :9000  (closed, CID 4 untouched)
+#
+# Kernel command line: vt_l2_kernel, vt_l2_initrd (paths on the build
+# machine), vt_mode=test|demo.
+
+L1_PROXY=9000
+L2_TARGET=9001
+L2_CTL=9100
+HOST=/host		# the build machine's /, read-only
+L2_CIDS="4 3 5"
+
+# native.sh runs these scenarios on the build machine itself and sets:
+: "${L2_EXEC=chroot $HOST}"	# how to run the build machine's QEMU
+: "${L2_QDIR:=/run}"		# the L2 guests' files, as QEMU sees them
+: "${L2_DIR:=$HOST/run}"	# and as we see them
+# TCG inside TCG: qemu64 boots an L2 guest faster than max, and a quiet
+# serial console matters most (every byte is an exit in both levels).
+: "${L2_ACCEL:=-accel tcg,tb-size=128 -cpu qemu64}"
+
+l1_bail() {
+	echo "Bail out! $*" >&3
+	return 1
+}
+
+# The build machine's root over 9p, with what a QEMU needs to run in it.
+# Its /run becomes L1's writable place for the L2 guests' files (its /tmp
+# stays: the kernel and image of the L2 guests may be there).
+l1_mount_host() {
+	mkdir -p "$HOST"
+	mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=262144,cache=loose \
+	    host "$HOST" || return 1
+	mount --bind /dev "$HOST/dev" &&
+	mount -t proc proc "$HOST/proc" &&
+	mount -t sysfs sysfs "$HOST/sys" &&
+	mount -t tmpfs tmpfs "$HOST/run"
+}
+
+# Start the L2 guest with CID $1 in role $2.  Its serial ports are files
+# in L1's /host/run; its QEMU's pid is in /host/run/l2-CID.pid.
+l2_start() {	# cid role
+	local cid=$1 role=$2
+	$L2_EXEC timeout -k 5 900 qemu-system-x86_64 \
+	    $L2_ACCEL -smp 1 -m 256 \
+	    -nodefaults -no-user-config -display none -no-reboot \
+	    -bios /usr/share/qemu/qboot.rom \
+	    -kernel "$vt_l2_kernel" -initrd "$vt_l2_initrd" \
+	    -append "console=ttyS0 quiet panic=-1 rdinit=/init vt_suite=l2 vt_role=$role vt_cid=$cid vt_mode=${vt_mode:-test} vt_name=l2-cid$cid" \
+	    -serial "file:$L2_QDIR/l2-$cid.console" \
+	    -serial "file:$L2_QDIR/l2-$cid.tap" \
+	    -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
+	    -device "vhost-vsock-pci,guest-cid=$cid" \
+	    -pidfile "$L2_QDIR/l2-$cid.pid" \
+	    < /dev/null > "$L2_DIR/l2-$cid.qemu" 2>&1 &
+	eval "l2_pid_$cid=\$!"
+	eval "l2_line_$cid=1"
+}
+
+l2_tap() {
+	echo "$L2_DIR/l2-$1.tap"
+}
+
+# Send a command to the agent in an L2 guest, wait until it is done and
+# relay its results.  The agent re-arms its control listener between
+# commands, so a refused connect is retried until the deadline.
+l2_cmd() {	# cid command [seconds]
+	local cid=$1 cmd=$2 limit n
+	limit=$(( $(vt_now_ms) + ${3:-300} * 1000 ))
+	n=$(grep -c "^# DONE $cmd\$" "$(l2_tap "$cid")")
+	until echo "$cmd" | socat -u - "VSOCK-CONNECT:$cid:$L2_CTL" 2>/dev/null
+	do
+		[ "$(vt_now_ms)" -lt "$limit" ] || {
+			vt_result 1 "send '$cmd' to CID $cid"
+			return 1
+		}
+		usleep 200000
+	done
+	until [ "$(grep -c "^# DONE $cmd\$" "$(l2_tap "$cid")")" -gt "$n" ]; do
+		[ "$(vt_now_ms)" -lt "$limit" ] || {
+			vt_result 1 "CID $cid finishes '$cmd'"
+			l1_show_console "$cid"
+			return 1
+		}
+		usleep 200000
+	done
+	l2_relay "$cid"
+}
+
+l2_relay() {	# cid
+	local first
+	eval "first=\$l2_line_$1"
+	vt_relay "$(l2_tap "$1")" "[L2 CID $1]" "$first"
+	eval "l2_line_$1=$vt_relay_next"
+}
+
+l1_show_console() {	# cid
+	tail -n 25 "$L2_DIR/l2-$1.console" > "$L2_DIR/console.tail" 2>/dev/null
+	tail -n 5 "$L2_DIR/l2-$1.qemu" >> "$L2_DIR/console.tail" 2>/dev/null
+	vt_diag "$L2_DIR/console.tail"
+}
+
+# Start the L2 guests one after the other, each once the one before is
+# ready: booting three at once inside TCG took about eight times as long as
+# one, booting them in turn is about three times one.
+l2_boot_all() {	# seconds per guest
+	local cid limit t0 role
+	for cid in $L2_CIDS; do
+		role=client
+		[ "$cid" = 4 ] && role=server
+		t0=$(vt_now_ms)
+		limit=$(( t0 + $1 * 1000 ))
+		l2_start "$cid" "$role"
+		until grep -q "^# READY" "$(l2_tap "$cid")" 2>/dev/null; do
+			if [ "$(vt_now_ms)" -gt "$limit" ] ||
+			    ! kill -0 "$(eval echo "\$l2_pid_$cid")" 2>/dev/null
+			then
+				vt_result 1 "L2 guest CID $cid booted"
+				l1_show_console "$cid"
+				return 1
+			fi
+			usleep 500000
+		done
+		echo "# L2 guest CID $cid ($role) ready after $(( ($(vt_now_ms) - t0) / 1000 ))s" >&3
+	done
+	vt_result 0 "L2 guests with CIDs $L2_CIDS booted"
+}
+
+# --connect-timeout against a guest that does not answer: L1 stops the
+# QEMU of CID 5, so a connect to it neither succeeds nor fails.  L1 itself
+# is the client (over vsock_loopback); a second proxy allows any CID.
+t_connect_timeout() {	# seconds
+	local s=$1 ms pid st lo hi
+	[ -d /sys/module/vsock_loopback ] ||
+	    vt_skip "no vsock_loopback here to be the proxy's client" ||
+	    return
+	pid=$(cat "$L2_DIR/l2-5.pid")
+	vsockproxy -v --listen vsock:9010 --connect vsock:5:9200 \
+	    --connect-timeout "$s" > proxy.log 2>&1 &
+	PROXY=$!
+	vt_wait_listen 9010 20 || return 1
+	kill -STOP "$pid"
+	vsp-peer connect vsock:1:9010 --expect-refused --timeout 60 > cli.out 2>&1
+	st=$?
+	kill -CONT "$pid"
+	cat cli.out
+	kill -TERM "$PROXY"
+	vt_wait_pid "$PROXY" 10
+	cat proxy.log
+	[ "$st" -eq 0 ] || return 1
+	ms=$(sed -n 's/.* ms=\([0-9]*\).*/\1/p' cli.out)
+	lo=$((s * 1000 - 200))
+	hi=$((s * 1000 + 1500))
+	[ "$ms" -ge "$lo" ] && [ "$ms" -le "$hi" ] || {
+		echo "FAIL: closed after $ms ms; --connect-timeout $s wants" \
+		    "$lo..$hi ms"
+		return 1
+	}
+}
+
+suite() {
+	vt_modprobe virtio_pci 9pnet_virtio 9p vhost_vsock vsock_loopback \
+	    vsock_diag || { l1_bail "cannot load modules"; return 1; }
+	l1_mount_host || { l1_bail "cannot mount the host's / over 9p"; return 1; }
+	[ -c /dev/vhost-vsock ] || { l1_bail "no /dev/vhost-vsock"; return 1; }
+	$L2_EXEC qemu-system-x86_64 --version > /tmp/qemu.version 2>&1 ||
+	    { l1_bail "cannot run the host's QEMU"; return 1; }
+	echo "# L1: $(uname -r), host QEMU $(head -n 1 /tmp/qemu.version)" >&3
+	l1_run
+}
+
+# Everything after the set-up; native.sh calls this on the build machine.
+l1_run() {
+	local cid st proxy
+
+	vsockproxy -v --listen "vsock:$L1_PROXY" \
+	    --connect "vsock:4:$L2_TARGET" --allow 3 > "$L2_DIR/proxy.log" 2>&1 &
+	proxy=$!
+	vt_wait_listen "$L1_PROXY" 30 > "$L2_DIR/wait.out"
+	vt_result $? "L1 proxy listens on vsock:$L1_PROXY, forwarding to CID 4"
+
+	if ! l2_boot_all 300; then
+		for cid in $L2_CIDS; do l2_relay "$cid"; done
+		return 1
+	fi
+	l2_relay 4
+
+	if [ "${vt_mode:-}" = demo ]; then
+		l2_cmd 3 demo_send
+		l2_cmd 5 demo_denied
+		l2_cmd 4 demo_report
+	else
+		l2_cmd 3 c_allowed
+		l2_cmd 5 c_denied
+		l2_cmd 4 s_report
+	fi
+
+	grep -qE "open .*peer=vsock:3:[0-9]+ .*target=vsock:4:$L2_TARGET" \
+	    "$L2_DIR/proxy.log"
+	vt_result $? "proxy log: CID 3's connection as vsock:3:PORT to vsock:4:$L2_TARGET"
+	grep "denied" "$L2_DIR/proxy.log" | grep -q "vsock:5:[0-9]"
+	vt_result $? "proxy log: CID 5 denied as vsock:5:PORT"
+	if [ "${vt_mode:-}" = demo ]; then
+		echo "# the proxy's log in L1 (CID 2):" >&3
+		sed 's/^/#   /' "$L2_DIR/proxy.log" >&3
+	else
+		vt_test "--connect-timeout 1 to a stopped guest" \
+		    t_connect_timeout 1
+		vt_test "--connect-timeout 4 to a stopped guest (beyond vsock's 2 s default)" \
+		    t_connect_timeout 4
+	fi
+
+	kill -TERM "$proxy"
+	vt_wait_pid "$proxy" 15 > "$L2_DIR/wait.out"
+	vt_result $? "L1 proxy exits 0 on SIGTERM"
+
+	for cid in $L2_CIDS; do
+		l2_cmd "$cid" stop 60
+	done
+	for cid in $L2_CIDS; do
+		vt_wait_pid "$(eval echo "\$l2_pid_$cid")" 60 > "$L2_DIR/wait.out"
+		st=$?
+		l2_relay "$cid"
+		# 33: the L2 guest reported success through isa-debug-exit.
+		[ "$st" -eq 33 ] || l1_show_console "$cid"
+		vt_result $((st != 33)) "L2 guest CID $cid finished cleanly"
+	done
+}

@@ -1,0 +1,70 @@
+#!/bin/sh
+# Topology "nested" (make vmcheck; make vmdemo with --demo): an L1 guest
+# that is the vsock host (CID 2) for three L2 guests, CIDs 3, 4 and 5, and
+# runs vsockproxy between them.  See vmtest/guest/nested.sh and
+# vmtest/README.md.  TAP on stdout.
+#
+#   VMTEST_L1_KERNEL  kernel series of L1 (default 6.12, else 6.1)
+#   VMTEST_L2_KERNEL  kernel series of the L2 guests (default 6.1, else L1's)
+[ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
+
+. "$(dirname "$0")/lib.sh"
+mode=test
+[ "${1:-}" = --demo ] && mode=demo
+vt_setup "nested-$mode"
+
+why=$(vt_need_host_tools) || vt_skip_all "$why"
+vt_real_binary "$VSOCKPROXY" >/dev/null ||
+    vt_skip_all "vsockproxy not built ($VSOCKPROXY)"
+vt_real_binary "$VSP_PEER" >/dev/null ||
+    vt_skip_all "vsp-peer not built ($VSP_PEER)"
+command -v socat >/dev/null || vt_skip_all "socat not installed"
+[ -f /usr/share/qemu/qboot.rom ] ||
+    vt_skip_all "no /usr/share/qemu/qboot.rom for the L2 guests"
+
+# The first series that is available, of those asked for.
+pick_kernel() {	# series...
+	local s
+	for s in "$@"; do
+		vt_kernel "$s" && return 0
+	done
+	return 1
+}
+
+pick_kernel ${VMTEST_L2_KERNEL:-6.1 6.12} ||
+    vt_skip_all "no kernel for the L2 guests: $VT_WHY"
+vt_initramfs || vt_die "cannot build the initramfs"
+l2_kernel=$VT_KDIR/vmlinux
+l2_initrd=$VT_INITRD
+l2_rel=$VT_KREL
+pick_kernel ${VMTEST_L1_KERNEL:-6.12 6.1} ||
+    vt_skip_all "no kernel for the L1 guest: $VT_WHY"
+vt_initramfs || vt_die "cannot build the initramfs"
+vt_accel
+# L1 sees the build machine's / read-only, except /proc, /sys, /dev and
+# /run, which it mounts anew.
+for f in "$l2_kernel" "$l2_initrd"; do
+	case $f in
+	*" "*)	vt_skip_all "$f: paths with spaces cannot go on a kernel command line" ;;
+	/run/*|/proc/*|/sys/*|/dev/*)
+		vt_skip_all "$f: L1 cannot see this path (use VMTEST_CACHE and VMTEST_WORK)" ;;
+	esac
+done
+
+vt_log "L1 $VT_KREL, L2 $l2_rel; this takes a few minutes"
+t0=$(date +%s)
+VT_MEM=3072 vt_boot nested "${VMTEST_DEADLINE:-900}" \
+    "vt_suite=nested vt_mode=$mode vt_l2_kernel=$l2_kernel vt_l2_initrd=$l2_initrd" \
+    -virtfs "local,path=/,mount_tag=host,security_model=none,readonly=on,multidevs=remap"
+rc=$?
+vt_log "nested run took $(( $(date +%s) - t0 ))s"
+vt_relay_tap "$VT_RUN/nested.tap" "[L1 $VT_KREL]"
+case $rc in
+0)	;;
+1)	[ "$VT_GUEST_RESULTS" -gt 0 ] || {
+	    vt_not_ok "L1 guest reported results"
+	    vt_console_tail nested; } ;;
+*)	vt_not_ok "L1 guest finished: $VT_BOOT_WHY"
+	vt_console_tail nested ;;
+esac
+vt_finish
