@@ -486,6 +486,25 @@ vt_accel() {
 # the guest reported success through isa-debug-exit, 1 when it reported
 # failure, 2 when it reported nothing (crash, panic, deadline).
 vt_boot() {	# name deadline-seconds kernel-args [qemu-args...]
+	local rc
+	vt_boot_once "$@"
+	rc=$?
+	# Under TCG on a loaded host a guest kernel has been seen to panic
+	# while still booting (in idle, before /init).  That is the
+	# emulator's flake, not a result: boot once more, and say so.  A
+	# guest that reported anything, or died later, is never retried.
+	if [ $rc -eq 2 ] && [ ! -s "$VT_RUN/$1.tap" ] &&
+	    grep -q 'Kernel panic' "$VT_RUN/$1.console" 2>/dev/null; then
+		vt_log "$1: guest kernel panicked before running anything;" \
+		    "booting it once more"
+		cp "$VT_RUN/$1.console" "$VT_RUN/$1.console.panic"
+		vt_boot_once "$@"
+		rc=$?
+	fi
+	return $rc
+}
+
+vt_boot_once() {
 	local name=$1 deadline=$2 args=$3 rc pid bios=
 	shift 3
 	[ -f /usr/share/qemu/qboot.rom ] && bios="-bios /usr/share/qemu/qboot.rom"

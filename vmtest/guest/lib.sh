@@ -167,6 +167,7 @@ vt_relay() {	# file tag first-line
 			*)	vt_tap "ok $vt_n - $2 $rest" ;;
 			esac ;;
 		"# READY"*|"# DONE"*|"1.."*) ;;
+		"Bail out!"*) vt_tap "# $2 $line" ;;
 		"#"*)	vt_tap "$line" ;;
 		esac
 	done < "$1"

@@ -99,8 +99,10 @@ l2_relay() {	# cid
 }
 
 l1_show_console() {	# cid
-	tail -n 25 "$L2_DIR/l2-$1.console" > "$L2_DIR/console.tail" 2>/dev/null
-	tail -n 5 "$L2_DIR/l2-$1.qemu" >> "$L2_DIR/console.tail" 2>/dev/null
+	{ echo "--- CID $1: console, QEMU, TAP"
+	  tail -n 25 "$L2_DIR/l2-$1.console"
+	  tail -n 5 "$L2_DIR/l2-$1.qemu"
+	  tail -n 10 "$L2_DIR/l2-$1.tap"; } > "$L2_DIR/console.tail" 2>/dev/null
 	vt_diag "$L2_DIR/console.tail"
 }
 
@@ -173,9 +175,20 @@ suite() {
 	l1_run
 }
 
+# The L2 guests' kernel and image in L1's memory: reading them over 9p
+# once per guest was slower, and L1's page cache is worth keeping.
+l2_stage_images() {
+	[ -n "$L2_EXEC" ] || return 0
+	cp "$HOST$vt_l2_kernel" "$L2_DIR/vmlinux" &&
+	cp "$HOST$vt_l2_initrd" "$L2_DIR/initrd" || return 1
+	vt_l2_kernel=$L2_QDIR/vmlinux
+	vt_l2_initrd=$L2_QDIR/initrd
+}
+
 # Everything after the set-up; native.sh calls this on the build machine.
 l1_run() {
 	local cid st proxy
+	l2_stage_images || { l1_bail "cannot copy the L2 kernel and image"; return 1; }
 
 	vsockproxy -v --listen "vsock:$L1_PROXY" \
 	    --connect "vsock:4:$L2_TARGET" --allow 3 > "$L2_DIR/proxy.log" 2>&1 &
@@ -183,7 +196,7 @@ l1_run() {
 	vt_wait_listen "$L1_PROXY" 30 > "$L2_DIR/wait.out"
 	vt_result $? "L1 proxy listens on vsock:$L1_PROXY, forwarding to CID 4"
 
-	if ! l2_boot_all 300; then
+	if ! l2_boot_all "${vt_l2_boot:-600}"; then
 		for cid in $L2_CIDS; do l2_relay "$cid"; done
 		return 1
 	fi
