@@ -33,7 +33,7 @@
 
 # Bound for anything a test waits on, in whole seconds.  Generous: a
 # loaded machine is slow, a hung one is not.
-: "${VSP_WAIT:=10}"
+: "${VSP_WAIT:=30}"
 
 # ---- TAP ---------------------------------------------------------------
 
