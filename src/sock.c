@@ -4,11 +4,13 @@
 #include "config.h"
 
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 
 #include <errno.h>
+#include <stdint.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -67,8 +69,31 @@ fail:
 	return (-1);
 }
 
+/*
+ * af_vsock arms its own timer on a non-blocking connect (2 s unless told
+ * otherwise) and fails the socket with ETIMEDOUT when it fires: give it
+ * our deadline, so that --connect-timeout is what decides.
+ */
+static void
+vsock_connect_timeout(int fd, uint64_t ms)
+{
+#ifdef SO_VM_SOCKETS_CONNECT_TIMEOUT
+	struct timeval tv;
+
+	tv.tv_sec = (time_t)(ms / 1000);
+	tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
+	if (setsockopt(fd, AF_VSOCK, SO_VM_SOCKETS_CONNECT_TIMEOUT, &tv,
+	    sizeof(tv)) == -1)
+		log_debug("SO_VM_SOCKETS_CONNECT_TIMEOUT: %s",
+		    strerror(errno));
+#else
+	(void)fd;
+	(void)ms;
+#endif
+}
+
 int
-sock_connect(const struct addr *a, int *inprogress)
+sock_connect(const struct addr *a, uint64_t timeout_ms, int *inprogress)
 {
 	int fd, saved;
 
@@ -78,6 +103,8 @@ sock_connect(const struct addr *a, int *inprogress)
 	if (fd == -1)
 		return (-1);
 	sock_nodelay(fd, addr_family(a));
+	if (a->kind == ADDR_VSOCK)
+		vsock_connect_timeout(fd, timeout_ms);
 	if (connect(fd, (const struct sockaddr *)&a->sa, a->salen) == 0)
 		return (fd);
 	/* A UNIX socket's EAGAIN (backlog full) is a failure, not pending. */

@@ -5,17 +5,21 @@
 #ifndef VSOCKPROXY_SOCK_H
 #define VSOCKPROXY_SOCK_H
 
+#include <stdint.h>
+
 #include "addr.h"
 
 /* A listening socket on a; -1 (logged) on failure. */
 int sock_listen(const struct addr *a, int backlog);
 
 /*
- * Start a non-blocking connect to a.  Returns the socket and sets
+ * Start a non-blocking connect to a, to be given up after timeout_ms (the
+ * caller's timer does that; vsock's own timer is set to match).  Returns the socket and sets
  * *inprogress when the result comes later (writable, then SO_ERROR);
  * returns -1 with errno set if it failed at once.
  */
-int sock_connect(const struct addr *a, int *inprogress);
+int sock_connect(const struct addr *a, uint64_t timeout_ms,
+    int *inprogress);
 
 /* Turn off Nagle's algorithm on TCP sockets. */
 void sock_nodelay(int fd, int family);
