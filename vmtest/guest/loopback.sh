@@ -235,16 +235,19 @@ t_many() {	# backend conns
 t_sigterm_drain() {
 	local st
 	B=$1; ports
-	server srv "vsock:$((P + 1))" --conns 1 --send 256k --expect 256k ||
-	    return
+	server srv "vsock:$((P + 1))" --conns 1 --send 256k --expect 256k \
+	    --conn-file srv.conn || return
 	proxy --listen "vsock:$P" --connect "vsock:1:$((P + 1))" \
 	    --shutdown-timeout 20
 	proxy_ready "$P" || return
 	vsp-peer connect "vsock:1:$P" --send 256k --expect 256k \
-	    --wait-file go --conn-file cli.conn --timeout "$PEER_TIMEOUT" \
-	    > cli.out 2>&1 &
+	    --wait-file go --timeout "$PEER_TIMEOUT" > cli.out 2>&1 &
 	cli=$!
-	vt_wait_file cli.conn 20 || fail "client not connected" || return
+	# Wait for the target's side: the client's connect() completes
+	# when the kernel queues it, before the proxy has accepted it, and
+	# a SIGTERM then would find nothing to drain.
+	vt_wait_file srv.conn 20 || fail "connection did not reach the" \
+	    "target" || return
 	kill -TERM "$PROXY"
 	vt_wait_grep "drain" proxy.log 10 || fail "proxy did not drain" ||
 	    return
@@ -265,13 +268,15 @@ t_sigterm_drain() {
 t_sigterm_timeout() {
 	local st t0 ms
 	B=$1; ports
-	server srv "vsock:$((P + 1))" --conns 1 --expect 1k || return
+	server srv "vsock:$((P + 1))" --conns 1 --expect 1k \
+	    --conn-file srv.conn || return
 	proxy --listen "vsock:$P" --connect "vsock:1:$((P + 1))" \
 	    --shutdown-timeout 1
 	proxy_ready "$P" || return
 	vsp-peer connect "vsock:1:$P" --send 1k --wait-file never \
-	    --conn-file cli.conn --timeout "$PEER_TIMEOUT" > cli.out 2>&1 &
-	vt_wait_file cli.conn 20 || fail "client not connected" || return
+	    --timeout "$PEER_TIMEOUT" > cli.out 2>&1 &
+	vt_wait_file srv.conn 20 || fail "connection did not reach the" \
+	    "target" || return
 	t0=$(vt_now_ms)
 	kill -TERM "$PROXY"
 	vt_wait_pid "$PROXY" 15
