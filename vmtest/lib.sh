@@ -254,9 +254,17 @@ vt_extract_vmlinux() {	# bzImage out
 	return 1
 }
 
-# Modules the guests load (their dependencies come along).
+# Modules the guests load (their dependencies come along).  kvm_amd and
+# kvm_intel: the nested L1 guest runs its L2 guests with KVM when its CPU
+# offers SVM or VMX (QEMU's TCG emulates SVM).
 VT_MODULES="vsock_loopback vsock_diag vhost_vsock vmw_vsock_virtio_transport
-virtio_pci 9pnet_virtio 9p"
+virtio_pci 9pnet_virtio 9p kvm_amd kvm_intel"
+
+# A kernel unpacked in the cache with every module of VT_MODULES.
+vt_kernel_complete() {	# dir
+	[ -f "$1/release" ] && [ "$(cat "$1/modules" 2>/dev/null)" = \
+	    "$(echo $VT_MODULES)" ]
+}
 
 # Unpack a kernel package into $2: vmlinux, lib/modules/REL with only the
 # modules above (uncompressed) and a busybox depmod, release.
@@ -309,6 +317,7 @@ vt_unpack_kernel() {	# deb dir
 	busybox depmod -b "$dir" "$rel" ||
 	    { VT_WHY="busybox depmod failed"; return 1; }
 	cp "$x/boot/config-$rel" "$dir/config" 2>/dev/null
+	echo $VT_MODULES > "$dir/modules"
 	echo "$rel" > "$dir/release"
 	rm -rf "$x"
 }
@@ -343,11 +352,11 @@ vt_kernel() {	# series
 	    2>/dev/null | awk '$1 == "Version:" { print $2; exit }')
 	id=$(echo "${pkg}_$ver" | tr '~+:' '___')
 	dir=$VMTEST_CACHE/kernels/$series/$id
-	if [ ! -f "$dir/release" ]; then
+	if ! vt_kernel_complete "$dir"; then
 		mkdir -p "$VMTEST_CACHE/kernels/$series"
 		exec 8> "$VMTEST_CACHE/kernels/$series/.lock"
 		flock 8
-		if [ ! -f "$dir/release" ]; then
+		if ! vt_kernel_complete "$dir"; then
 			vt_log "fetching $pkg $ver"
 			tmp=$(mktemp -d "$VMTEST_CACHE/kernels/$series/dl.XXXXXX")
 			if ! (cd "$tmp" && timeout 600 apt-get \
@@ -366,6 +375,7 @@ vt_kernel() {	# series
 				return 1
 			fi
 			rm -rf "$tmp"
+			rm -rf "$dir"
 			mv "$dir.new" "$dir"
 			# Older kernels of the series are no longer needed.
 			find "$VMTEST_CACHE/kernels/$series" -mindepth 1 \

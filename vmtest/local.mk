@@ -2,19 +2,19 @@
 # build machine itself never opens an AF_VSOCK socket.
 #
 #   make check           includes vmtest/loopback.sh (one guest per kernel,
-#                        vsock_loopback, both event backends)
-#   make vmcheck         nested guests: CIDs 3, 4, 5 behind an L1 proxy
+#                        vsock_loopback, both event backends) and
+#                        vmtest/nested.sh (below)
+#   make vmcheck         only the nested guests: CIDs 3, 4, 5 behind an L1
+#                        proxy
 #   make vmcheck-native  the proxy on this machine, if it has /dev/vhost-vsock
-#   make vmdemo          one guest: a message through the proxy, a CID
-#                        refused, the log and statistics
+#   make vmdemo          the nested topology: a message from CID 3 through
+#                        the proxy to CID 4, CID 5 refused, log and stats
 
 vmtest_scripts = \
 	vmtest/lib.sh \
 	vmtest/loopback.sh \
 	vmtest/nested.sh \
 	vmtest/native.sh \
-	vmtest/demo.sh \
-	vmtest/guest/demo.sh \
 	vmtest/guest/init \
 	vmtest/guest/lib.sh \
 	vmtest/guest/loopback.sh \
@@ -22,7 +22,7 @@ vmtest_scripts = \
 	vmtest/guest/l2.sh
 
 EXTRA_DIST += $(vmtest_scripts) vmtest/README.md
-TESTS += vmtest/loopback.sh
+TESTS += vmtest/loopback.sh vmtest/nested.sh
 
 # The guests need the daemon and the test peer.
 vmtest_deps = $(sbin_PROGRAMS) $(check_PROGRAMS)
@@ -34,7 +34,7 @@ vmcheck-native: $(vmtest_deps)
 	@$(AM_TESTS_ENVIRONMENT) $(SHELL) $(srcdir)/vmtest/native.sh
 
 vmdemo: $(vmtest_deps)
-	@$(AM_TESTS_ENVIRONMENT) $(SHELL) $(srcdir)/vmtest/demo.sh
+	@$(AM_TESTS_ENVIRONMENT) $(SHELL) $(srcdir)/vmtest/nested.sh --demo
 
 .PHONY: vmcheck vmcheck-native vmdemo
 

@@ -47,6 +47,8 @@ L2_EXEC=
 L2_QDIR=$VT_RUN
 L2_DIR=$VT_RUN
 L2_ACCEL="${VT_ACCEL_OPTS[*]}"
+# With KVM the guests boot at once; with TCG one after the other.
+case $L2_ACCEL in *kvm*) L2_PARALLEL=1 ;; esac
 export vt_gdir vt_suite vt_l2_kernel vt_l2_initrd vt_mode
 
 # From here on the guest library's TAP helpers write to our stdout.

@@ -53,8 +53,8 @@ done
 
 vt_log "L1 $VT_KREL, L2 $l2_rel; this takes a few minutes"
 t0=$(date +%s)
-VT_MEM=3072 vt_boot nested "${VMTEST_DEADLINE:-1800}" \
-    "vt_suite=nested vt_mode=$mode vt_l2_kernel=$l2_kernel vt_l2_initrd=$l2_initrd" \
+VT_MEM=3072 vt_boot nested "${VMTEST_DEADLINE:-600}" \
+    "vt_suite=nested vt_mode=$mode vt_l2_kernel=$l2_kernel vt_l2_initrd=$l2_initrd vt_l2_accel=${VMTEST_L2_ACCEL:-auto} vt_backends=${VMTEST_BACKENDS:-epoll,poll}" \
     -virtfs "local,path=/,mount_tag=host,security_model=none,readonly=on,multidevs=remap"
 rc=$?
 vt_log "nested run took $(( $(date +%s) - t0 ))s"

@@ -108,29 +108,49 @@ l1_show_console() {	# cid
 	vt_diag "$L2_DIR/console.tail"
 }
 
-# Start the L2 guests one after the other, each once the one before is
-# ready: booting three at once inside TCG took about eight times as long as
-# one, booting them in turn is about three times one.
-l2_boot_all() {	# seconds per guest
-	local cid limit t0 role
-	for cid in $L2_CIDS; do
-		role=client
-		[ "$cid" = 4 ] && role=server
-		t0=$(vt_now_ms)
-		limit=$(( t0 + $1 * 1000 ))
-		l2_start "$cid" "$role"
-		until grep -q "^# READY" "$(l2_tap "$cid")" 2>/dev/null; do
-			if [ "$(vt_now_ms)" -gt "$limit" ] ||
-			    ! kill -0 "$(eval echo "\$l2_pid_$cid")" 2>/dev/null
-			then
-				vt_result 1 "L2 guest CID $cid booted"
-				l1_show_console "$cid"
-				return 1
-			fi
-			usleep 500000
-		done
-		echo "# L2 guest CID $cid ($role) ready after $(( ($(vt_now_ms) - t0) / 1000 ))s" >&3
+l2_role() {	# cid
+	if [ "$1" = 4 ]; then echo server; else echo client; fi
+}
+
+# Wait until the L2 guest with CID $1 says READY.
+l2_wait_ready() {	# cid t0-ms limit-ms
+	local cid=$1
+	until grep -q "^# READY" "$(l2_tap "$cid")" 2>/dev/null; do
+		if [ "$(vt_now_ms)" -gt "$3" ] ||
+		    ! kill -0 "$(eval echo "\$l2_pid_$cid")" 2>/dev/null
+		then
+			vt_result 1 "L2 guest CID $cid booted"
+			l1_show_console "$cid"
+			return 1
+		fi
+		usleep 500000
 	done
+	echo "# L2 guest CID $cid ($(l2_role "$cid")) ready after $(( ($(vt_now_ms) - $2) / 1000 ))s" >&3
+}
+
+# Start the L2 guests.  With KVM in L1 all at once; with TCG inside TCG
+# one after the other, each once the one before is ready: booting three at
+# once there took about eight times as long as one, in turn about three
+# times one.
+l2_boot_all() {	# seconds per guest
+	local cid t0
+	t0=$(vt_now_ms)
+	if [ -n "${L2_PARALLEL:-}" ]; then
+		for cid in $L2_CIDS; do
+			l2_start "$cid" "$(l2_role "$cid")"
+		done
+		for cid in $L2_CIDS; do
+			l2_wait_ready "$cid" "$t0" $(( t0 + $1 * 1000 )) ||
+			    return 1
+		done
+	else
+		for cid in $L2_CIDS; do
+			t0=$(vt_now_ms)
+			l2_start "$cid" "$(l2_role "$cid")"
+			l2_wait_ready "$cid" "$t0" $(( t0 + $1 * 1000 )) ||
+			    return 1
+		done
+	fi
 	vt_result 0 "L2 guests with CIDs $L2_CIDS booted"
 }
 
@@ -166,9 +186,32 @@ t_connect_timeout() {	# seconds
 	}
 }
 
+# QEMU's TCG emulates AMD's SVM, nested paging included: L1 can load
+# kvm_amd and run its guests with KVM, at about L1's own speed, where TCG
+# inside TCG takes minutes per boot.  vt_l2_accel=tcg (VMTEST_L2_ACCEL)
+# forces TCG.
+l1_kvm() {
+	case ${vt_l2_accel:-auto} in
+	tcg)	return 1 ;;
+	esac
+	if grep -qw svm /proc/cpuinfo; then
+		vt_modprobe kvm_amd
+	elif grep -qw vmx /proc/cpuinfo; then
+		vt_modprobe kvm_intel
+	fi 2>/dev/null
+	[ -c /dev/kvm ] || return 1
+	L2_ACCEL="-accel kvm -cpu host"
+	L2_PARALLEL=1
+}
+
 suite() {
 	vt_modprobe virtio_pci 9pnet_virtio 9p vhost_vsock vsock_loopback \
 	    vsock_diag || { l1_bail "cannot load modules"; return 1; }
+	if l1_kvm; then
+		echo "# L2 guests run with KVM in L1 ($L2_ACCEL)" >&3
+	else
+		echo "# L2 guests run with TCG inside TCG ($L2_ACCEL)" >&3
+	fi
 	l1_mount_host || { l1_bail "cannot mount the host's / over 9p"; return 1; }
 	[ -c /dev/vhost-vsock ] || { l1_bail "no /dev/vhost-vsock"; return 1; }
 	$L2_EXEC qemu-system-x86_64 --version > /tmp/qemu.version 2>&1 ||
@@ -187,21 +230,38 @@ l2_stage_images() {
 	vt_l2_initrd=$L2_QDIR/initrd
 }
 
-# Everything after the set-up; native.sh calls this on the build machine.
-l1_run() {
-	local cid st proxy
-	l2_stage_images || { l1_bail "cannot copy the L2 kernel and image"; return 1; }
-
-	# TCG inside TCG answers slowly: give the connect to CID 4 time.
-	# (The kernel's own vsock connect timeout, 2 s unless the proxy sets
-	# SO_VM_SOCKETS_CONNECT_TIMEOUT, may still cut it short.)
-	vsockproxy -v --listen "vsock:$L1_PROXY" \
-	    --connect "vsock:4:$L2_TARGET" --allow 3 --connect-timeout 60 \
-	    > "$L2_DIR/proxy.log" 2>&1 &
+# Start the proxy of one round in L1: vsock:9000 to CID 4, only CID 3
+# allowed.  TCG inside TCG answers slowly: give the connect to CID 4 time
+# (the proxy sets SO_VM_SOCKETS_CONNECT_TIMEOUT from --connect-timeout;
+# the kernel's own default is 2 s).
+l1_proxy_start() {	# backend
+	vsockproxy -v --event-backend "$1" --stats-interval 0 \
+	    --listen "vsock:$L1_PROXY" --connect "vsock:4:$L2_TARGET" \
+	    --allow 3 --connect-timeout 60 > "$L2_DIR/proxy-$1.log" 2>&1 &
 	proxy=$!
 	vt_wait_listen "$L1_PROXY" 30 > "$L2_DIR/wait.out"
-	vt_result $? "L1 proxy listens on vsock:$L1_PROXY, forwarding to CID 4"
+	vt_result $? "$1: L1 proxy listens on vsock:$L1_PROXY, forwarding to CID 4"
+}
 
+# Statistics on SIGUSR1, then SIGTERM: exit 0.
+l1_proxy_stop() {	# backend accepted denied
+	local log=$L2_DIR/proxy-$1.log
+	kill -USR1 "$proxy"
+	vt_wait_grep "stats active=0 accepted=$2 denied=$3 connect_failed=0 closed=$2 " \
+	    "$log" 30 > "$L2_DIR/wait.out"
+	vt_result $? "$1: statistics count $2 accepted (CID 3) and $3 denied (CID 5)"
+	kill -TERM "$proxy"
+	vt_wait_pid "$proxy" 15 > "$L2_DIR/wait.out"
+	vt_result $? "$1: L1 proxy exits 0 on SIGTERM"
+	echo "# the proxy's log in L1 (CID 2), $1 backend:" >&3
+	sed 's/^/#   /' "$log" >&3
+}
+
+# Everything after the set-up; native.sh calls this on the build machine.
+# The scenarios run once per event backend, against the same guests.
+l1_run() {
+	local cid st proxy b n=0 log
+	l2_stage_images || { l1_bail "cannot copy the L2 kernel and image"; return 1; }
 	if ! l2_boot_all "${vt_l2_boot:-600}"; then
 		for cid in $L2_CIDS; do l2_relay "$cid"; done
 		return 1
@@ -209,32 +269,37 @@ l1_run() {
 	l2_relay 4
 
 	if [ "${vt_mode:-}" = demo ]; then
+		l1_proxy_start epoll
 		l2_cmd 3 demo_send
 		l2_cmd 5 demo_denied
 		l2_cmd 4 demo_report
-	else
-		l2_cmd 3 c_allowed
-		l2_cmd 5 c_denied
-		l2_cmd 4 s_report
+		l1_proxy_stop epoll 1 1
 	fi
+	for b in $(echo "${vt_backends:-epoll,poll}" | tr ',' ' '); do
+		[ "${vt_mode:-}" != demo ] || break
+		log=$L2_DIR/proxy-$b.log
+		l1_proxy_start "$b"
+		l2_cmd 3 "c_allowed $b"
+		n=$((n + 1))
+		l2_cmd 5 "c_denied $b"
+		l2_cmd 4 "s_report $n"
+		grep -qE "open .*peer=vsock:3:[0-9]+ .*target=vsock:4:$L2_TARGET" \
+		    "$log"
+		vt_result $? "$b: log names CID 3's connection vsock:3:PORT -> vsock:4:$L2_TARGET"
+		grep -qE "close peer=vsock:3:[0-9]+ .*bytes_up=262144 bytes_down=131072 reason=eof" \
+		    "$log"
+		vt_result $? "$b: log counts CID 3's bytes each way, reason eof"
+		grep "denied" "$log" | grep -q "vsock:5:[0-9].*CID 5"
+		vt_result $? "$b: log names the denied peer vsock:5:PORT, CID 5"
+		l1_proxy_stop "$b" 1 1
+	done
 
-	grep -qE "open .*peer=vsock:3:[0-9]+ .*target=vsock:4:$L2_TARGET" \
-	    "$L2_DIR/proxy.log"
-	vt_result $? "proxy log: CID 3's connection as vsock:3:PORT to vsock:4:$L2_TARGET"
-	grep "denied" "$L2_DIR/proxy.log" | grep -q "vsock:5:[0-9]"
-	vt_result $? "proxy log: CID 5 denied as vsock:5:PORT"
-	echo "# the proxy's log in L1 (CID 2):" >&3
-	sed 's/^/#   /' "$L2_DIR/proxy.log" >&3
 	if [ "${vt_mode:-}" != demo ]; then
 		vt_test "--connect-timeout 1 to a stopped guest" \
 		    t_connect_timeout 1
 		vt_test "--connect-timeout 4 to a stopped guest (beyond vsock's 2 s default)" \
 		    t_connect_timeout 4
 	fi
-
-	kill -TERM "$proxy"
-	vt_wait_pid "$proxy" 15 > "$L2_DIR/wait.out"
-	vt_result $? "L1 proxy exits 0 on SIGTERM"
 
 	for cid in $L2_CIDS; do
 		l2_cmd "$cid" stop 60
