@@ -5,8 +5,9 @@
 #   vt_role=client   CIDs 3 and 5: connect to the proxy on command
 #   vt_mode=demo     socat with readable messages instead of vsp-peer
 # Commands arrive one per connection on vsock port 9100 (sent by L1 with
-# socat); each runs as a TAP test and ends with "# DONE NAME" on the TAP
-# port, which L1 watches.  "stop" ends the suite.
+# socat) and are appended to a queue file by one long-lived listener; each
+# runs as a TAP test and ends with "# DONE COMMAND" on the TAP port, which
+# L1 watches.  "stop" ends the suite.
 
 L2_CTL=9100		# control port in every L2 guest
 L2_TARGET=9001		# the server's port in CID 4
@@ -14,21 +15,43 @@ L1_PROXY=9000		# the proxy's port in L1 (CID 2)
 
 # ---- scenarios run on command --------------------------------------
 
-# Through the proxy to the server in CID 4; bytes checked both ways.
-c_allowed() {
-	vsp-peer connect "vsock:2:$L1_PROXY" --send 256k --expect 128k \
+# Through the proxy (port $2, default 9000) to the server in CID 4; bytes
+# checked both ways.
+c_allowed() {	# label [port]
+	vsp-peer connect "vsock:2:${2:-$L1_PROXY}" --send 256k --expect 128k \
 	    --timeout 120 > cli.out 2>&1
 	local st=$?
 	cat cli.out
 	[ "$st" -eq 0 ]
 }
 
-c_denied() {
-	vsp-peer connect "vsock:2:$L1_PROXY" --expect-refused --timeout 60 \
-	    > cli.out 2>&1
+# Closed without a byte, or refused (nothing listens on the port).
+c_denied() {	# label [port]
+	vsp-peer connect "vsock:2:${2:-$L1_PROXY}" --expect-refused \
+	    --timeout 60 > cli.out 2>&1
 	local st=$?
 	cat cli.out
 	[ "$st" -eq 0 ]
+}
+
+# Open a connection through the proxy on port $2 and hold it open: it
+# reads slowly and ends only once bg_finish says so.  It runs in a session
+# of its own, so it outlives this command.
+bg_start() {	# label port
+	rm -f /tmp/bg.go /tmp/bg.conn /tmp/bg.status
+	setsid sh -c 'vsp-peer connect "vsock:2:$1" --send 256k --expect 128k \
+	    --chunk 4k --read-delay-ms 50 --wait-file /tmp/bg.go \
+	    --conn-file /tmp/bg.conn --timeout 120 > /tmp/bg.out 2>&1
+	    echo $? > /tmp/bg.status' bg "$2" < /dev/null > /dev/null 2>&1 &
+	vt_wait_file /tmp/bg.conn 30
+}
+
+# Let the held connection end; it must have been byte-exact both ways.
+bg_finish() {	# label
+	touch /tmp/bg.go
+	vt_wait_file /tmp/bg.status 120 || return 1
+	cat /tmp/bg.out
+	[ "$(cat /tmp/bg.status)" = 0 ]
 }
 
 # The server has seen exactly N connections (CID 3's, relayed: none from
@@ -86,7 +109,7 @@ l2_server_start() {
 }
 
 suite() {
-	local cmd desc ctl
+	local cmd desc i=0
 	vt_modprobe virtio_pci vmw_vsock_virtio_transport vsock_diag || {
 		echo "Bail out! cannot load the vsock modules" >&3
 		return 1
@@ -96,21 +119,30 @@ suite() {
 		return 1
 	fi
 	vt_deadline=180
+	: > /tmp/cmds
+	socat -u "VSOCK-LISTEN:$L2_CTL,fork" OPEN:/tmp/cmds,append \
+	    2>/dev/null &
+	if ! vt_wait_listen "$L2_CTL" 60 >/dev/null; then
+		echo "Bail out! no control listener on vsock port $L2_CTL" >&3
+		return 1
+	fi
+	echo "# READY" >&3
 	while :; do
-		rm -f /tmp/cmd
-		socat -u "VSOCK-LISTEN:$L2_CTL" CREATE:/tmp/cmd 2>/dev/null &
-		ctl=$!
-		vt_wait_listen "$L2_CTL" 60 >/dev/null
-		echo "# READY" >&3
-		wait "$ctl"
-		cmd=$(cat /tmp/cmd 2>/dev/null)
+		# The next complete line of the queue.
+		until [ "$(wc -l < /tmp/cmds)" -gt "$i" ]; do
+			usleep 50000
+		done
+		i=$((i + 1))
+		cmd=$(sed -n "${i}p" /tmp/cmds)
 		# A command is a word and its arguments.
 		set -- $cmd
 		case ${1:-} in
 		stop)	echo "# DONE stop" >&3
 			return 0 ;;
-		c_allowed) desc="$2: CID $vt_cid reaches CID 4 through the proxy, bytes match" ;;
-		c_denied) desc="$2: CID $vt_cid is refused by the proxy" ;;
+		c_allowed) desc="$2: CID $vt_cid reaches CID 4 through the proxy${3:+ on port $3}, bytes match" ;;
+		c_denied) desc="$2: CID $vt_cid is refused by the proxy${3:+ on port $3}" ;;
+		bg_start) desc="$2: CID $vt_cid opens a connection on port $3 and holds it" ;;
+		bg_finish) desc="$2: CID $vt_cid's held connection completes, bytes match" ;;
 		s_report) desc="CID 4 has seen $2 connection(s) in all, none from CID 5, bytes ok" ;;
 		demo_send) desc="CID $vt_cid sends a message through the proxy" ;;
 		demo_denied) desc="CID $vt_cid is refused by the proxy" ;;
@@ -120,7 +152,7 @@ suite() {
 			continue ;;
 		esac
 		vt_test "$desc" "$@"
-		if [ "${vt_mode:-}" = demo ]; then
+		if [ "${vt_mode:-}" = demo ] || [ "$1" = bg_finish ]; then
 			sed 's/^/# /' "$vt_tdir/out" >&3
 		fi
 		echo "# DONE $cmd" >&3

@@ -66,8 +66,8 @@ l2_tap() {
 }
 
 # Send a command to the agent in an L2 guest, wait until it is done and
-# relay its results.  The agent re-arms its control listener between
-# commands, so a refused connect is retried until the deadline.
+# relay its results.  A refused connect (the agent not listening yet) is
+# retried until the deadline.
 l2_cmd() {	# cid command [seconds]
 	local cid=$1 cmd=$2 limit n
 	limit=$(( $(vt_now_ms) + ${3:-600} * 1000 ))
@@ -249,12 +249,70 @@ l1_proxy_stop() {	# backend accepted denied
 	kill -USR1 "$proxy"
 	vt_wait_grep "stats active=0 accepted=$2 denied=$3 connect_failed=0 closed=$2 " \
 	    "$log" 30 > "$L2_DIR/wait.out"
-	vt_result $? "$1: statistics count $2 accepted (CID 3) and $3 denied (CID 5)"
+	vt_result $? "$1: statistics count $2 accepted and $3 denied"
 	kill -TERM "$proxy"
 	vt_wait_pid "$proxy" 15 > "$L2_DIR/wait.out"
 	vt_result $? "$1: L1 proxy exits 0 on SIGTERM"
-	echo "# the proxy's log in L1 (CID 2), $1 backend:" >&3
+	echo "# the proxy's log in L1 (CID 2), $1:" >&3
 	sed 's/^/#   /' "$log" >&3
+}
+
+# One daemon for two app VMs, from a configuration file: rule app-vm-3
+# (vsock:9000, CID 3 only) and rule app-vm-5 (vsock:9002, CID 5 only),
+# both to the server in CID 4.  Then a reload while CID 3 has a connection
+# open: app-vm-5 goes, app-vm-3 lets CID 5 in too.  $1: connections the
+# server in CID 4 has seen so far.
+l1_two_rules() {	# n
+	local n=$1 log=$L2_DIR/proxy-rules.log conf=/tmp/vsockproxy.conf
+	cat > "$conf" <<-EOF
+	# One rule per app VM; both reach the service in CID 4.
+	rule app-vm-3 {
+		listen vsock:$L1_PROXY
+		connect vsock:4:$L2_TARGET
+		allow 3
+	}
+	rule app-vm-5 {
+		listen vsock:$((L1_PROXY + 2))
+		connect vsock:4:$L2_TARGET
+		allow 5
+	}
+	EOF
+	echo "# $conf:" >&3
+	sed 's/^/#   /' "$conf" >&3
+	vsockproxy -v --stats-interval 0 -c "$conf" > "$log" 2>&1 &
+	proxy=$!
+	vt_wait_listen "$L1_PROXY" 30 > "$L2_DIR/wait.out" &&
+	    vt_wait_listen $((L1_PROXY + 2)) 30 > "$L2_DIR/wait.out"
+	vt_result $? "rules: one daemon listens for CID 3 (vsock:$L1_PROXY) and CID 5 (vsock:$((L1_PROXY + 2)))"
+	l2_cmd 3 "c_allowed rules $L1_PROXY"
+	l2_cmd 5 "c_allowed rules $((L1_PROXY + 2))"
+	l2_cmd 3 "c_denied rules $((L1_PROXY + 2))"
+	l2_cmd 5 "c_denied rules $L1_PROXY"
+	grep -q "vsock:$((L1_PROXY + 2)): denied peer vsock:3:" "$log" &&
+	    grep -q "vsock:$L1_PROXY: denied peer vsock:5:" "$log"
+	vt_result $? "rules: each CID is denied on the other's rule, and logged"
+
+	# The reload, with CID 3's connection open and being read slowly.
+	l2_cmd 3 "bg_start reload $L1_PROXY"
+	cat > "$conf" <<-EOF
+	# app-vm-5 removed; app-vm-3 now serves CID 5 too.
+	rule app-vm-3 {
+		listen vsock:$L1_PROXY
+		connect vsock:4:$L2_TARGET
+		allow 3,5
+	}
+	EOF
+	echo "# $conf after the change:" >&3
+	sed 's/^/#   /' "$conf" >&3
+	kill -HUP "$proxy"
+	vt_wait_grep "reloaded .*1 kept, 0 added, 1 removed" "$log" 30 \
+	    > "$L2_DIR/wait.out"
+	vt_result $? "reload: app-vm-3 kept, app-vm-5 removed"
+	l2_cmd 3 "bg_finish reload"
+	l2_cmd 5 "c_allowed reload $L1_PROXY"
+	l2_cmd 5 "c_denied reload $((L1_PROXY + 2))"
+	l2_cmd 4 "s_report $((n + 4))"
+	l1_proxy_stop rules 4 2
 }
 
 # Everything after the set-up; native.sh calls this on the build machine.
@@ -295,6 +353,7 @@ l1_run() {
 	done
 
 	if [ "${vt_mode:-}" != demo ]; then
+		l1_two_rules "$n"
 		vt_test "--connect-timeout 1 to a stopped guest" \
 		    t_connect_timeout 1
 		vt_test "--connect-timeout 4 to a stopped guest (beyond vsock's 2 s default)" \
