@@ -36,6 +36,7 @@
 #include "event.h"
 #include "opts.h"
 #include "parse.h"
+#include "privdrop.h"
 #include "vsock.h"
 
 /* Same bound as the command line's timeouts: a day. */
@@ -60,6 +61,8 @@ enum setting {
 	S_STATS_INTERVAL,
 	S_SHUTDOWN_TIMEOUT,
 	S_EVENT_BACKEND,
+	S_USER,
+	S_GROUP,
 	S_N
 };
 
@@ -662,6 +665,50 @@ kw_event_backend(struct parser *p, struct prule *r, char **av, int ac)
 	return (0);
 }
 
+/*
+ * The names are checked now, so that -t finds a typo, and kept as text:
+ * the command line may override one of them, and the pair is resolved
+ * at start-up.
+ */
+static int
+set_name(struct parser *p, char **dst, const char *kw, const char *name,
+    int (*check)(struct privdrop *, const char *, char *, size_t))
+{
+	struct privdrop pd;
+	char why[128];
+
+	memset(&pd, 0, sizeof(pd));
+	if (check(&pd, name, why, sizeof(why)) == -1) {
+		perr(p, "%s: %s", kw, why);
+		return (-1);
+	}
+	if ((*dst = strdup(name)) == NULL) {
+		oom(p);
+		return (-1);
+	}
+	return (0);
+}
+
+static int
+kw_user(struct parser *p, struct prule *r, char **av, int ac)
+{
+
+	(void)r;
+	(void)ac;
+	return (set_name(p, &p->conf->user, "user", av[1],
+	    privdrop_set_user));
+}
+
+static int
+kw_group(struct parser *p, struct prule *r, char **av, int ac)
+{
+
+	(void)r;
+	(void)ac;
+	return (set_name(p, &p->conf->group, "group", av[1],
+	    privdrop_set_group));
+}
+
 static const struct keyword keywords[] = {
 	{ "listen", K_RULE, S_LISTEN, 0, kw_listen },
 	{ "connect", K_RULE, S_CONNECT, 0, kw_connect },
@@ -682,6 +729,8 @@ static const struct keyword keywords[] = {
 	{ "shutdown-timeout", K_GLOBAL, S_SHUTDOWN_TIMEOUT, 0,
 	    kw_shutdown_timeout },
 	{ "event-backend", K_GLOBAL, S_EVENT_BACKEND, 0, kw_event_backend },
+	{ "user", K_GLOBAL, S_USER, 0, kw_user },
+	{ "group", K_GLOBAL, S_GROUP, 0, kw_group },
 };
 
 /* Rules and blocks. */
@@ -1352,6 +1401,8 @@ conf_free(struct conf *c)
 		nnext = n->next;
 		free(n);
 	}
+	free(c->user);
+	free(c->group);
 	free(c);
 }
 

@@ -63,6 +63,8 @@ struct conf {
 	uint64_t stats_interval_ms;
 	uint64_t shutdown_timeout_ms;
 	enum event_backend backend;
+	char *user;			/* run as; NULL = stay root */
+	char *group;			/* NULL = the user's group */
 	struct conf_name *names;	/* private: the file names */
 };
 

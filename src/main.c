@@ -14,6 +14,7 @@
 #include "log.h"
 #include "opts.h"
 #include "pidfile.h"
+#include "privdrop.h"
 #include "proxy.h"
 
 /* Errors of -t go to stderr as they are, one per line. */
@@ -66,6 +67,85 @@ cli_conf(struct opts *o)
 	return (c);
 }
 
+/*
+ * The command line's names, checked before anything else happens: an
+ * unknown one is a usage error, whatever the file says.
+ */
+static int
+check_cli_names(const struct opts *o, char *err, size_t errlen)
+{
+	struct privdrop pd;
+	char why[256];
+
+	memset(&pd, 0, sizeof(pd));
+	if (o->user != NULL &&
+	    privdrop_set_user(&pd, o->user, why, sizeof(why)) == -1) {
+		snprintf(err, errlen, "--user: %s", why);
+		return (-1);
+	}
+	if (o->group != NULL &&
+	    privdrop_set_group(&pd, o->group, why, sizeof(why)) == -1) {
+		snprintf(err, errlen, "--group: %s", why);
+		return (-1);
+	}
+	if (o->group != NULL && o->user == NULL && o->cli_rule) {
+		snprintf(err, errlen, "--group needs --user");
+		return (-1);
+	}
+	return (0);
+}
+
+/*
+ * Who to run as: -u and -g each win over the file's user and group.
+ * Returns 0 with *drop set if there is someone to become, or an exit
+ * status after saying what is wrong: a usage error if the culprit is on
+ * the command line.
+ */
+static int
+identity(const struct opts *o, const struct conf *conf, struct privdrop *pd,
+    int *drop)
+{
+	const char *user, *group;
+	char why[256];
+
+	*drop = 0;
+	memset(pd, 0, sizeof(*pd));
+	user = o->user != NULL ? o->user : conf->user;
+	group = o->group != NULL ? o->group : conf->group;
+	if (user == NULL && group == NULL)
+		return (0);
+	if (user == NULL) {
+		if (o->group != NULL)
+			log_warnx("--group needs a user (--user, or 'user' in "
+			    "%s): not starting", o->config);
+		else
+			log_warnx("%s: 'group' needs a user ('user', or "
+			    "--user): not starting", o->config);
+		return (o->group != NULL ? EXIT_USAGE : EXIT_STARTUP);
+	}
+	if (privdrop_set_user(pd, user, why, sizeof(why)) == -1) {
+		log_warnx("%s: %s: not starting", o->user != NULL ? "--user" :
+		    o->config, why);
+		return (o->user != NULL ? EXIT_USAGE : EXIT_STARTUP);
+	}
+	if (group != NULL &&
+	    privdrop_set_group(pd, group, why, sizeof(why)) == -1) {
+		log_warnx("%s: %s: not starting", o->group != NULL ?
+		    "--group" : o->config, why);
+		return (o->group != NULL ? EXIT_USAGE : EXIT_STARTUP);
+	}
+	if (!pd->have_gid) {
+		log_warnx("user %s has no passwd entry: name a group (--group "
+		    "or 'group'): not starting", user);
+		return (o->user != NULL ? EXIT_USAGE : EXIT_STARTUP);
+	}
+	/* Refuse now, not after binding, if the switch is impossible. */
+	if (privdrop_check(pd) == -1)
+		return (EXIT_STARTUP);
+	*drop = 1;
+	return (0);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -74,10 +154,15 @@ main(int argc, char **argv)
 	struct conf *conf;
 	char cwd[4096], *abspath = NULL;
 	struct pidfile *pf = NULL;
+	struct privdrop pd;
+	enum opts_result res;
 	char err[512];
-	int rc = EXIT_STARTUP;
+	int rc = EXIT_STARTUP, drop = 0;
 
-	switch (opts_parse(argc, argv, &o, err, sizeof(err))) {
+	res = opts_parse(argc, argv, &o, err, sizeof(err));
+	if (res == OPTS_RUN && check_cli_names(&o, err, sizeof(err)) == -1)
+		res = OPTS_ERROR;
+	switch (res) {
 	case OPTS_RUN:
 		break;
 	case OPTS_HELP:
@@ -122,12 +207,17 @@ main(int argc, char **argv)
 		log_warnx("%s: not starting", o.config);
 	else if (!(o.set & OPTS_SET_EVENT_BACKEND))
 		o.backend = conf->backend;
+	if (conf != NULL && (rc = identity(&o, conf, &pd, &drop)) != 0) {
+		conf_free(conf);
+		conf = NULL;
+	}
 	if (conf == NULL) {
 		log_close();
 		opts_free(&o);
 		free(abspath);
-		return (EXIT_STARTUP);
+		return (rc);
 	}
+	rc = EXIT_STARTUP;
 	/* A daemon reports start-up errors on stderr, then uses syslog. */
 	if (!o.daemonize && o.syslog_facility != NULL)
 		(void)log_syslog(o.syslog_facility);
@@ -144,6 +234,10 @@ main(int argc, char **argv)
 	if (proxy_init(&px, &o, conf) == -1)
 		goto fail;
 	if (pf != NULL && pidfile_write(pf) == -1)
+		goto fail;
+	/* Everything that needs root is done.  Before the parent hears
+	 * "ready", so that a failed switch fails the start. */
+	if (drop && privdrop_apply(&pd) == -1)
 		goto fail;
 	if (o.daemonize) {
 		if (daemon_ready() == -1)

@@ -41,6 +41,8 @@ static const struct option longopts[] = {
 	{ "check-config",	no_argument,	   NULL, 't' },
 	{ "daemon",		no_argument,	   NULL, 'd' },
 	{ "pidfile",		required_argument, NULL, 'p' },
+	{ "user",		required_argument, NULL, 'u' },
+	{ "group",		required_argument, NULL, 'g' },
 	{ "syslog",		optional_argument, NULL, 's' },
 	{ "verbose",		no_argument,	   NULL, 'v' },
 	{ "quiet",		no_argument,	   NULL, 'q' },
@@ -85,6 +87,8 @@ opts_usage(void)
 "  --stats-interval SECS     log statistics every SECS, 0 = off (60)\n"
 "  -d, --daemon              detach; log to syslog\n"
 "  -p, --pidfile PATH        write and lock a pid file\n"
+"  -u, --user USER           once started, run as USER (name or uid)\n"
+"  -g, --group GROUP         with -u: the group (default: USER's group)\n"
 "  -s, --syslog[=FACILITY]   log to syslog (facility daemon)\n"
 "  -v, --verbose             log each connection; twice for debug\n"
 "  -q, --quiet               log errors only\n"
@@ -154,7 +158,7 @@ opts_parse(int argc, char **argv, struct opts *o, char *err, size_t errlen)
 
 	optind = 0;	/* full reset: parse may run more than once */
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":vqhVdp:s::c:t", longopts,
+	while ((ch = getopt_long(argc, argv, ":vqhVdp:s::c:tu:g:", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'v':
@@ -184,6 +188,18 @@ opts_parse(int argc, char **argv, struct opts *o, char *err, size_t errlen)
 				return (bad(err, errlen,
 				    "bad --pidfile: empty path"));
 			o->pidfile = optarg;
+			break;
+		case 'u':
+			if (optarg[0] == '\0')
+				return (bad(err, errlen,
+				    "bad --user: empty name"));
+			o->user = optarg;
+			break;
+		case 'g':
+			if (optarg[0] == '\0')
+				return (bad(err, errlen,
+				    "bad --group: empty name"));
+			o->group = optarg;
 			break;
 		case 's':
 			/* "-s=local3" reads like "--syslog=local3". */

@@ -32,6 +32,9 @@ struct opts {
 	int daemonize;
 	const char *pidfile;
 	const char *syslog_facility;	/* NULL = log to stderr */
+	const char *user;		/* -u: run as; NULL = the file's */
+	const char *group;		/* -g: NULL = the file's, or the
+					   user's primary group */
 	const char *config;		/* -c, or the default if no rule */
 	int check_config;		/* -t: check the file, no start */
 	int cli_rule;			/* the rule is on the command line */

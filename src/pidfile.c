@@ -99,7 +99,17 @@ pidfile_remove(struct pidfile *pf)
 	if (pf == NULL)
 		return;
 	/* Unlink while still holding the lock: no window for a racer. */
-	if (unlink(pf->path) == -1 && errno != ENOENT)
-		log_warn("pidfile %s: unlink", pf->path);
+	if (unlink(pf->path) == -1) {
+		if (errno == EACCES || errno == EPERM) {
+			/* After -u, in a directory only root may write to:
+			 * leave the file empty, so that nobody signals a
+			 * recycled pid; the next start takes it over. */
+			log_debug("pidfile %s: cannot remove it as this user: "
+			    "emptied instead", pf->path);
+			if (ftruncate(pf->fd, 0) == -1)
+				log_warn("pidfile %s: truncate", pf->path);
+		} else if (errno != ENOENT)
+			log_warn("pidfile %s: unlink", pf->path);
+	}
 	pidfile_close(pf);
 }

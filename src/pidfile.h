@@ -13,7 +13,10 @@ struct pidfile;
 struct pidfile *pidfile_open(const char *path);
 /* Write the calling process's pid. */
 int pidfile_write(struct pidfile *);
-/* Remove the file and release the lock. */
+/*
+ * Remove the file and release the lock.  If the directory does not let
+ * the process (after -u) remove it, the file is emptied instead.
+ */
 void pidfile_remove(struct pidfile *);
 /* Release the lock but leave the file (a failed start of a child). */
 void pidfile_close(struct pidfile *);

@@ -156,9 +156,19 @@ find_listener(struct proxy *px, const struct conf_rule *r)
 	return (NULL);
 }
 
+static int
+same_name(const char *a, const char *b)
+{
+
+	if (a == NULL || b == NULL)
+		return (a == b);
+	return (strcmp(a, b) == 0);
+}
+
 static void
 reload(struct proxy *px)
 {
+	int who_changed;
 	struct conf *conf;
 	struct proxy_gen *g, *old = px->gen;
 	struct conf_rule *r;
@@ -175,6 +185,11 @@ reload(struct proxy *px)
 		    "stays in force", px->opts->config);
 		return;
 	}
+	/* The process switched (or not) at start-up, for good. */
+	who_changed = (px->opts->user == NULL &&
+	    !same_name(conf->user, old->conf->user)) ||
+	    (px->opts->group == NULL &&
+	    !same_name(conf->group, old->conf->group));
 	if ((g = gen_new(conf)) == NULL)
 		return;
 	if ((kept = calloc(conf->nrules + 1, sizeof(*kept))) == NULL) {
@@ -229,6 +244,8 @@ reload(struct proxy *px)
 	if (conf->backend != px->opts->backend &&
 	    !(px->opts->set & OPTS_SET_EVENT_BACKEND))
 		log_warnx("reload: event-backend changes only on a restart");
+	if (who_changed)
+		log_warnx("reload: user and group change only on a restart");
 	event_timer_stop(px->loop, &px->stats_timer);
 	if (px->stats_interval_ms > 0)
 		(void)event_timer_start(px->loop, &px->stats_timer,

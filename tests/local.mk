@@ -31,3 +31,7 @@ E2E_TESTS = \
 
 TESTS += $(E2E_TESTS)
 EXTRA_DIST += $(E2E_TESTS) tests/lib.sh tests/README.md
+
+# Privilege dropping (-u, -g): needs root, skips otherwise.
+TESTS += tests/privdrop.sh
+EXTRA_DIST += tests/privdrop.sh

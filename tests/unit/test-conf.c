@@ -803,6 +803,40 @@ test_mutations(void **state)
 	assert_true(nok < 5000);
 }
 
+/* user and group: global, checked when read, kept as written. */
+static void
+test_user_group(void **state)
+{
+	struct conf *c;
+
+	c = good("user root\ngroup 0\nrule a {\n\tlisten tcp:127.0.0.1:1\n"
+	    "\tconnect tcp:127.0.0.1:2\n}\n");
+	assert_string_equal(c->user, "root");
+	assert_string_equal(c->group, "0");
+	conf_free(c);
+	c = good("user 0\nrule a {\n\tlisten tcp:127.0.0.1:1\n"
+	    "\tconnect tcp:127.0.0.1:2\n}\n");
+	assert_string_equal(c->user, "0");
+	assert_null(c->group);
+	conf_free(c);
+	/* A number needs no passwd entry. */
+	c = good("user 4000000\ngroup 4000000\n");
+	conf_free(c);
+	bad("user no-such-user-vsp\n",
+	    "t.conf:1: user: unknown user 'no-such-user-vsp'", NULL);
+	bad("group no-such-group-vsp\n",
+	    "t.conf:1: group: unknown group 'no-such-group-vsp'", NULL);
+	bad("user 12x\n", "t.conf:1: user: bad user '12x': expected a name "
+	    "or a uid from 0 to 4294967294", NULL);
+	bad("user root\nuser root\n",
+	    "t.conf:2: duplicate 'user' (first at t.conf:1)", NULL);
+	bad("user root root\n", "t.conf:1: 'user' takes one value", NULL);
+	bad("rule a {\n\tuser root\n}\n",
+	    "t.conf:2: 'user' is a global setting: it cannot be inside a "
+	    "block", "t.conf:1: rule 'a' has no listen address",
+	    "t.conf:1: rule 'a' has no connect address", NULL);
+}
+
 int
 main(void)
 {
@@ -816,6 +850,7 @@ main(void)
 		cmocka_unit_test(test_acls),
 		cmocka_unit_test(test_listen),
 		cmocka_unit_test(test_mutations),
+		cmocka_unit_test(test_user_group),
 	};
 	const char *top = getenv("top_srcdir");
 

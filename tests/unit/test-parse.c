@@ -327,6 +327,14 @@ test_opts_general(void **state)
 	assert_int_equal(run(count(v), v, &o, err, sizeof(err)), OPTS_RUN);
 	assert_string_equal(o.syslog_facility, "daemon");
 	opts_free(&o);
+	/* Names are kept as given; main() resolves them. */
+	v = ARGV("-u", "nobody", "--group", "4242", "1", "2", "3", "0");
+	assert_int_equal(run(count(v), v, &o, err, sizeof(err)), OPTS_RUN);
+	assert_string_equal(o.user, "nobody");
+	assert_string_equal(o.group, "4242");
+	opts_free(&o);
+	EXPECT_ERROR("bad --user: empty name", "--user=", "1", "2", "3", "0");
+	EXPECT_ERROR("bad --group: empty name", "-g", "", "1", "2", "3", "0");
 	EXPECT_ERROR("bad --syslog facility 'kern'", "--syslog=kern", "1",
 	    "2", "3", "0");
 	EXPECT_ERROR("bad --stats-interval 'x'", "--stats-interval", "x",
