@@ -53,7 +53,7 @@ struct conn {
 	struct relay up, down;
 	struct event_timer timer;
 	int connecting;			/* not relaying yet */
-	int handshake;			/* ... connected, hvsock under way */
+	int handshake;			/* connected, hvsock under way */
 	struct hvsock hv;
 	int closed;
 	uint64_t start;

@@ -21,7 +21,7 @@
 #define HVSOCK_REPLY_MAX 32
 
 enum hvsock_status {
-	HVSOCK_MORE,	/* not done: wait for the socket (hvsock_sending) */
+	HVSOCK_MORE,	/* not yet: wait (see hvsock_step) */
 	HVSOCK_OK,	/* the reply was "OK N\n" */
 	HVSOCK_BAD	/* failed; the reason is in *why */
 };

@@ -115,7 +115,10 @@ failing() {
 		return
 	fi
 	start_peer "$name.vmm" "$vmm" --hybrid-vmm "$mode" \
-	    --hybrid-port "$GPORT" --conns 3 || { not_ok "$what: VMM"; return; }
+	    --hybrid-port "$GPORT" --conns 3 || {
+		not_ok "$what: VMM starts"
+		return
+	}
 	run_peer "$name" "$PROXY_ADDR" --expect-refused --conns 3
 	check "$what: 3 clients closed without data" peer_passed "$name" 3
 	ms=$(slowest "$name")
@@ -155,7 +158,10 @@ silent() {
 		return
 	fi
 	start_peer "$name.vmm" "$vmm" --hybrid-vmm silent \
-	    --hybrid-port "$GPORT" --conns 3 || { not_ok "$what: VMM"; return; }
+	    --hybrid-port "$GPORT" --conns 3 || {
+		not_ok "$what: VMM starts"
+		return
+	}
 	run_peer "$name" "$PROXY_ADDR" --expect-refused --conns 3
 	check "$what: 3 clients closed without data" peer_passed "$name" 3
 	ms=$(fastest "$name")
@@ -207,7 +213,8 @@ scenario() {
 	local tr mode
 	for tr in tcp unix; do
 		good "$1" "$tr"
-		for mode in wrong:"VMM reply is not" huge:"VMM reply too long" \
+		for mode in wrong:"VMM reply is not" \
+		    huge:"VMM reply too long" \
 		    close:"VMM closed the connection without a reply" \
 		    partial:"VMM closed the connection in mid-reply"; do
 			failing "$1" "$tr" "${mode%%:*}" "${mode#*:}"

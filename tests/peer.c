@@ -70,9 +70,9 @@
 #define MATCH_WINDOW	65536	/* streams a receiver considers */
 #define RETRY_MS	2	/* unix connect() got EAGAIN: retry after */
 #define GATE_POLL_MS	10	/* how often --wait-file is looked for */
-#define VMM_EARLY	4096	/* ok-data: stream bytes sent with the OK */
-#define VMM_HUGE_BYTES	(1024 * 1024)	/* huge: reply bytes, no newline */
-#define VMM_HOSTPORT	"1073741824"	/* the port an "OK" reply names */
+#define VMM_EARLY	4096	/* ok-data: stream bytes sent with OK */
+#define VMM_HUGE_BYTES	(1024 * 1024)	/* huge: reply size */
+#define VMM_HOSTPORT	"1073741824"	/* the port OK names */
 #define NONE		UINT64_MAX
 
 enum order {
