@@ -107,11 +107,12 @@ parse_tcp(const char *s, enum addr_use use, struct addr *a, char *err,
 	return (0);
 }
 
+/* The first n bytes of s as a socket path. */
 static int
-parse_unix(const char *s, struct addr *a, char *err, size_t errlen)
+parse_path(const char *s, size_t n, struct addr *a, char *err,
+    size_t errlen)
 {
 	struct sockaddr_un *sun = (struct sockaddr_un *)&a->sa;
-	size_t n = strlen(s);
 
 	if (n == 0)
 		ERR("empty unix socket path");
@@ -121,8 +122,33 @@ parse_unix(const char *s, struct addr *a, char *err, size_t errlen)
 	memset(a, 0, sizeof(*a));
 	a->kind = ADDR_UNIX;
 	sun->sun_family = AF_UNIX;
-	memcpy(sun->sun_path, s, n + 1);
+	memcpy(sun->sun_path, s, n);
+	sun->sun_path[n] = '\0';
 	a->salen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n + 1);
+	return (0);
+}
+
+/*
+ * PATH:PORT, the path up to the last colon, so that a path may hold
+ * colons but a port never does.
+ */
+static int
+parse_hvsock(const char *s, enum addr_use use, struct addr *a, char *err,
+    size_t errlen)
+{
+	const char *colon;
+	uint32_t port;
+
+	if (use == ADDR_LISTEN)
+		ERR("hybrid-vsock: is a connect address only");
+	if ((colon = strrchr(s, ':')) == NULL)
+		ERR("hybrid-vsock address needs PATH:PORT");
+	if (parse_u32(colon + 1, &port) == -1)
+		ERR("bad hybrid-vsock port '%s' (0-4294967295)", colon + 1);
+	if (parse_path(s, (size_t)(colon - s), a, err, errlen) == -1)
+		return (-1);
+	a->kind = ADDR_HVSOCK;
+	a->hvport = port;
 	return (0);
 }
 
@@ -136,8 +162,11 @@ addr_parse(const char *s, enum addr_use use, struct addr *a, char *err,
 	if (strncmp(s, "tcp:", 4) == 0)
 		return (parse_tcp(s + 4, use, a, err, errlen));
 	if (strncmp(s, "unix:", 5) == 0)
-		return (parse_unix(s + 5, a, err, errlen));
-	ERR("unknown address type: use vsock:, tcp: or unix:");
+		return (parse_path(s + 5, strlen(s + 5), a, err, errlen));
+	if (strncmp(s, "hybrid-vsock:", 13) == 0)
+		return (parse_hvsock(s + 13, use, a, err, errlen));
+	ERR("unknown address type: use vsock:, tcp:, unix: or "
+	    "hybrid-vsock:");
 }
 
 int
@@ -197,7 +226,13 @@ addr_format_sa(const struct sockaddr *sa, socklen_t len, char *buf,
 const char *
 addr_format(const struct addr *a, char *buf, size_t buflen)
 {
+	const struct sockaddr_un *sun = (const struct sockaddr_un *)&a->sa;
 
+	if (a->kind == ADDR_HVSOCK) {
+		snprintf(buf, buflen, "hybrid-vsock:%s:%u", sun->sun_path,
+		    a->hvport);
+		return (buf);
+	}
 	return (addr_format_sa((const struct sockaddr *)&a->sa, a->salen,
 	    buf, buflen));
 }

@@ -5,6 +5,11 @@
  *   vsock:CID:PORT      CID and PORT are 32-bit decimal
  *   tcp:HOST:PORT       HOST is a name, an IPv4 address or [IPv6]
  *   unix:PATH           a filesystem socket
+ *   hybrid-vsock:PATH:PORT
+ *                       connect only: a VMM's hybrid vsock socket PATH
+ *                       (Firecracker, Cloud Hypervisor), then guest
+ *                       vsock PORT through its "CONNECT PORT" handshake;
+ *                       PATH ends at the last colon
  *
  * Parsing never touches the network except to resolve a tcp HOST name.
  */
@@ -18,7 +23,8 @@
 enum addr_kind {
 	ADDR_VSOCK = 1,
 	ADDR_TCP,
-	ADDR_UNIX
+	ADDR_UNIX,
+	ADDR_HVSOCK		/* sa is the VMM's AF_UNIX socket */
 };
 
 /* How the address will be used: listen allows vsock:PORT. */
@@ -31,10 +37,11 @@ struct addr {
 	enum addr_kind kind;
 	struct sockaddr_storage sa;
 	socklen_t salen;
+	uint32_t hvport;	/* ADDR_HVSOCK: the guest's vsock port */
 };
 
 /* Longest string addr_format() writes, with its NUL. */
-#define ADDR_STRLEN 128
+#define ADDR_STRLEN 160
 
 /*
  * Parse s into a.  On error return -1 and write a one-line reason (without
@@ -46,7 +53,10 @@ int addr_parse(const char *s, enum addr_use use, struct addr *a,
 /* Build an address from the Ghaf form's numbers. */
 void addr_vsock(struct addr *a, uint32_t cid, uint32_t port);
 
-/* Describe a socket address, e.g. "vsock:3:1234", "tcp:[::1]:80". */
+/*
+ * Describe a socket address, e.g. "vsock:3:1234", "tcp:[::1]:80";
+ * addr_format() also knows "hybrid-vsock:/run/fc.sock:5000".
+ */
 const char *addr_format_sa(const struct sockaddr *sa, socklen_t len,
     char *buf, size_t buflen);
 const char *addr_format(const struct addr *a, char *buf, size_t buflen);

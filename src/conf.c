@@ -206,7 +206,8 @@ addr_equal(const struct addr *a, const struct addr *b)
 	const struct sockaddr_in6 *a6, *b6;
 	const struct sockaddr_un *ua, *ub;
 
-	if (a->kind != b->kind || a->sa.ss_family != b->sa.ss_family)
+	if (a->kind != b->kind || a->sa.ss_family != b->sa.ss_family ||
+	    a->hvport != b->hvport)
 		return (0);
 	switch (a->sa.ss_family) {
 	case AF_VSOCK:

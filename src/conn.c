@@ -7,6 +7,9 @@
  * relay from it still delivers what the peer sent before it left; then
  * the whole connection is closed.  A read error closes everything at once.
  *
+ * A hybrid-vsock target is "connecting" until its VMM has answered the
+ * handshake (hvsock.c): the connect timeout covers both.
+ *
  * The conn is freed through event_defer(), never while a later event of
  * the same batch can still reach it.
  */
@@ -24,6 +27,7 @@
 #include "conf.h"
 #include "conn.h"
 #include "event.h"
+#include "hvsock.h"
 #include "listener.h"
 #include "log.h"
 #include "proxy.h"
@@ -48,7 +52,9 @@ struct conn {
 	struct side cl, sv;
 	struct relay up, down;
 	struct event_timer timer;
-	int connecting;
+	int connecting;			/* not relaying yet */
+	int handshake;			/* connected, hvsock under way */
+	struct hvsock hv;
 	int closed;
 	uint64_t start;
 	char peer[ADDR_STRLEN];
@@ -243,6 +249,44 @@ established(struct conn *c)
 	conn_pump(c);
 }
 
+/* Go on with the hybrid vsock handshake, as far as the socket allows. */
+static void
+handshake(struct conn *c)
+{
+	const char *why = "";
+	int ev;
+
+	switch (hvsock_step(&c->hv, c->sv.fd, &why)) {
+	case HVSOCK_MORE:
+		ev = hvsock_sending(&c->hv) ? EV_WRITE : EV_READ;
+		if (event_watch_set(c->px->loop, c->sv.w, ev) == -1)
+			conn_close(c, "error");
+		break;
+	case HVSOCK_OK:
+		log_debug("%s: %s: VMM assigned host port %u", c->peer,
+		    c->target, c->hv.hostport);
+		established(c);
+		break;
+	case HVSOCK_BAD:
+		connect_failed(c, why, "connect-failed");
+		break;
+	}
+}
+
+/* The target's socket is connected. */
+static void
+connected(struct conn *c)
+{
+
+	if (c->rule->connect.kind != ADDR_HVSOCK) {
+		established(c);
+		return;
+	}
+	c->handshake = 1;
+	hvsock_init(&c->hv, c->rule->connect.hvport);
+	handshake(c);
+}
+
 static void
 timeout_cb(void *cookie)
 {
@@ -288,10 +332,12 @@ server_cb(void *cookie, int revents)
 	int err;
 
 	if (c->connecting) {
-		if ((err = sock_error(c->sv.fd)) != 0)
+		if (c->handshake)
+			handshake(c);
+		else if ((err = sock_error(c->sv.fd)) != 0)
 			connect_failed(c, strerror(err), "connect-failed");
 		else if (revents & (EV_WRITE | EV_ERROR))
-			established(c);
+			connected(c);
 		return;
 	}
 	if (revents & EV_ERROR)
@@ -355,6 +401,6 @@ conn_start(struct proxy *px, struct listener *l, struct proxy_gen *gen,
 		return (-1);
 	}
 	if (!inprogress)
-		established(c);
+		connected(c);
 	return (0);
 }

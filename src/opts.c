@@ -72,6 +72,8 @@ opts_usage(void)
 "\n"
 "Addresses:\n"
 "  vsock:PORT  vsock:CID:PORT  tcp:HOST:PORT  tcp:[IPV6]:PORT  unix:PATH\n"
+"  hybrid-vsock:PATH:PORT    connect only: guest vsock PORT through the\n"
+"                            Firecracker / Cloud Hypervisor socket PATH\n"
 "\n"
 "Options:\n"
 "  -c, --config FILE         read the rules from FILE\n"

@@ -15,6 +15,11 @@
  * bytes among streams 0..MATCH_WINDOW-1 of --expect-seed, trying its own
  * index first, and then checks every byte against it.
  *
+ * With --hybrid-vmm the server stands in for a Firecracker or Cloud
+ * Hypervisor hybrid vsock socket: each connection starts with the
+ * "CONNECT PORT\n" request and the VMM's reply ("OK N\n"), or with one of
+ * the ways a VMM can fail it.
+ *
  * One poll() loop drives every connection; sockets are nonblocking,
  * SIGPIPE is ignored and every send() has MSG_NOSIGNAL.  The program uses
  * libc only and builds with "cc -O2 -static -o vsp-peer peer.c": host
@@ -65,12 +70,36 @@
 #define MATCH_WINDOW	65536	/* streams a receiver considers */
 #define RETRY_MS	2	/* unix connect() got EAGAIN: retry after */
 #define GATE_POLL_MS	10	/* how often --wait-file is looked for */
+#define VMM_EARLY	4096	/* ok-data: stream bytes sent with OK */
+#define VMM_HUGE_BYTES	(1024 * 1024)	/* huge: reply size */
+#define VMM_HOSTPORT	"1073741824"	/* the port OK names */
 #define NONE		UINT64_MAX
 
 enum order {
 	ORDER_DUPLEX,		/* send and receive at the same time */
 	ORDER_SEND_FIRST,	/* send all, end, then read to EOF */
 	ORDER_RECV_FIRST	/* read to EOF, then send all, end */
+};
+
+/* How the --hybrid-vmm stand-in answers "CONNECT PORT\n". */
+enum vmm {
+	VMM_NONE,		/* not a stand-in */
+	VMM_OK,			/* "OK N\n", then the usual exchange */
+	VMM_OK_DATA,		/* ... sent with the first stream bytes */
+	VMM_WRONG,		/* "FAILURE\n", then wait for EOF */
+	VMM_SILENT,		/* no reply, wait for EOF */
+	VMM_HUGE,		/* 1 MiB of "OK 000...", no newline */
+	VMM_CLOSE,		/* close without a reply */
+	VMM_PARTIAL		/* "OK 12", then close */
+};
+
+/* Where a stand-in connection is. */
+enum vmm_phase {
+	VP_NONE,		/* not a stand-in: the usual exchange */
+	VP_REQUEST,		/* reading "CONNECT PORT\n" */
+	VP_REPLY,		/* sending the reply */
+	VP_HOLD,		/* failed the request: wait for the EOF */
+	VP_PASS			/* replied OK: the usual exchange */
 };
 
 enum endmode {
@@ -107,6 +136,8 @@ struct opts {
 	int no_accept;			/* listen, never accept */
 	int sockbuf;			/* SO_SNDBUF/SO_RCVBUF, 0: default */
 	uint64_t corrupt;		/* flip a bit here, NONE: never */
+	enum vmm vmm;			/* --hybrid-vmm */
+	uint64_t vmm_port;		/* --hybrid-port, NONE: any */
 	int64_t timeout_ms;		/* 0: none */
 	int verbose;
 	int quiet;
@@ -144,6 +175,12 @@ struct conn {
 	uint64_t probe_sent;
 
 	const char *refused_how;	/* --expect-refused outcome */
+
+	enum vmm_phase vmm;		/* --hybrid-vmm progress */
+	char vmm_line[64];		/* the request as read */
+	size_t vmm_linelen;
+	uint64_t vmm_port;		/* its port, NONE: not seen yet */
+	uint64_t vmm_off;		/* reply bytes sent */
 
 	int err;			/* errno of the failure, or 0 */
 	const char *why;		/* failure, or NULL */
@@ -647,6 +684,8 @@ conn_print(struct conn *c, int64_t now)
 		ADD(" recv=%" PRIu64 " recv_hash=%016" PRIx64, c->recvd,
 		    c->recv_hash);
 	}
+	if (c->vmm_port != NONE)
+		ADD(" vmm_connect=%" PRIu64, c->vmm_port);
 	ADD(" ms=%" PRId64, now - c->t0);
 	if (c->probed) {
 		ADD(" probe=%s", c->probe_err ? errname(c->probe_err) :
@@ -787,6 +826,8 @@ conn_may_read(const struct conn *c)
 {
 	if (c->done || c->connecting || c->fd == -1 || c->rd_eof)
 		return (0);
+	if (c->vmm != VP_NONE && c->vmm != VP_PASS)
+		return (c->vmm == VP_REQUEST || c->vmm == VP_HOLD);
 	if (o.expect_refused || o.order != ORDER_SEND_FIRST)
 		return (1);
 	/* send-first: after the end, or while waiting to probe. */
@@ -800,6 +841,8 @@ conn_may_send(const struct conn *c)
 	if (c->done || c->connecting || c->fd == -1 || c->ended ||
 	    o.expect_refused)
 		return (0);
+	if (c->vmm != VP_NONE && c->vmm != VP_PASS)
+		return (c->vmm == VP_REPLY);
 	if (c->probing)
 		return (!c->probed);
 	if (c->sent == o.send)
@@ -817,7 +860,7 @@ conn_step(struct conn *c, int64_t now)
 {
 	if (c->done || c->connecting || c->fd == -1)
 		return;
-	if (o.expect_refused)
+	if (o.expect_refused || (c->vmm != VP_NONE && c->vmm != VP_PASS))
 		return;
 	if (!c->ended && c->sent == o.send &&
 	    (o.order != ORDER_RECV_FIRST || c->rd_eof)) {
@@ -1007,6 +1050,185 @@ conn_connect(struct conn *c, int64_t now)
 	conn_connect_failed(c, errno);
 }
 
+/* ---- the hybrid vsock stand-in ---------------------------------------- */
+
+static void
+vmm_read_request(struct conn *c)
+{
+	char *nl;
+	ssize_t r;
+
+	r = recv(c->fd, c->vmm_line + c->vmm_linelen,
+	    sizeof(c->vmm_line) - c->vmm_linelen - 1, 0);
+	if (r == -1) {
+		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+			return;
+		conn_fail(c, errno, "vmm-recv");
+		conn_finish(c);
+		return;
+	}
+	if (r == 0) {
+		conn_fail(c, 0, "vmm-no-request");
+		conn_finish(c);
+		return;
+	}
+	c->vmm_linelen += (size_t)r;
+	c->vmm_line[c->vmm_linelen] = '\0';
+	if ((nl = memchr(c->vmm_line, '\n', c->vmm_linelen)) == NULL) {
+		if (c->vmm_linelen == sizeof(c->vmm_line) - 1) {
+			conn_fail(c, 0, "vmm-request");
+			conn_finish(c);
+		}
+		return;
+	}
+	/* Nothing may come before the reply: the relay has not begun. */
+	if ((size_t)(nl - c->vmm_line) + 1 != c->vmm_linelen) {
+		conn_fail(c, 0, "vmm-data-before-ok");
+		conn_finish(c);
+		return;
+	}
+	*nl = '\0';
+	if (strncmp(c->vmm_line, "CONNECT ", 8) != 0 ||
+	    parse_u64(c->vmm_line + 8, 0, UINT32_MAX, &c->vmm_port) == -1) {
+		c->vmm_port = NONE;
+		conn_fail(c, 0, "vmm-request");
+		conn_finish(c);
+		return;
+	}
+	debug("conn=%lu CONNECT %" PRIu64, c->idx, c->vmm_port);
+	if (o.vmm_port != NONE && c->vmm_port != o.vmm_port) {
+		conn_fail(c, 0, "vmm-port");
+		conn_finish(c);
+		return;
+	}
+	if (o.vmm == VMM_SILENT)
+		c->vmm = VP_HOLD;
+	else if (o.vmm == VMM_CLOSE)
+		conn_finish(c);
+	else
+		c->vmm = VP_REPLY;
+}
+
+static const char *
+vmm_reply(void)
+{
+	switch (o.vmm) {
+	case VMM_WRONG:		return ("FAILURE\n");
+	case VMM_PARTIAL:	return ("OK 12");
+	default:		return ("OK " VMM_HOSTPORT "\n");
+	}
+}
+
+/* The stream bytes that go out with the reply (ok-data). */
+static uint64_t
+vmm_early(void)
+{
+	if (o.vmm != VMM_OK_DATA)
+		return (0);
+	return (o.send < VMM_EARLY ? o.send : VMM_EARLY);
+}
+
+static void
+vmm_send_reply(struct conn *c)
+{
+	static uint8_t buf[64 + VMM_EARLY];
+	const char *reply = vmm_reply();
+	uint64_t total, n, early = 0;
+	ssize_t r;
+
+	if (o.vmm == VMM_HUGE) {
+		total = VMM_HUGE_BYTES;
+		n = total - c->vmm_off < sizeof(buf) ? total - c->vmm_off :
+		    sizeof(buf);
+		memset(buf, '0', (size_t)n);
+		for (r = 0; c->vmm_off + (uint64_t)r < 3 &&
+		    (uint64_t)r < n; r++)
+			buf[r] = (uint8_t)"OK "[c->vmm_off + (uint64_t)r];
+	} else {
+		total = strlen(reply);
+		n = total - c->vmm_off;
+		memcpy(buf, reply + c->vmm_off, (size_t)n);
+		if (c->sent < vmm_early()) {
+			early = vmm_early() - c->sent;
+			stream_fill(c->send_key, c->sent, buf + n,
+			    (size_t)early);
+		}
+	}
+	/* One send(): the reply and the early bytes in one segment. */
+	r = send(c->fd, buf, (size_t)(n + early), MSG_NOSIGNAL);
+	if (r == -1) {
+		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+			return;
+		/* The relay gave up on an endless reply: as it should. */
+		if (o.vmm != VMM_HUGE ||
+		    (errno != EPIPE && errno != ECONNRESET))
+			conn_fail(c, errno, "vmm-send");
+		conn_finish(c);
+		return;
+	}
+	if ((uint64_t)r <= n)
+		c->vmm_off += (uint64_t)r;
+	else {
+		c->vmm_off += n;
+		c->sent_hash = hash_update(c->sent_hash, buf + n,
+		    (size_t)((uint64_t)r - n));
+		c->sent += (uint64_t)r - n;
+	}
+	if (c->vmm_off < total || c->sent < vmm_early())
+		return;
+	debug("conn=%lu replied", c->idx);
+	switch (o.vmm) {
+	case VMM_OK:
+	case VMM_OK_DATA:
+		c->vmm = VP_PASS;
+		break;
+	case VMM_PARTIAL:
+		conn_finish(c);
+		break;
+	default:
+		c->vmm = VP_HOLD;
+		break;
+	}
+}
+
+/* After a failed request the relay must close the connection. */
+static void
+vmm_hold(struct conn *c)
+{
+	ssize_t r;
+
+	r = recv(c->fd, recvbuf, o.chunk, 0);
+	if (r == -1) {
+		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+			return;
+		if (errno != ECONNRESET)
+			conn_fail(c, errno, "vmm-recv");
+		conn_finish(c);
+		return;
+	}
+	if (r > 0)
+		conn_fail(c, 0, "vmm-data-before-ok");
+	else
+		debug("conn=%lu EOF from the relay", c->idx);
+	conn_finish(c);
+}
+
+static void
+vmm_io(struct conn *c, short revents, int64_t now)
+{
+	short in = POLLIN | POLLHUP | POLLERR;
+
+	if (c->vmm == VP_REQUEST && (revents & in))
+		vmm_read_request(c);
+	else if (c->vmm == VP_REPLY && (revents & (POLLOUT | POLLHUP |
+	    POLLERR)))
+		vmm_send_reply(c);
+	else if (c->vmm == VP_HOLD && (revents & in))
+		vmm_hold(c);
+	if (!c->done && c->vmm == VP_PASS)
+		conn_step(c, now);
+}
+
 static void
 conn_io(struct conn *c, short revents, int64_t now)
 {
@@ -1026,6 +1248,10 @@ conn_io(struct conn *c, short revents, int64_t now)
 		debug("conn=%lu connected", c->idx);
 		conn_established(c);
 		conn_step(c, now);
+		return;
+	}
+	if (c->vmm != VP_NONE && c->vmm != VP_PASS) {
+		vmm_io(c, revents, now);
 		return;
 	}
 	if ((revents & (POLLIN | POLLHUP | POLLERR)) && conn_may_read(c) &&
@@ -1049,6 +1275,7 @@ conn_init(struct conn *c, unsigned long idx, int64_t now)
 	c->recv_hash = FNV_OFFSET;
 	c->stream = -1;
 	c->bad_at = NONE;
+	c->vmm_port = NONE;
 }
 
 /* ---- the loop --------------------------------------------------------- */
@@ -1132,6 +1359,8 @@ loop_accept(struct loop *l, int64_t now)
 			break;
 		}
 		c->fd = fd;
+		if (o.vmm != VMM_NONE)
+			c->vmm = VP_REQUEST;
 		if (sslen > 0 && ss.ss_family != AF_UNIX)
 			debug("conn=%lu accepted from %s", c->idx,
 			    addr_format((struct sockaddr *)&ss, buf,
@@ -1407,6 +1636,20 @@ usage(FILE *f)
 "  --no-accept           listen: never accept; with --backlog 0 and one\n"
 "                        queued connection, further SYNs go unanswered\n"
 "                        (a target that times out); ends on a signal\n"
+"  --hybrid-vmm MODE     listen: stand in for a Firecracker / Cloud\n"
+"                        Hypervisor hybrid vsock socket: read\n"
+"                        \"CONNECT PORT\\n\" (vmm_connect=PORT in the\n"
+"                        result), then answer by MODE:\n"
+"                        ok: \"OK " VMM_HOSTPORT "\\n\", then the usual\n"
+"                          exchange; ok-data: the same, the reply and\n"
+"                          the first 4k of --send in one write;\n"
+"                        wrong: \"FAILURE\\n\"; huge: 1M of \"OK 000...\"\n"
+"                          with no newline; silent: no reply (these\n"
+"                          three wait for the relay to close: ok);\n"
+"                        close: close at once; partial: \"OK 12\",\n"
+"                          then close\n"
+"  --hybrid-port N       with --hybrid-vmm: fail a request for another\n"
+"                        port (error=vmm-port)\n"
 "  --timeout SECONDS     give up after this long (default 60, 0: never)\n"
 "  --corrupt OFFSET      flip a bit of the byte sent at OFFSET (to test\n"
 "                        the checker itself)\n"
@@ -1473,7 +1716,8 @@ enum {
 	OPT_SEND = 256, OPT_SEED, OPT_EXPECT, OPT_EXPECT_SEED, OPT_ORDER,
 	OPT_END, OPT_PROBE, OPT_EXPECT_EPIPE, OPT_CONNS, OPT_READY,
 	OPT_CONNFILE, OPT_WAITFILE, OPT_DELAY, OPT_CHUNK, OPT_REFUSED,
-	OPT_TIMEOUT, OPT_BACKLOG, OPT_NO_ACCEPT, OPT_SOCKBUF, OPT_CORRUPT
+	OPT_TIMEOUT, OPT_BACKLOG, OPT_NO_ACCEPT, OPT_SOCKBUF, OPT_CORRUPT,
+	OPT_HYBRID_VMM, OPT_HYBRID_PORT
 };
 
 static const struct option longopts[] = {
@@ -1497,12 +1741,35 @@ static const struct option longopts[] = {
 	{ "no-accept",		no_argument,	   NULL, OPT_NO_ACCEPT },
 	{ "sockbuf",		required_argument, NULL, OPT_SOCKBUF },
 	{ "corrupt",		required_argument, NULL, OPT_CORRUPT },
+	{ "hybrid-vmm",		required_argument, NULL, OPT_HYBRID_VMM },
+	{ "hybrid-port",	required_argument, NULL, OPT_HYBRID_PORT },
 	{ "verbose",		no_argument,	   NULL, 'v' },
 	{ "quiet",		no_argument,	   NULL, 'q' },
 	{ "help",		no_argument,	   NULL, 'h' },
 	{ "version",		no_argument,	   NULL, 'V' },
 	{ NULL, 0, NULL, 0 }
 };
+
+static enum vmm
+vmm_mode(const char *s)
+{
+	static const struct {
+		const char *name;
+		enum vmm mode;
+	} modes[] = {
+		{ "ok", VMM_OK }, { "ok-data", VMM_OK_DATA },
+		{ "wrong", VMM_WRONG }, { "silent", VMM_SILENT },
+		{ "huge", VMM_HUGE }, { "close", VMM_CLOSE },
+		{ "partial", VMM_PARTIAL }
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
+		if (strcmp(s, modes[i].name) == 0)
+			return (modes[i].mode);
+	usage_error("--hybrid-vmm: expected ok, ok-data, wrong, silent, "
+	    "huge, close or partial, not '%s'", s);
+}
 
 static void
 parse_args(int argc, char **argv)
@@ -1513,6 +1780,7 @@ parse_args(int argc, char **argv)
 
 	o.expect = NONE;
 	o.corrupt = NONE;
+	o.vmm_port = NONE;
 	o.chunk = DEFAULT_CHUNK;
 	o.timeout_ms = DEFAULT_TIMEOUT * 1000;
 	o.expect_epipe = -1;
@@ -1613,6 +1881,13 @@ parse_args(int argc, char **argv)
 			o.corrupt = opt_u64("--corrupt", optarg,
 			    UINT64_MAX - 1);
 			break;
+		case OPT_HYBRID_VMM:
+			o.vmm = vmm_mode(optarg);
+			break;
+		case OPT_HYBRID_PORT:
+			o.vmm_port = opt_u64("--hybrid-port", optarg,
+			    UINT32_MAX);
+			break;
 		case OPT_SOCKBUF:
 			v = opt_size("--sockbuf", optarg);
 			if (v == 0 || v > (64ULL << 20))
@@ -1667,6 +1942,10 @@ parse_args(int argc, char **argv)
 		usage_error("--conns: connect needs at least 1");
 	if (!o.listen && (o.ready_file != NULL || o.no_accept))
 		usage_error("--ready-file and --no-accept: listen only");
+	if (!o.listen && o.vmm != VMM_NONE)
+		usage_error("--hybrid-vmm: listen only");
+	if (o.vmm == VMM_NONE && o.vmm_port != NONE)
+		usage_error("--hybrid-port: only with --hybrid-vmm");
 }
 
 int

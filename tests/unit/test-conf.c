@@ -302,7 +302,7 @@ test_bad_file(void **state)
 		    "bad tcp port '0' (1-65535)",
 		"@/bad/main.conf:42: expected 'rule c {'",
 		"@/bad/main.conf:43: bad listen address 'bogus:1': unknown "
-		    "address type: use vsock:, tcp: or unix:",
+		    "address type: use vsock:, tcp:, unix: or hybrid-vsock:",
 		"@/bad/main.conf:45: bad rule name 'bad name': use letters, "
 		    "digits, '.', '-' and '_', at most 64",
 		"@/bad/main.conf:47: rule 'n' has no listen address",
@@ -746,6 +746,19 @@ test_listen(void **state)
 	assert_true(conf_rule_same_listen(r->next->next, r->next->next));
 	conf_free(c);
 	conf_free(d);
+
+	/* hybrid-vsock: a target, never a listen address. */
+	c = good("rule fc {\nlisten vsock:5000\n"
+	    "connect hybrid-vsock:/run/fc/v.sock:5000\nallow 3\n}\n");
+	r = c->rules;
+	assert_int_equal(r->connect.kind, ADDR_HVSOCK);
+	assert_int_equal(r->connect.hvport, 5000);
+	conf_free(c);
+	bad("rule fc {\nlisten hybrid-vsock:/run/fc/v.sock:5000\n"
+	    "connect vsock:3:1\n}\n",
+	    "t.conf:2: bad listen address "
+	    "'hybrid-vsock:/run/fc/v.sock:5000': "
+	    "hybrid-vsock: is a connect address only", NULL);
 }
 
 /*

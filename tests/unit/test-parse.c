@@ -180,6 +180,74 @@ test_addr_tcp_unix(void **state)
 }
 
 static void
+test_addr_hvsock(void **state)
+{
+	struct addr a;
+	struct sockaddr_un *sun = (struct sockaddr_un *)&a.sa;
+	char err[128], buf[ADDR_STRLEN], longpath[200];
+	size_t max = sizeof(sun->sun_path) - 1;
+
+	assert_int_equal(addr_parse("hybrid-vsock:/run/fc/v.sock:5000",
+	    ADDR_CONNECT, &a, err, sizeof(err)), 0);
+	assert_int_equal(a.kind, ADDR_HVSOCK);
+	assert_int_equal(addr_family(&a), AF_UNIX);
+	assert_string_equal(sun->sun_path, "/run/fc/v.sock");
+	assert_int_equal(a.hvport, 5000);
+	assert_string_equal(addr_format(&a, buf, sizeof(buf)),
+	    "hybrid-vsock:/run/fc/v.sock:5000");
+	/* The path ends at the last colon. */
+	assert_int_equal(addr_parse("hybrid-vsock:/a:b/c:4294967295",
+	    ADDR_CONNECT, &a, err, sizeof(err)), 0);
+	assert_string_equal(sun->sun_path, "/a:b/c");
+	assert_int_equal(a.hvport, 4294967295U);
+	assert_int_equal(addr_parse("hybrid-vsock:rel.sock:0", ADDR_CONNECT,
+	    &a, err, sizeof(err)), 0);
+	assert_string_equal(sun->sun_path, "rel.sock");
+	assert_int_equal(a.hvport, 0);
+
+	/* Connect only, with a clear reason. */
+	assert_int_equal(addr_parse("hybrid-vsock:/run/v.sock:5",
+	    ADDR_LISTEN, &a, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "connect address only"));
+	/* Empty path, no port, bad ports. */
+	assert_int_equal(addr_parse("hybrid-vsock::5", ADDR_CONNECT, &a,
+	    err, sizeof(err)), -1);
+	assert_int_equal(addr_parse("hybrid-vsock:", ADDR_CONNECT, &a, err,
+	    sizeof(err)), -1);
+	assert_int_equal(addr_parse("hybrid-vsock:/run/v.sock", ADDR_CONNECT,
+	    &a, err, sizeof(err)), -1);
+	assert_int_equal(addr_parse("hybrid-vsock:/run/v.sock:",
+	    ADDR_CONNECT, &a, err, sizeof(err)), -1);
+	assert_int_equal(addr_parse("hybrid-vsock:/run/v.sock:x",
+	    ADDR_CONNECT, &a, err, sizeof(err)), -1);
+	assert_int_equal(addr_parse("hybrid-vsock:/run/v.sock:-1",
+	    ADDR_CONNECT, &a, err, sizeof(err)), -1);
+	assert_int_equal(addr_parse("hybrid-vsock:/run/v.sock:4294967296",
+	    ADDR_CONNECT, &a, err, sizeof(err)), -1);
+	assert_int_equal(addr_parse("hybrid-vsock:/run/v.sock:5 ",
+	    ADDR_CONNECT, &a, err, sizeof(err)), -1);
+	assert_int_equal(addr_parse("hybrid-vsock:/run/v.sock:5:",
+	    ADDR_CONNECT, &a, err, sizeof(err)), -1);
+	assert_int_equal(addr_parse("hybrid_vsock:/run/v.sock:5",
+	    ADDR_CONNECT, &a, err, sizeof(err)), -1);
+
+	/* The longest path that fits sun_path, and one byte more; the
+	 * longest name still formats whole. */
+	memcpy(longpath, "hybrid-vsock:", 13);
+	memset(longpath + 13, 'p', max);
+	strcpy(longpath + 13 + max, ":4294967295");
+	assert_int_equal(addr_parse(longpath, ADDR_CONNECT, &a, err,
+	    sizeof(err)), 0);
+	assert_int_equal(strlen(sun->sun_path), max);
+	assert_string_equal(addr_format(&a, buf, sizeof(buf)), longpath);
+	memset(longpath + 13, 'p', max + 1);
+	strcpy(longpath + 13 + max + 1, ":1");
+	assert_int_equal(addr_parse(longpath, ADDR_CONNECT, &a, err,
+	    sizeof(err)), -1);
+	assert_non_null(strstr(err, "longer than"));
+}
+
+static void
 test_acl(void **state)
 {
 	struct acl *a = acl_new();
@@ -370,6 +438,18 @@ test_opts_general(void **state)
 	EXPECT_ERROR("unknown option '--bogus'", "--bogus", "1", "2", "3",
 	    "0");
 	EXPECT_ERROR("needs a value", "1", "2", "3", "0", "--max-conns");
+	/* The Firecracker example of vsockproxy(8). */
+	v = ARGV("--listen", "vsock:5000", "--connect",
+	    "hybrid-vsock:/run/fc/v.sock:5000", "--allow", "3");
+	assert_int_equal(run(count(v), v, &o, err, sizeof(err)), OPTS_RUN);
+	assert_int_equal(o.rule.connect.kind, ADDR_HVSOCK);
+	assert_int_equal(o.rule.connect.hvport, 5000);
+	opts_free(&o);
+	EXPECT_ERROR("connect address only", "--listen",
+	    "hybrid-vsock:/run/fc/v.sock:5000", "--connect",
+	    "tcp:127.0.0.1:1");
+	EXPECT_ERROR("bad --connect", "--listen", "vsock:5000", "--connect",
+	    "hybrid-vsock:/run/fc/v.sock");
 }
 
 int
@@ -381,6 +461,7 @@ main(void)
 		cmocka_unit_test(test_size),
 		cmocka_unit_test(test_addr_vsock),
 		cmocka_unit_test(test_addr_tcp_unix),
+		cmocka_unit_test(test_addr_hvsock),
 		cmocka_unit_test(test_acl),
 		cmocka_unit_test(test_opts_ghaf),
 		cmocka_unit_test(test_opts_general),

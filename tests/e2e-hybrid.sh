@@ -1,0 +1,247 @@
+#!/bin/sh
+# e2e-hybrid: hybrid-vsock targets (Firecracker, Cloud Hypervisor).
+#
+# The VMM is vsp-peer --hybrid-vmm on a unix socket: it reads the
+# proxy's "CONNECT PORT\n" (vmm_connect=PORT in its result line, and
+# --hybrid-port fails any other port), then answers by mode.  For each
+# event backend and each client transport:
+#   ok       bytes cross byte-exact both ways, after the handshake;
+#   ok-data  the guest's first bytes, sent in the same write as "OK N\n",
+#            reach the client (a proxy that reads past the newline and
+#            drops the surplus fails the byte check);
+#   wrong, huge, close, partial
+#            the client is closed without data well before the 5 s
+#            connect timeout (the stand-in holds "wrong" and "huge" open:
+#            only the proxy's own check can close them promptly), the
+#            failure is logged and counted, and the proxy then serves a
+#            good connection;
+#   silent   the client is closed after --connect-timeout 0.5, not
+#            before: the timer covers the handshake.
+# Then a configuration file rule with a hybrid-vsock: target, and the
+# rejection of hybrid-vsock: as a listen address (file:line with -t, exit
+# 64 on the command line).
+. "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+
+require_proxy
+
+GPORT=5000		# the guest's vsock port the proxy asks for
+LIMIT_MS=1000		# "promptly": well under the 5 s connect timeout
+
+# slowest NAME / fastest NAME: the largest / smallest ms= of NAME's lines.
+slowest() {
+	sed -n 's/.* ms=\([0-9]*\).*/\1/p' "$T/$1.out" | sort -n | tail -n 1
+}
+fastest() {
+	sed -n 's/.* ms=\([0-9]*\).*/\1/p' "$T/$1.out" | sort -n | head -n 1
+}
+
+# stats PID LOG: ask for a statistics line and wait for it; the newest
+# line's connect_failed= value is left in FAILED.
+stats() {
+	local n
+	n=$(log_count "$2" ' stats active=')
+	kill -USR1 "$1"
+	wait_until "$VSP_WAIT" more_lines "$2" ' stats active=' "$n"
+	FAILED=$(grep ' stats active=' "$2" | tail -n 1 |
+	    sed -n 's/.* connect_failed=\([0-9]*\).*/\1/p')
+}
+more_lines() {
+	[ "$(log_count "$1" "$2")" -gt "$3" ]
+}
+
+# same_hashes NAME: what the client sent is what the VMM got, and back.
+same_hashes() {
+	[ -n "$(field "$1.cli" sent_hash)" ] &&
+	[ "$(field "$1.cli" sent_hash)" = "$(field "$1.srv" recv_hash)" ] &&
+	[ "$(field "$1.srv" sent_hash)" = "$(field "$1.cli" recv_hash)" ]
+}
+
+# vmm_saw NAME N: N result lines of the stand-in NAME saw our CONNECT.
+vmm_saw() {
+	[ "$(grep -c " vmm_connect=$GPORT " "$T/$1.out")" = "$2" ]
+}
+
+# good BACKEND TRANSPORT: the ok and ok-data exchanges.
+good() {
+	local be="$1" tr="$2" vmm name what
+	name="hv-$be-$tr"
+	new_addr unix
+	vmm=$NEW_ADDR
+	if ! start_proxy "px-$name" "$tr" -v --connect-timeout 5 \
+	    --connect "hybrid-vsock:${vmm#unix:}:$GPORT"; then
+		not_ok "$be $tr: proxy starts"
+		return
+	fi
+	what="$be $tr: ok, 1M each way"
+	check "$what, byte-exact" exchange "$name-ok" "$vmm" \
+	    "--hybrid-vmm ok --hybrid-port $GPORT --send 1M --expect 1M" \
+	    "--send 1M --expect 1M"
+	check "$what, hashes match" same_hashes "$name-ok"
+	check "$what, the VMM saw CONNECT $GPORT" vmm_saw "$name-ok.srv" 1
+	check "$be $tr: ok, 0 bytes, clean close" exchange "$name-ok0" \
+	    "$vmm" "--hybrid-vmm ok --hybrid-port $GPORT --send 0 \
+	    --expect 0" "--send 0 --expect 0"
+	# The early bytes alone (the guest speaks first, the client
+	# never), then with a stream after them.
+	what="$be $tr: ok-data, 100 bytes with the OK"
+	check "$what arrive byte-exact" exchange "$name-okd" "$vmm" \
+	    "--hybrid-vmm ok-data --hybrid-port $GPORT --send 100 \
+	    --expect 0" "--send 0 --expect 100"
+	check "$what, hashes match" same_hashes "$name-okd"
+	what="$be $tr: ok-data, 4k with the OK and 1M in all, each way"
+	check "$what, byte-exact" exchange "$name-okd1m" "$vmm" \
+	    "--hybrid-vmm ok-data --hybrid-port $GPORT --send 1M \
+	    --expect 1M" "--send 1M --expect 1M"
+	check "$what, hashes match" same_hashes "$name-okd1m"
+	check "$be $tr: opens logged with the hybrid-vsock target" \
+	    test "$(log_count "$PROXY_LOG" "open peer=.* \
+target=hybrid-vsock:${vmm#unix:}:$GPORT\$")" -eq 4
+	stats "$PROXY_PID" "$PROXY_LOG"
+	is "$FAILED" 0 "$be $tr: no connect failures counted"
+	stop "$PROXY_PID"
+	is "$?" 0 "$be $tr: proxy exits 0 on SIGTERM"
+}
+
+# failing BACKEND TRANSPORT MODE WHY: a VMM that fails the handshake.
+failing() {
+	local be="$1" tr="$2" mode="$3" why="$4" vmm name ms rc what
+	name="hv-$be-$tr-$mode"
+	what="$be $tr: $mode"
+	new_addr unix
+	vmm=$NEW_ADDR
+	if ! start_proxy "px-$name" "$tr" -v --connect-timeout 5 \
+	    --connect "hybrid-vsock:${vmm#unix:}:$GPORT"; then
+		not_ok "$what: proxy starts"
+		return
+	fi
+	start_peer "$name.vmm" "$vmm" --hybrid-vmm "$mode" \
+	    --hybrid-port "$GPORT" --conns 3 || {
+		not_ok "$what: VMM starts"
+		return
+	}
+	run_peer "$name" "$PROXY_ADDR" --expect-refused --conns 3
+	check "$what: 3 clients closed without data" peer_passed "$name" 3
+	ms=$(slowest "$name")
+	lt "${ms:-99999}" "$LIMIT_MS" \
+	    "$what: all closed within $LIMIT_MS ms (slowest $ms)"
+	reap "$PEER_PID"
+	rc=$?
+	check "$what: the VMM saw 3 CONNECT $GPORT and was let go" sh -c \
+	    "[ $rc -eq 0 ] && grep -q . '$T/$name.vmm.out' &&
+	    ! grep -v ' ok\$' '$T/$name.vmm.out' >/dev/null &&
+	    [ \$(grep -c ' vmm_connect=$GPORT ' '$T/$name.vmm.out') = 3 ]"
+	is "$(log_count "$PROXY_LOG" "connect to hybrid-vsock:${vmm#unix:}:\
+$GPORT failed: $why")" 3 "$what: 3 failures logged ($why)"
+	is "$(log_count "$PROXY_LOG" "reason=connect-failed\$")" 3 \
+	    "$what: closed with reason connect-failed"
+	stats "$PROXY_PID" "$PROXY_LOG"
+	is "$FAILED" 3 "$what: stats count 3 connect failures"
+	check "$what: proxy still running" alive "$PROXY_PID"
+	check "$what: then a good connection is served" exchange \
+	    "$name-after" "$vmm" \
+	    "--hybrid-vmm ok --hybrid-port $GPORT --send 64k --expect 64k" \
+	    "--send 64k --expect 64k"
+	stop "$PROXY_PID"
+	is "$?" 0 "$what: proxy exits 0 on SIGTERM"
+}
+
+# silent BACKEND TRANSPORT: a VMM that never replies.
+silent() {
+	local be="$1" tr="$2" vmm name ms what
+	name="hv-$be-$tr-silent"
+	what="$be $tr: silent, --connect-timeout 0.5"
+	new_addr unix
+	vmm=$NEW_ADDR
+	if ! start_proxy "px-$name" "$tr" -v --connect-timeout 0.5 \
+	    --connect "hybrid-vsock:${vmm#unix:}:$GPORT"; then
+		not_ok "$what: proxy starts"
+		return
+	fi
+	start_peer "$name.vmm" "$vmm" --hybrid-vmm silent \
+	    --hybrid-port "$GPORT" --conns 3 || {
+		not_ok "$what: VMM starts"
+		return
+	}
+	run_peer "$name" "$PROXY_ADDR" --expect-refused --conns 3
+	check "$what: 3 clients closed without data" peer_passed "$name" 3
+	ms=$(fastest "$name")
+	check "$what: not before 400 ms ($ms ms)" test "${ms:-0}" -ge 400
+	ms=$(slowest "$name")
+	lt "${ms:-99999}" 2000 "$what: within 2000 ms ($ms ms)"
+	reap "$PEER_PID"
+	is "$?" 0 "$what: the VMM's connections were closed too"
+	check "$what: the VMM saw CONNECT $GPORT" vmm_saw "$name.vmm" 3
+	is "$(log_count "$PROXY_LOG" "connect to hybrid-vsock:.* failed: \
+timed out")" 3 "$what: 3 time-outs logged"
+	is "$(log_count "$PROXY_LOG" "reason=timeout\$")" 3 \
+	    "$what: closed with reason timeout"
+	stats "$PROXY_PID" "$PROXY_LOG"
+	is "$FAILED" 3 "$what: stats count 3 connect failures"
+	check "$what: then a good connection is served" exchange \
+	    "$name-after" "$vmm" \
+	    "--hybrid-vmm ok --hybrid-port $GPORT --send 64k --expect 64k" \
+	    "--send 64k --expect 64k"
+	stop "$PROXY_PID"
+	is "$?" 0 "$what: proxy exits 0 on SIGTERM"
+}
+
+# config BACKEND: a configuration file rule with a hybrid-vsock target.
+config() {
+	local be="$1" vmm listen name="hv-$1-conf"
+	new_addr unix
+	vmm=$NEW_ADDR
+	new_addr tcp
+	listen=$NEW_ADDR
+	rule hv "$listen" "hybrid-vsock:${vmm#unix:}:$GPORT" \
+	    "connect-timeout 5" >"$T/$name.conf"
+	if ! start_conf_proxy "px-$name" "$T/$name.conf" "$listen"; then
+		not_ok "$be: configuration file rule: proxy starts"
+		return
+	fi
+	PROXY_ADDR=$listen
+	check "$be: configuration file rule: transfer byte-exact" \
+	    exchange "$name" "$vmm" \
+	    "--hybrid-vmm ok --hybrid-port $GPORT --send 1M --expect 1M" \
+	    "--send 1M --expect 1M"
+	check "$be: configuration file rule: the VMM saw CONNECT $GPORT" \
+	    vmm_saw "$name.srv" 1
+	stop "$PROXY_PID"
+	is "$?" 0 "$be: configuration file rule: proxy exits 0 on SIGTERM"
+}
+
+scenario() {
+	local tr mode
+	for tr in tcp unix; do
+		good "$1" "$tr"
+		for mode in wrong:"VMM reply is not" \
+		    huge:"VMM reply too long" \
+		    close:"VMM closed the connection without a reply" \
+		    partial:"VMM closed the connection in mid-reply"; do
+			failing "$1" "$tr" "${mode%%:*}" "${mode#*:}"
+		done
+		silent "$1" "$tr"
+	done
+	config "$1"
+}
+
+for_each_backend scenario
+
+# A listen address it cannot be: -t names file and line, and the command
+# line is a usage error.
+{
+	echo "# a VMM socket is not something to listen on"
+	rule bad "hybrid-vsock:$T/v.sock:$GPORT" tcp:127.0.0.1:1
+} >"$T/bad.conf"
+timeout 5 "$VSOCKPROXY" -t -c "$T/bad.conf" >"$T/bad.out" 2>"$T/bad.err"
+is "$?" 1 "-t: listen hybrid-vsock: is an error (exit 1)"
+check "-t: reported as file:line, connect address only" \
+    grep -q "^$T/bad.conf:3: .*connect address only" "$T/bad.err"
+timeout 5 "$VSOCKPROXY" --listen "hybrid-vsock:$T/v.sock:$GPORT" \
+    --connect tcp:127.0.0.1:1 >"$T/cli.out" 2>"$T/cli.err"
+is "$?" 64 "--listen hybrid-vsock: exits 64"
+check "--listen hybrid-vsock: says it is a connect address only" \
+    grep -q "connect address only" "$T/cli.err"
+check "-t and --listen hybrid-vsock: start nothing" \
+    test ! -e "$T/v.sock"
+
+done_testing
