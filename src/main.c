@@ -1,6 +1,7 @@
 /*
- * main: parse the command line, start the proxy (detached if asked),
- * serve, clean up.
+ * main: parse the command line, take what the service manager passed
+ * (sockets, the notification socket), start the proxy (detached if
+ * asked), serve, clean up.
  */
 #include "config.h"
 
@@ -9,9 +10,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "activation.h"
 #include "conf.h"
 #include "daemon.h"
 #include "log.h"
+#include "notify.h"
 #include "opts.h"
 #include "pidfile.h"
 #include "proxy.h"
@@ -74,6 +77,7 @@ main(int argc, char **argv)
 	struct conf *conf;
 	char cwd[4096], *abspath = NULL;
 	struct pidfile *pf = NULL;
+	struct activation *act;
 	char err[512];
 	int rc = EXIT_STARTUP;
 
@@ -116,6 +120,9 @@ main(int argc, char **argv)
 		}
 		o.config = abspath;
 	}
+	/* Before the fork of -d: LISTEN_PID names this process. */
+	act = activation_init();
+	notify_init();
 	if (o.cli_rule)
 		conf = cli_conf(&o);
 	else if ((conf = conf_load(o.config, log_error, NULL)) == NULL)
@@ -123,6 +130,8 @@ main(int argc, char **argv)
 	else if (!(o.set & OPTS_SET_EVENT_BACKEND))
 		o.backend = conf->backend;
 	if (conf == NULL) {
+		activation_free(act);
+		notify_close();
 		log_close();
 		opts_free(&o);
 		free(abspath);
@@ -141,8 +150,10 @@ main(int argc, char **argv)
 		conf_free(conf);
 		goto out;
 	}
-	if (proxy_init(&px, &o, conf) == -1)
+	if (proxy_init(&px, &o, conf, act) == -1)
 		goto fail;
+	activation_free(act);	/* every socket is taken or closed by now */
+	act = NULL;
 	if (pf != NULL && pidfile_write(pf) == -1)
 		goto fail;
 	if (o.daemonize) {
@@ -157,6 +168,8 @@ fail:
 	proxy_fini(&px);
 	pidfile_remove(pf);
 out:
+	activation_free(act);
+	notify_close();
 	log_close();
 	opts_free(&o);
 	free(abspath);
