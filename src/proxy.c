@@ -265,14 +265,15 @@ reload_conf(struct proxy *px)
 	px->status_note[0] = '\0';
 	return (0);
 undo:
+	/* r belongs to g: name it before g goes. */
+	snprintf(px->status_note, sizeof(px->status_note),
+	    "reload failed: rule %s cannot listen", r->name);
 	while ((l = fresh) != NULL) {
 		fresh = listener_next(l);
 		listener_free(l);
 	}
 	free(kept);
 	proxy_gen_unref(g);
-	snprintf(px->status_note, sizeof(px->status_note),
-	    "reload failed: rule %s cannot listen", r->name);
 	return (-1);
 nomem:
 	snprintf(px->status_note, sizeof(px->status_note),
