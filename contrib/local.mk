@@ -2,6 +2,7 @@
 # --prefix, --sysconfdir and --runstatedir.
 contrib_generated = contrib/systemd/vsockproxy.service \
 	contrib/systemd/vsockproxy@.service \
+	contrib/systemd/vsockproxy.socket \
 	contrib/sysvinit/vsockproxy contrib/openrc/vsockproxy
 noinst_DATA = $(contrib_generated)
 CLEANFILES += $(contrib_generated)
@@ -19,10 +20,12 @@ $(contrib_generated): Makefile
 	mv $@.tmp $@
 contrib/systemd/vsockproxy.service: $(srcdir)/contrib/systemd/vsockproxy.service.in
 contrib/systemd/vsockproxy@.service: $(srcdir)/contrib/systemd/vsockproxy@.service.in
+contrib/systemd/vsockproxy.socket: $(srcdir)/contrib/systemd/vsockproxy.socket.in
 contrib/sysvinit/vsockproxy: $(srcdir)/contrib/sysvinit/vsockproxy.in
 contrib/openrc/vsockproxy: $(srcdir)/contrib/openrc/vsockproxy.in
 
 if HAVE_SYSTEMD
 systemdsystemunit_DATA = contrib/systemd/vsockproxy.service \
-	contrib/systemd/vsockproxy@.service
+	contrib/systemd/vsockproxy@.service \
+	contrib/systemd/vsockproxy.socket
 endif

@@ -33,6 +33,8 @@ struct listener {
 	struct proxy_gen *gen;		/* owner of rule */
 	const struct conf_rule *rule;
 	int fd;
+	int activated;			/* fd came from the service manager */
+	int family;
 	int retired;			/* its rule was reloaded away */
 	struct event_watch *w;
 	struct event_timer backoff;
@@ -245,22 +247,42 @@ accept_cb(void *cookie, int revents)
 	}
 }
 
+/* A passed socket is named by its real address, not the rule's. */
+static void
+name_socket(struct listener *l)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+
+	memset(&ss, 0, sizeof(ss));
+	if (getsockname(l->fd, (struct sockaddr *)&ss, &len) == 0)
+		addr_format_sa((struct sockaddr *)&ss, len, l->name,
+		    sizeof(l->name));
+}
+
 struct listener *
 listener_new(struct proxy *px, struct proxy_gen *gen,
-    const struct conf_rule *rule)
+    const struct conf_rule *rule, int fd)
 {
 	struct listener *l;
 	char target[ADDR_STRLEN];
 
 	if ((l = calloc(1, sizeof(*l))) == NULL) {
 		log_warn("calloc");
+		if (fd != -1)
+			close(fd);
 		return (NULL);
 	}
 	l->px = px;
 	l->rule = rule;
+	l->family = addr_family(&rule->listen);
 	addr_format(&rule->listen, l->name, sizeof(l->name));
 	event_timer_init(&l->backoff, backoff_cb, l);
-	if ((l->fd = sock_listen(&rule->listen, SOMAXCONN)) == -1) {
+	if (fd != -1) {
+		l->fd = fd;
+		l->activated = 1;
+		name_socket(l);
+	} else if ((l->fd = sock_listen(&rule->listen, SOMAXCONN)) == -1) {
 		free(l);
 		return (NULL);
 	}
@@ -271,8 +293,15 @@ listener_new(struct proxy *px, struct proxy_gen *gen,
 		return (NULL);
 	}
 	l->gen = proxy_gen_ref(gen);
-	log_info("listening on %s, forwarding to %s (rule %s)", l->name,
-	    addr_format(&rule->connect, target, sizeof(target)), rule->name);
+	if (l->activated)
+		log_info("listening on %s (socket-activated fd %d), "
+		    "forwarding to %s (rule %s)", l->name, l->fd,
+		    addr_format(&rule->connect, target, sizeof(target)),
+		    rule->name);
+	else
+		log_info("listening on %s, forwarding to %s (rule %s)",
+		    l->name, addr_format(&rule->connect, target,
+		    sizeof(target)), rule->name);
 	return (l);
 }
 
@@ -288,8 +317,12 @@ listener_close(struct listener *l)
 		return;
 	close(l->fd);
 	l->fd = -1;
-	/* The socket file is ours: a later start must not find it stale. */
-	if (l->rule->listen.kind == ADDR_UNIX) {
+	/*
+	 * The socket file is ours: a later start must not find it stale.
+	 * A passed socket's file is the service manager's, and so is the
+	 * address in the rule, which was never bound.
+	 */
+	if (l->rule->listen.kind == ADDR_UNIX && !l->activated) {
 		sun = (const struct sockaddr_un *)&l->rule->listen.sa;
 		(void)unlink(sun->sun_path);
 	}
@@ -329,7 +362,25 @@ listener_retire(struct listener *l)
 	l->retired = 1;
 	log_info("%s: rule %s removed: not accepting; %u connection(s) "
 	    "finish on their own", l->name, l->rule->name, l->nconns);
+	if (l->activated)
+		log_info("%s: the socket was passed by the service manager, "
+		    "which still holds it: connections to it wait unanswered "
+		    "until a restart", l->name);
 	listener_close(l);
+}
+
+int
+listener_activated(const struct listener *l)
+{
+
+	return (l->activated);
+}
+
+int
+listener_family(const struct listener *l)
+{
+
+	return (l->family);
 }
 
 int

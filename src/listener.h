@@ -11,9 +11,14 @@ struct conf_rule;
 struct proxy;
 struct proxy_gen;
 
-/* Listen for rule, which belongs to gen (the listener holds a reference). */
+/*
+ * Listen for rule, which belongs to gen (the listener holds a reference):
+ * on fd, a listening socket passed by the service manager, which the
+ * listener takes over (also on failure), or, if fd is -1, on a socket
+ * bound to the rule's listen address.
+ */
 struct listener *listener_new(struct proxy *, struct proxy_gen *,
-    const struct conf_rule *);
+    const struct conf_rule *, int fd);
 void listener_free(struct listener *);
 
 /* Stop listening for good (shutdown); connections keep their listener. */
@@ -40,5 +45,10 @@ void listener_retire(struct listener *);
 /* Nonzero once retired with no connection left: free it. */
 int listener_finished(const struct listener *);
 int listener_retired(const struct listener *);
+
+/* Nonzero if its socket was passed by the service manager. */
+int listener_activated(const struct listener *);
+/* The socket family of its listen address. */
+int listener_family(const struct listener *);
 
 #endif

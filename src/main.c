@@ -1,6 +1,7 @@
 /*
- * main: parse the command line, start the proxy (detached if asked),
- * serve, clean up.
+ * main: parse the command line, take what the service manager passed
+ * (sockets, the notification socket), start the proxy (detached if
+ * asked), serve, clean up.
  */
 #include "config.h"
 
@@ -9,9 +10,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "activation.h"
 #include "conf.h"
 #include "daemon.h"
 #include "log.h"
+#include "notify.h"
 #include "opts.h"
 #include "pidfile.h"
 #include "privdrop.h"
@@ -156,6 +159,7 @@ main(int argc, char **argv)
 	struct pidfile *pf = NULL;
 	struct privdrop pd;
 	enum opts_result res;
+	struct activation *act;
 	char err[512];
 	int rc = EXIT_STARTUP, drop = 0;
 
@@ -201,6 +205,9 @@ main(int argc, char **argv)
 		}
 		o.config = abspath;
 	}
+	/* Before the fork of -d: LISTEN_PID names this process. */
+	act = activation_init();
+	notify_init();
 	if (o.cli_rule)
 		conf = cli_conf(&o);
 	else if ((conf = conf_load(o.config, log_error, NULL)) == NULL)
@@ -212,6 +219,8 @@ main(int argc, char **argv)
 		conf = NULL;
 	}
 	if (conf == NULL) {
+		activation_free(act);
+		notify_close();
 		log_close();
 		opts_free(&o);
 		free(abspath);
@@ -231,8 +240,10 @@ main(int argc, char **argv)
 		conf_free(conf);
 		goto out;
 	}
-	if (proxy_init(&px, &o, conf) == -1)
+	if (proxy_init(&px, &o, conf, act) == -1)
 		goto fail;
+	activation_free(act);	/* every socket is taken or closed by now */
+	act = NULL;
 	if (pf != NULL && pidfile_write(pf) == -1)
 		goto fail;
 	/* Everything that needs root is done.  Before the parent hears
@@ -251,6 +262,8 @@ fail:
 	proxy_fini(&px);
 	pidfile_remove(pf);
 out:
+	activation_free(act);
+	notify_close();
 	log_close();
 	opts_free(&o);
 	free(abspath);

@@ -14,21 +14,32 @@
  * its new rule, a removed one is retired and freed once its last
  * connection ends.  Each listener and connection holds a reference to the
  * configuration its rule came from.
+ *
+ * A listener on a socket passed by the service manager (socket
+ * activation) is matched by rule name instead: the rule's listen address
+ * was never bound, and the socket cannot be bound again.  The service
+ * manager hears of every step (notify.h): READY=1 once serving,
+ * RELOADING=1 and READY=1 around a reload, whatever its outcome,
+ * STOPPING=1 when the drain starts.
  */
 #include "config.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "activation.h"
+#include "addr.h"
 #include "conf.h"
 #include "conn.h"
 #include "event.h"
 #include "listener.h"
 #include "log.h"
+#include "notify.h"
 #include "opts.h"
 #include "proxy.h"
 #include "stats.h"
@@ -122,6 +133,7 @@ begin_stop(struct proxy *px, int sig)
 		return;
 	}
 	px->stopping = 1;
+	notify_send("STOPPING=1");
 	for (l = px->listeners; l != NULL; l = listener_next(l))
 		listener_close(l);
 	if (px->nconns == 0) {
@@ -144,13 +156,21 @@ conf_error(void *cookie, const char *msg)
 	log_warnx("reload: %s", msg);
 }
 
+/*
+ * The running listener a new rule takes over: a passed socket by rule
+ * name (its address is the service manager's), any other by address.
+ */
 static struct listener *
 find_listener(struct proxy *px, const struct conf_rule *r)
 {
 	struct listener *l;
 
 	for (l = px->listeners; l != NULL; l = listener_next(l))
-		if (!listener_retired(l) &&
+		if (!listener_retired(l) && listener_activated(l) &&
+		    strcmp(listener_rule(l)->name, r->name) == 0)
+			return (l);
+	for (l = px->listeners; l != NULL; l = listener_next(l))
+		if (!listener_retired(l) && !listener_activated(l) &&
 		    conf_rule_same_listen(listener_rule(l), r))
 			return (l);
 	return (NULL);
@@ -165,8 +185,12 @@ same_name(const char *a, const char *b)
 	return (strcmp(a, b) == 0);
 }
 
-static void
-reload(struct proxy *px)
+/*
+ * Load the file again and switch to it, or change nothing; -1 (logged,
+ * and said in px->status_note) if the file is rejected.
+ */
+static int
+reload_conf(struct proxy *px)
 {
 	int who_changed;
 	struct conf *conf;
@@ -177,13 +201,13 @@ reload(struct proxy *px)
 	unsigned int nkept = 0, nnew = 0, nremoved = 0, i;
 	size_t n;
 
-	if (px->stopping)
-		return;
 	log_info("SIGHUP: reloading %s", px->opts->config);
 	if ((conf = conf_load(px->opts->config, conf_error, px)) == NULL) {
 		log_warnx("reload: %s has errors: the running configuration "
 		    "stays in force", px->opts->config);
-		return;
+		snprintf(px->status_note, sizeof(px->status_note),
+		    "reload failed: %s has errors", px->opts->config);
+		return (-1);
 	}
 	/* The process switched (or not) at start-up, for good. */
 	who_changed = (px->opts->user == NULL &&
@@ -191,26 +215,28 @@ reload(struct proxy *px)
 	    (px->opts->group == NULL &&
 	    !same_name(conf->group, old->conf->group));
 	if ((g = gen_new(conf)) == NULL)
-		return;
+		goto nomem;
 	if ((kept = calloc(conf->nrules + 1, sizeof(*kept))) == NULL) {
 		log_warn("reload: calloc");
 		proxy_gen_unref(g);
-		return;
+		goto nomem;
 	}
 	/* Bind the new addresses first: nothing changes if one fails. */
 	for (r = conf->rules, n = 0; r != NULL; r = r->next, n++) {
-		if ((kept[n] = find_listener(px, r)) != NULL)
-			continue;
-		if ((l = listener_new(px, g, r)) == NULL) {
+		if ((kept[n] = find_listener(px, r)) != NULL) {
+			if (listener_family(kept[n]) ==
+			    addr_family(&r->listen))
+				continue;
+			/* Only a passed socket, kept by name, can differ. */
+			log_warnx("reload: rule %s: its socket-activated "
+			    "listener is of another address family: the "
+			    "running configuration stays in force", r->name);
+			goto undo;
+		}
+		if ((l = listener_new(px, g, r, -1)) == NULL) {
 			log_warnx("reload: rule %s: cannot listen: the "
 			    "running configuration stays in force", r->name);
-			while ((l = fresh) != NULL) {
-				fresh = listener_next(l);
-				listener_free(l);
-			}
-			free(kept);
-			proxy_gen_unref(g);
-			return;
+			goto undo;
 		}
 		*listener_next_ptr(l) = fresh;
 		fresh = l;
@@ -218,7 +244,7 @@ reload(struct proxy *px)
 	}
 	/* Retire what the new file dropped, retarget what it kept. */
 	for (l = px->listeners; l != NULL; l = listener_next(l)) {
-		if (!!listener_retired(l))
+		if (listener_retired(l))
 			continue;
 		for (i = 0; i < n; i++)
 			if (kept[i] == l)
@@ -253,6 +279,40 @@ reload(struct proxy *px)
 	sweep(px);
 	log_info("reloaded %s: %zu rule(s): %u kept, %u added, %u removed",
 	    px->opts->config, conf->nrules, nkept, nnew, nremoved);
+	px->status_note[0] = '\0';
+	return (0);
+undo:
+	/* r belongs to g: name it before g goes. */
+	snprintf(px->status_note, sizeof(px->status_note),
+	    "reload failed: rule %s cannot listen", r->name);
+	while ((l = fresh) != NULL) {
+		fresh = listener_next(l);
+		listener_free(l);
+	}
+	free(kept);
+	proxy_gen_unref(g);
+	return (-1);
+nomem:
+	snprintf(px->status_note, sizeof(px->status_note),
+	    "reload failed: out of memory");
+	return (-1);
+}
+
+/*
+ * The service manager learns that a reload runs and, whatever its
+ * outcome, that the daemon serves again (with the old rules if the new
+ * ones were rejected: the status says so).
+ */
+static void
+reload(struct proxy *px)
+{
+
+	if (px->stopping)
+		return;
+	notify_reloading();
+	(void)reload_conf(px);
+	notify_send("READY=1");
+	stats_notify(px);
 }
 
 static void
@@ -340,7 +400,8 @@ signals_init(struct proxy *px)
 }
 
 int
-proxy_init(struct proxy *px, const struct opts *o, struct conf *conf)
+proxy_init(struct proxy *px, const struct opts *o, struct conf *conf,
+    struct activation *act)
 {
 	struct listener *l, **tail;
 	struct conf_rule *r;
@@ -358,9 +419,12 @@ proxy_init(struct proxy *px, const struct opts *o, struct conf *conf)
 		return (-1);
 	if (signals_init(px) == -1)
 		return (-1);
+	if (act != NULL && activation_match(act, conf) == -1)
+		return (-1);
 	tail = &px->listeners;
 	for (r = conf->rules; r != NULL; r = r->next) {
-		if ((l = listener_new(px, px->gen, r)) == NULL)
+		if ((l = listener_new(px, px->gen, r,
+		    activation_take(act, r))) == NULL)
 			return (-1);
 		*tail = l;
 		tail = listener_next_ptr(l);
@@ -388,6 +452,12 @@ proxy_ready(struct proxy *px)
 		(void)event_timer_start(px->loop, &px->stats_timer,
 		    px->stats_interval_ms);
 	log_info("ready (%s backend)", event_backend_name(px->opts->backend));
+	/* A daemon's parent has exited: say who the service is now. */
+	if (px->opts->daemonize)
+		notify_send("READY=1\nMAINPID=%ld", (long)getpid());
+	else
+		notify_send("READY=1");
+	stats_notify(px);
 }
 
 int

@@ -10,6 +10,7 @@
 
 #include "event.h"
 
+struct activation;
 struct conf;
 struct opts;
 struct conn;
@@ -55,14 +56,18 @@ struct proxy {
 	struct event_timer stats_timer;
 	uint64_t stats_last_ms;		/* for the rates */
 	uint64_t stats_last_up, stats_last_down;
+	char status_note[160];		/* why the last reload failed */
 };
 
 /*
- * Bind a listener for every rule of conf, which the proxy takes over
- * (also on failure); -1 (logged) if any cannot start.
+ * Start a listener for every rule of conf, which the proxy takes over
+ * (also on failure): on the socket the service manager passed for the
+ * rule, if act (which may be NULL) has one, else by binding its listen
+ * address.  -1 (logged) if any cannot start.
  */
-int proxy_init(struct proxy *, const struct opts *, struct conf *);
-/* Start-up is over: arm the statistics timer. */
+int proxy_init(struct proxy *, const struct opts *, struct conf *,
+    struct activation *act);
+/* Start-up is over: arm the statistics timer, tell the service manager. */
 void proxy_ready(struct proxy *);
 /* Serve until a signal ends it; 0 on a clean stop. */
 int proxy_run(struct proxy *);

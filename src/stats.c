@@ -9,6 +9,7 @@
 #include "conn.h"
 #include "event.h"
 #include "log.h"
+#include "notify.h"
 #include "proxy.h"
 #include "stats.h"
 
@@ -48,4 +49,18 @@ stats_report(struct proxy *px)
 	char buf[512];
 
 	log_always("%s", stats_format(px, buf, sizeof(buf)));
+	stats_notify(px);
+}
+
+void
+stats_notify(struct proxy *px)
+{
+	const struct proxy_stats *s = &px->stats;
+
+	if (!notify_active())
+		return;
+	notify_send("STATUS=%s%s%u active, %" PRIu64 " accepted, %" PRIu64
+	    " denied, %" PRIu64 " connect-failed", px->status_note,
+	    px->status_note[0] != '\0' ? "; " : "", px->nconns, s->accepted,
+	    s->denied, s->connect_failed);
 }

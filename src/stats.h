@@ -8,6 +8,13 @@
  * up is client to target, down target to client; rates are bytes per
  * second since the previous report.  The format is stable: fields may be
  * added at the end, never renamed or reordered.
+ *
+ * The service manager gets a shorter summary for "systemctl status":
+ *
+ *   STATUS=3 active, 120 accepted, 2 denied, 0 connect-failed
+ *
+ * after start-up, at each report and after a reload, prefixed with what
+ * went wrong if the last reload was rejected.
  */
 #ifndef VSOCKPROXY_STATS_H
 #define VSOCKPROXY_STATS_H
@@ -17,8 +24,13 @@
 
 struct proxy;
 
-/* Format the line into buf and log it (at info level, even with -q). */
+/*
+ * Format the line into buf and log it (at info level, even with -q); send
+ * the summary too.
+ */
 void stats_report(struct proxy *);
+/* Send only the summary (STATUS=), if there is a service manager. */
+void stats_notify(struct proxy *);
 /* Format only; returns buf. */
 const char *stats_format(struct proxy *, char *buf, size_t len);
 

@@ -1,6 +1,8 @@
 #!/bin/bash
 # contrib/: the generated service files carry the configured paths, the
-# systemd units pass `systemd-analyze verify`, and the sysvinit script
+# systemd units pass `systemd-analyze verify` (the socket unit with the
+# service it starts) and are Type=notify services that reload with SIGHUP,
+# and the sysvinit script
 # starts a real daemon (pid file names it), reports its status and stops
 # it (pid file gone).
 set -u
@@ -22,9 +24,10 @@ check() { local d=$1; shift; if "$@"; then ok "$d"; else nok "$d"; fi; }
 alive() { [ -r "/proc/$1/stat" ] && ! grep -q '^[0-9]* ([^)]*) Z' "/proc/$1/stat"; }
 export -f alive
 
-echo "1..8"
+echo "1..11"
 make -C "$b" -s contrib/systemd/vsockproxy.service \
-    contrib/systemd/vsockproxy@.service contrib/sysvinit/vsockproxy \
+    contrib/systemd/vsockproxy@.service contrib/systemd/vsockproxy.socket \
+    contrib/sysvinit/vsockproxy \
     contrib/openrc/vsockproxy >/dev/null
 sbindir=$(sed -n 's/^sbindir = //p' "$b/Makefile")
 prefix=$(sed -n 's/^prefix = //p' "$b/Makefile")
@@ -34,20 +37,35 @@ $b/contrib/systemd/vsockproxy@.service $b/contrib/sysvinit/vsockproxy
 $b/contrib/openrc/vsockproxy"
 # shellcheck disable=SC2086
 check "no @variable@ left in the generated files" \
-    sh -c "! grep -n '@[a-z]*@' $(echo $files)"
+    sh -c "! grep -n '@[a-z]*@' $(echo $files) $b/contrib/systemd/vsockproxy.socket"
 # shellcheck disable=SC2086
 check "generated files name the configured sbindir ($sbindir)" \
     sh -c "for f in $(echo $files); do grep -q '$sbindir/vsockproxy' \$f || exit 1; done"
+
+runstatedir=$(sed -n 's/^runstatedir = //p' "$b/Makefile")
+runstatedir=${runstatedir//\$\{localstatedir\}/$(sed -n 's/^localstatedir = //p' "$b/Makefile")}
+runstatedir=${runstatedir//\$\{prefix\}/$prefix}
+check "the socket unit listens under the configured runstatedir ($runstatedir)" \
+    grep -q "^ListenStream=$runstatedir/vsockproxy/" \
+    "$b/contrib/systemd/vsockproxy.socket"
+check "both services are Type=notify, NotifyAccess=main, reload with SIGHUP" \
+    sh -c "for u in vsockproxy.service vsockproxy@.service; do
+	f=$b/contrib/systemd/\$u
+	grep -qx 'Type=notify' \$f && grep -qx 'NotifyAccess=main' \$f &&
+	grep -qx 'ExecReload=/bin/kill -HUP \$MAINPID' \$f || exit 1
+    done"
 
 # systemd-analyze wants ExecStart and EnvironmentFile to exist: point
 # copies of the units at the built daemon and a scratch environment file.
 if [ -z "${SYSTEMD_ANALYZE:-}" ]; then
 	skip "systemd-analyze is not installed"
 	skip "systemd-analyze is not installed"
+	skip "systemd-analyze is not installed"
 else
 	echo 'VSOCKPROXY_ARGS="--listen tcp:127.0.0.1:1 --connect tcp:127.0.0.1:2"' \
 	    > "$tmp/args.env"
-	for u in vsockproxy.service vsockproxy@.service; do
+	# The socket unit last: it needs the service next to it.
+	for u in vsockproxy.service vsockproxy@.service vsockproxy.socket; do
 		name=$u
 		[ "$u" = vsockproxy@.service ] && name=vsockproxy@vm1.service
 		sed -e "s|^ExecStart=[^ ]*|ExecStart=$VSOCKPROXY|" \

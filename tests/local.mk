@@ -28,7 +28,9 @@ E2E_TESTS = \
 	tests/e2e-check-config.sh \
 	tests/e2e-rules.sh \
 	tests/e2e-reload.sh \
-	tests/e2e-hybrid.sh
+	tests/e2e-hybrid.sh \
+	tests/notify.sh \
+	tests/socket-activation.sh
 
 TESTS += $(E2E_TESTS)
 EXTRA_DIST += $(E2E_TESTS) tests/lib.sh tests/README.md

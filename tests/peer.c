@@ -48,6 +48,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1592,6 +1593,12 @@ usage(FILE *f)
 "usage: vsp-peer listen ADDR [options]    serve --conns connections\n"
 "       vsp-peer connect ADDR [options]   open --conns connections\n"
 "       vsp-peer addr [--listen] ADDR...  parse and print addresses\n"
+"       vsp-peer notify-sink PATH|@NAME [--ready-file PATH]\n"
+"                [--timeout SECONDS] [--stop-on-ready]\n"
+"                                         print each datagram sent to a\n"
+"                                         UNIX socket (a NOTIFY_SOCKET) as\n"
+"                                         \"pid=SENDER MESSAGE\", newlines\n"
+"                                         inside as '|'\n"
 "\n"
 "ADDR: vsock:PORT (listen only) | vsock:CID:PORT | tcp:HOST:PORT |\n"
 "      tcp:[IPV6]:PORT | unix:PATH    (HOST: numeric or localhost)\n"
@@ -1948,6 +1955,104 @@ parse_args(int argc, char **argv)
 		usage_error("--hybrid-port: only with --hybrid-vmm");
 }
 
+/*
+ * notify-sink: stand in for the service manager's NOTIFY_SOCKET.  Each
+ * datagram becomes one line, "pid=SENDER MESSAGE" (the sender from
+ * SCM_CREDENTIALS, as systemd checks it), so that a test can tell
+ * messages apart and see their order.  --ready-file appears once the
+ * socket is bound.  --stop-on-ready stops the sender of the first READY=1
+ * with SIGSTOP before the line is printed, so that a test can look at what
+ * the sender had done when it said it was ready.
+ */
+static int
+cmd_notify_sink(int argc, char **argv)
+{
+	struct sockaddr_un sun;
+	struct msghdr mh;
+	struct iovec iov;
+	struct cmsghdr *cm;
+	struct ucred cred;
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(struct ucred))];
+	} cbuf;
+	const char *path = NULL, *ready = NULL;
+	unsigned int timeout = DEFAULT_TIMEOUT;
+	char buf[4096];
+	socklen_t len;
+	ssize_t n, i;
+	size_t plen;
+	int fd, one = 1, stop = 0;
+	long pid;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--ready-file") == 0 && i + 1 < argc)
+			ready = argv[++i];
+		else if (strcmp(argv[i], "--timeout") == 0 && i + 1 < argc)
+			timeout = (unsigned int)opt_u64("--timeout",
+			    argv[++i], 86400);
+		else if (strcmp(argv[i], "--stop-on-ready") == 0)
+			stop = 1;
+		else if (path == NULL && argv[i][0] != '-')
+			path = argv[i];
+		else
+			usage_error("notify-sink: unexpected '%s'", argv[i]);
+	}
+	if (path == NULL || (plen = strlen(path)) < 2 ||
+	    plen >= sizeof(sun.sun_path))
+		usage_error("notify-sink: a socket PATH or @NAME is needed");
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	memcpy(sun.sun_path, path, plen);
+	if (path[0] == '@')
+		sun.sun_path[0] = '\0';
+	len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + plen);
+	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1 ||
+	    setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one)) == -1 ||
+	    bind(fd, (struct sockaddr *)&sun, len) == -1) {
+		warnx_("%s: %s", path, strerror(errno));
+		return (EX_OSERR);
+	}
+	if (ready != NULL && file_publish(ready, path) == -1)
+		return (EX_OSERR);
+	/* The deadline: a forgotten sink must not outlive its test. */
+	alarm(timeout);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	for (;;) {
+		memset(&mh, 0, sizeof(mh));
+		iov.iov_base = buf;
+		iov.iov_len = sizeof(buf) - 1;
+		mh.msg_iov = &iov;
+		mh.msg_iovlen = 1;
+		mh.msg_control = cbuf.buf;
+		mh.msg_controllen = sizeof(cbuf.buf);
+		if ((n = recvmsg(fd, &mh, 0)) == -1) {
+			if (errno == EINTR)
+				continue;
+			warnx_("recvmsg: %s", strerror(errno));
+			return (EX_OSERR);
+		}
+		buf[n] = '\0';
+		pid = -1;
+		for (cm = CMSG_FIRSTHDR(&mh); cm != NULL;
+		    cm = CMSG_NXTHDR(&mh, cm))
+			if (cm->cmsg_level == SOL_SOCKET &&
+			    cm->cmsg_type == SCM_CREDENTIALS) {
+				memcpy(&cred, CMSG_DATA(cm), sizeof(cred));
+				pid = (long)cred.pid;
+			}
+		if (stop && pid > 0 && (strncmp(buf, "READY=1", 7) == 0 ||
+		    strstr(buf, "\nREADY=1") != NULL)) {
+			(void)kill((pid_t)pid, SIGSTOP);
+			stop = 0;	/* the first one only */
+		}
+		for (i = 0; i < n; i++)
+			if (buf[i] == '\n')
+				buf[i] = '|';
+		printf("pid=%ld %s\n", pid, buf);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1970,6 +2075,8 @@ main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "addr") == 0)
 		return (cmd_addr(argc - 1, argv + 1));
+	if (strcmp(argv[1], "notify-sink") == 0)
+		return (cmd_notify_sink(argc - 1, argv + 1));
 	if (strcmp(argv[1], "listen") == 0)
 		o.listen = 1;
 	else if (strcmp(argv[1], "connect") != 0)
