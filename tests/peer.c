@@ -118,6 +118,8 @@ struct opts {
 	int listen;			/* listen or connect */
 	struct peeraddr addr;
 	const char *addrstr;
+	const char *bindstr;		/* connect: bind to this first */
+	struct peeraddr bind;
 	uint64_t send;			/* bytes to send per connection */
 	uint64_t seed;
 	uint64_t expect;		/* NONE: do not check */
@@ -1030,6 +1032,12 @@ conn_connect(struct conn *c, int64_t now)
 		return;
 	}
 	sock_bufsize(c->fd);
+	if (o.bindstr != NULL && bind(c->fd, (struct sockaddr *)&o.bind.ss,
+	    o.bind.len) == -1) {
+		conn_fail(c, errno, "bind");
+		conn_finish(c);
+		return;
+	}
 	if (connect(c->fd, (struct sockaddr *)&o.addr.ss, o.addr.len) == 0) {
 		c->connecting = 0;
 		conn_established(c);
@@ -1657,6 +1665,8 @@ usage(FILE *f)
 "                          then close\n"
 "  --hybrid-port N       with --hybrid-vmm: fail a request for another\n"
 "                        port (error=vmm-port)\n"
+"  --bind ADDR           connect: bind to ADDR first (e.g. vsock:3:0 to\n"
+"                        claim a CID; a failure is error=bind)\n"
 "  --timeout SECONDS     give up after this long (default 60, 0: never)\n"
 "  --corrupt OFFSET      flip a bit of the byte sent at OFFSET (to test\n"
 "                        the checker itself)\n"
@@ -1724,7 +1734,7 @@ enum {
 	OPT_END, OPT_PROBE, OPT_EXPECT_EPIPE, OPT_CONNS, OPT_READY,
 	OPT_CONNFILE, OPT_WAITFILE, OPT_DELAY, OPT_CHUNK, OPT_REFUSED,
 	OPT_TIMEOUT, OPT_BACKLOG, OPT_NO_ACCEPT, OPT_SOCKBUF, OPT_CORRUPT,
-	OPT_HYBRID_VMM, OPT_HYBRID_PORT
+	OPT_HYBRID_VMM, OPT_HYBRID_PORT, OPT_BIND
 };
 
 static const struct option longopts[] = {
@@ -1750,6 +1760,7 @@ static const struct option longopts[] = {
 	{ "corrupt",		required_argument, NULL, OPT_CORRUPT },
 	{ "hybrid-vmm",		required_argument, NULL, OPT_HYBRID_VMM },
 	{ "hybrid-port",	required_argument, NULL, OPT_HYBRID_PORT },
+	{ "bind",		required_argument, NULL, OPT_BIND },
 	{ "verbose",		no_argument,	   NULL, 'v' },
 	{ "quiet",		no_argument,	   NULL, 'q' },
 	{ "help",		no_argument,	   NULL, 'h' },
@@ -1891,6 +1902,9 @@ parse_args(int argc, char **argv)
 		case OPT_HYBRID_VMM:
 			o.vmm = vmm_mode(optarg);
 			break;
+		case OPT_BIND:
+			o.bindstr = optarg;
+			break;
 		case OPT_HYBRID_PORT:
 			o.vmm_port = opt_u64("--hybrid-port", optarg,
 			    UINT32_MAX);
@@ -1932,6 +1946,15 @@ parse_args(int argc, char **argv)
 	o.addrstr = argv[optind];
 	if (addr_parse(o.addrstr, o.listen, &o.addr, &err) == -1)
 		usage_error("%s: %s", o.addrstr, err);
+	if (o.bindstr != NULL) {
+		if (o.listen)
+			usage_error("--bind: connect only");
+		if (addr_parse(o.bindstr, 1, &o.bind, &err) == -1)
+			usage_error("--bind %s: %s", o.bindstr, err);
+		if (o.bind.family != o.addr.family)
+			usage_error("--bind %s: not the family of %s",
+			    o.bindstr, o.addrstr);
+	}
 	if (!seed_set)
 		o.seed = o.listen ? 2 : 1;
 	if (!eseed_set)

@@ -34,6 +34,18 @@ c_denied() {	# label [port]
 	[ "$st" -eq 0 ]
 }
 
+# Claim CID 3's address: the guest's own kernel refuses to bind a CID that
+# is not its own (EADDRNOTAVAIL), so no connection with a forged CID
+# leaves this guest.  (Below the socket API, vhost_vsock in L1 drops any
+# packet whose source CID is not the guest's; see SECURITY.md.)
+c_spoof() {	# label [port]
+	vsp-peer connect "vsock:2:${2:-$L1_PROXY}" --bind vsock:3:40000 \
+	    --send 1k --timeout 30 > cli.out 2>&1
+	local st=$?
+	cat cli.out
+	[ "$st" -ne 0 ] && grep -q 'error=bind errno=EADDRNOTAVAIL' cli.out
+}
+
 # Open a connection through the proxy on port $2 and hold it open: it
 # reads slowly and ends only once bg_finish says so.  It runs in a session
 # of its own, so it outlives this command.
@@ -141,6 +153,7 @@ suite() {
 			return 0 ;;
 		c_allowed) desc="$2: CID $vt_cid reaches CID 4 through the proxy${3:+ on port $3}, bytes match" ;;
 		c_denied) desc="$2: CID $vt_cid is refused by the proxy${3:+ on port $3}" ;;
+		c_spoof) desc="$2: CID $vt_cid cannot bind to CID 3 (EADDRNOTAVAIL): nothing reaches the proxy" ;;
 		bg_start) desc="$2: CID $vt_cid opens a connection on port $3 and holds it" ;;
 		bg_finish) desc="$2: CID $vt_cid's held connection completes, bytes match" ;;
 		s_report) desc="CID 4 has seen $2 connection(s) in all, none from CID 5, bytes ok" ;;

@@ -340,6 +340,7 @@ l1_run() {
 		l2_cmd 3 "c_allowed $b"
 		n=$((n + 1))
 		l2_cmd 5 "c_denied $b"
+		l2_cmd 5 "c_spoof $b"
 		l2_cmd 4 "s_report $n"
 		grep -qE "open .*peer=vsock:3:[0-9]+ .*target=vsock:4:$L2_TARGET" \
 		    "$log"
