@@ -66,8 +66,8 @@ bg_finish() {	# label
 	[ "$(cat /tmp/bg.status)" = 0 ]
 }
 
-# The server has seen exactly N connections (CID 3's, relayed: none from
-# CID 5), and the bytes of each were right.
+# The server has seen exactly N connections (the allowed ones, relayed:
+# none that the proxy denied), and the bytes of each were right.
 s_report() {	# n
 	local n
 	cat /tmp/srv.out
@@ -156,7 +156,7 @@ suite() {
 		c_spoof) desc="$2: CID $vt_cid cannot bind to CID 3 (EADDRNOTAVAIL): nothing reaches the proxy" ;;
 		bg_start) desc="$2: CID $vt_cid opens a connection on port $3 and holds it" ;;
 		bg_finish) desc="$2: CID $vt_cid's held connection completes, bytes match" ;;
-		s_report) desc="CID 4 has seen $2 connection(s) in all, none from CID 5, bytes ok" ;;
+		s_report) desc="CID 4 has seen $2 connection(s) in all, only the allowed ones, bytes ok" ;;
 		demo_send) desc="CID $vt_cid sends a message through the proxy" ;;
 		demo_denied) desc="CID $vt_cid is refused by the proxy" ;;
 		demo_report) desc="CID 4 shows what it received" ;;
