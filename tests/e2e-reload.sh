@@ -16,19 +16,6 @@
 
 require_proxy
 
-reloads() {
-	log_count "$PROXY_LOG" "$1"
-}
-# hup PATTERN: send SIGHUP and wait for one more log line matching PATTERN.
-hup() {
-	HUP_PAT=$1
-	HUP_N=$(reloads "$HUP_PAT")
-	kill -HUP "$PROXY_PID"
-	wait_until "$VSP_WAIT" hup_done
-}
-hup_done() {
-	[ "$(reloads "$HUP_PAT")" -gt "$HUP_N" ]
-}
 
 scenario() {
 	local be="$1" keep gone new busy tgt hold conf

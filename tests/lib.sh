@@ -554,3 +554,20 @@ rule() {
 log_count() {
 	grep -c -E -e "$2" "$1" 2>/dev/null
 }
+
+# reloads PATTERN: how many lines of the proxy's log match PATTERN.
+reloads() {
+	log_count "$PROXY_LOG" "$1"
+}
+
+# hup PATTERN: send the proxy SIGHUP and wait for one more line of its log
+# matching PATTERN.
+hup() {
+	HUP_PAT=$1
+	HUP_N=$(reloads "$HUP_PAT")
+	kill -HUP "$PROXY_PID"
+	wait_until "$VSP_WAIT" hup_done
+}
+hup_done() {
+	[ "$(reloads "$HUP_PAT")" -gt "$HUP_N" ]
+}

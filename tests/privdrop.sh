@@ -42,19 +42,6 @@ ready() {
 	grep -q 'ready (' "$PROXY_LOG"
 }
 
-reloads() {
-	log_count "$PROXY_LOG" "$1"
-}
-# hup PATTERN: send SIGHUP and wait for one more log line matching PATTERN.
-hup() {
-	HUP_PAT=$1
-	HUP_N=$(reloads "$HUP_PAT")
-	kill -HUP "$PROXY_PID"
-	wait_until "$VSP_WAIT" hup_done
-}
-hup_done() {
-	[ "$(reloads "$HUP_PAT")" -gt "$HUP_N" ]
-}
 not_alive() {
 	! alive "$1"
 }

@@ -66,14 +66,6 @@ xfer() {
 	    "--send 60k --expect 100k"
 }
 # hup PATTERN: SIGHUP, then wait for one more log line matching PATTERN.
-hup() {
-	local n
-	n=$(log_count "$PROXY_LOG" "$1")
-	kill -HUP "$PROXY_PID"
-	wait_until "$VSP_WAIT" sh -c "[ \$(grep -c -E -e '$1' '$PROXY_LOG') \
-	    -gt $n ]"
-}
-
 named_tcp() {
 	local be="$1" passed unbound other extra tgt conf
 	new_addr tcp; passed=$NEW_ADDR
