@@ -62,8 +62,8 @@ parse_vsock(const char *s, enum addr_use use, struct addr *a, char *err,
 }
 
 static int
-parse_tcp(const char *s, enum addr_use use, struct addr *a, char *err,
-    size_t errlen)
+parse_tcp(const char *s, enum addr_use use, int flags, struct addr *a,
+    char *err, size_t errlen)
 {
 	char host[256];
 	const char *port, *end;
@@ -97,6 +97,12 @@ parse_tcp(const char *s, enum addr_use use, struct addr *a, char *err,
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
 	hints.ai_flags = AI_NUMERICSERV | (use == ADDR_LISTEN ? AI_PASSIVE : 0);
+	if (flags & ADDR_NUMERIC) {
+		/* glibc turns a %scope name into an index with a socket. */
+		if (strchr(host, '%') != NULL)
+			ERR("no %%scope in a numeric tcp address");
+		hints.ai_flags |= AI_NUMERICHOST;
+	}
 	if ((rc = getaddrinfo(host, port, &hints, &res)) != 0)
 		ERR("cannot resolve '%s': %s", host, gai_strerror(rc));
 	memset(a, 0, sizeof(*a));
@@ -131,10 +137,18 @@ addr_parse(const char *s, enum addr_use use, struct addr *a, char *err,
     size_t errlen)
 {
 
+	return (addr_parse_flags(s, use, 0, a, err, errlen));
+}
+
+int
+addr_parse_flags(const char *s, enum addr_use use, int flags, struct addr *a,
+    char *err, size_t errlen)
+{
+
 	if (strncmp(s, "vsock:", 6) == 0)
 		return (parse_vsock(s + 6, use, a, err, errlen));
 	if (strncmp(s, "tcp:", 4) == 0)
-		return (parse_tcp(s + 4, use, a, err, errlen));
+		return (parse_tcp(s + 4, use, flags, a, err, errlen));
 	if (strncmp(s, "unix:", 5) == 0)
 		return (parse_unix(s + 5, a, err, errlen));
 	ERR("unknown address type: use vsock:, tcp: or unix:");

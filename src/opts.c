@@ -140,7 +140,16 @@ parse_positional(char **av, struct opts *o, char *err, size_t errlen)
 enum opts_result
 opts_parse(int argc, char **argv, struct opts *o, char *err, size_t errlen)
 {
+
+	return (opts_parse_flags(argc, argv, 0, o, err, errlen));
+}
+
+enum opts_result
+opts_parse_flags(int argc, char **argv, int flags, struct opts *o, char *err,
+    size_t errlen)
+{
 	char aerr[128];
+	int aflags = (flags & OPTS_NUMERIC) ? ADDR_NUMERIC : 0;
 	const char *lopt = NULL, *copt = NULL, *allow = NULL;
 	const char *ruleopt = NULL;	/* a setting of the cli rule */
 	uint64_t v;
@@ -221,15 +230,15 @@ opts_parse(int argc, char **argv, struct opts *o, char *err, size_t errlen)
 			break;
 		case OPT_LISTEN:
 			lopt = optarg;
-			if (addr_parse(optarg, ADDR_LISTEN, &o->rule.listen,
-			    aerr, sizeof(aerr)) == -1)
+			if (addr_parse_flags(optarg, ADDR_LISTEN, aflags,
+			    &o->rule.listen, aerr, sizeof(aerr)) == -1)
 				return (bad(err, errlen,
 				    "bad --listen '%s': %s", optarg, aerr));
 			break;
 		case OPT_CONNECT:
 			copt = optarg;
-			if (addr_parse(optarg, ADDR_CONNECT, &o->rule.connect,
-			    aerr, sizeof(aerr)) == -1)
+			if (addr_parse_flags(optarg, ADDR_CONNECT, aflags,
+			    &o->rule.connect, aerr, sizeof(aerr)) == -1)
 				return (bad(err, errlen,
 				    "bad --connect '%s': %s", optarg, aerr));
 			break;
