@@ -22,6 +22,28 @@
 #define ERR(...) do { snprintf(err, errlen, __VA_ARGS__); return (-1); } \
 	while (0)
 
+/*
+ * The user's text for an error message, control bytes as \xNN: the
+ * reason is one line, whatever the argument held (a newline in it would
+ * forge a log line).
+ */
+static const char *
+printable(const char *s, char *buf, size_t len)
+{
+	size_t o = 0;
+	unsigned char c;
+
+	for (; *s != '\0' && o + 5 < len; s++) {
+		c = (unsigned char)*s;
+		if (c < 0x20 || c == 0x7f)
+			o += (size_t)snprintf(buf + o, len - o, "\\x%02x", c);
+		else
+			buf[o++] = (char)c;
+	}
+	buf[o] = '\0';
+	return (buf);
+}
+
 void
 addr_vsock(struct addr *a, uint32_t cid, uint32_t port)
 {
@@ -40,7 +62,7 @@ parse_vsock(const char *s, enum addr_use use, struct addr *a, char *err,
     size_t errlen)
 {
 	const char *colon = strchr(s, ':');
-	char cidbuf[16];
+	char cidbuf[16], pb[64];
 	uint32_t cid = VMADDR_CID_ANY, port;
 	size_t n;
 
@@ -51,12 +73,14 @@ parse_vsock(const char *s, enum addr_use use, struct addr *a, char *err,
 		memcpy(cidbuf, s, n);
 		cidbuf[n] = '\0';
 		if (parse_u32(cidbuf, &cid) == -1)
-			ERR("bad vsock CID '%s' (0-4294967295)", cidbuf);
+			ERR("bad vsock CID '%s' (0-4294967295)",
+			    printable(cidbuf, pb, sizeof(pb)));
 		s = colon + 1;
 	} else if (use == ADDR_CONNECT)
 		ERR("a vsock target needs a CID: vsock:CID:PORT");
 	if (parse_u32(s, &port) == -1)
-		ERR("bad vsock port '%s' (0-4294967295)", s);
+		ERR("bad vsock port '%s' (0-4294967295)",
+		    printable(s, pb, sizeof(pb)));
 	addr_vsock(a, cid, port);
 	return (0);
 }
@@ -65,7 +89,7 @@ static int
 parse_tcp(const char *s, enum addr_use use, int flags, struct addr *a,
     char *err, size_t errlen)
 {
-	char host[256];
+	char host[256], pb[sizeof(host) * 4];
 	const char *port, *end;
 	struct addrinfo hints, *res;
 	uint64_t pnum;
@@ -91,7 +115,8 @@ parse_tcp(const char *s, enum addr_use use, int flags, struct addr *a,
 	memcpy(host, s, n);
 	host[n] = '\0';
 	if (parse_uint(port, use == ADDR_LISTEN ? 0 : 1, 65535, &pnum) == -1)
-		ERR("bad tcp port '%s' (%d-65535)", port,
+		ERR("bad tcp port '%s' (%d-65535)",
+		    printable(port, pb, sizeof(pb)),
 		    use == ADDR_LISTEN ? 0 : 1);
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = AF_UNSPEC;
@@ -104,7 +129,8 @@ parse_tcp(const char *s, enum addr_use use, int flags, struct addr *a,
 		hints.ai_flags |= AI_NUMERICHOST;
 	}
 	if ((rc = getaddrinfo(host, port, &hints, &res)) != 0)
-		ERR("cannot resolve '%s': %s", host, gai_strerror(rc));
+		ERR("cannot resolve '%s': %s",
+		    printable(host, pb, sizeof(pb)), gai_strerror(rc));
 	memset(a, 0, sizeof(*a));
 	a->kind = ADDR_TCP;
 	memcpy(&a->sa, res->ai_addr, res->ai_addrlen);
