@@ -191,15 +191,19 @@ const char *
 addr_format_sa(const struct sockaddr *sa, socklen_t len, char *buf,
     size_t buflen)
 {
-	const struct sockaddr_vm *svm;
-	const struct sockaddr_in *sin;
-	const struct sockaddr_in6 *sin6;
-	const struct sockaddr_un *sun;
+	struct sockaddr_storage ss;
+	const struct sockaddr_vm *svm = (const struct sockaddr_vm *)&ss;
+	const struct sockaddr_in *sin = (const struct sockaddr_in *)&ss;
+	const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)&ss;
+	const struct sockaddr_un *sun = (const struct sockaddr_un *)&ss;
 	char ip[INET6_ADDRSTRLEN];
 
+	/* A copy: sa may be less aligned than the family's struct, and
+	 * shorter (then the rest reads as zeros). */
+	memset(&ss, 0, sizeof(ss));
+	memcpy(&ss, sa, len < sizeof(ss) ? len : sizeof(ss));
 	switch (sa->sa_family) {
 	case AF_VSOCK:
-		svm = (const struct sockaddr_vm *)sa;
 		if (svm->svm_cid == VMADDR_CID_ANY)
 			snprintf(buf, buflen, "vsock:%u", svm->svm_port);
 		else
@@ -207,25 +211,22 @@ addr_format_sa(const struct sockaddr *sa, socklen_t len, char *buf,
 			    svm->svm_port);
 		break;
 	case AF_INET:
-		sin = (const struct sockaddr_in *)sa;
 		inet_ntop(AF_INET, &sin->sin_addr, ip, sizeof(ip));
 		snprintf(buf, buflen, "tcp:%s:%u", ip, ntohs(sin->sin_port));
 		break;
 	case AF_INET6:
-		sin6 = (const struct sockaddr_in6 *)sa;
 		inet_ntop(AF_INET6, &sin6->sin6_addr, ip, sizeof(ip));
 		snprintf(buf, buflen, "tcp:[%s]:%u", ip,
 		    ntohs(sin6->sin6_port));
 		break;
 	case AF_UNIX:
-		sun = (const struct sockaddr_un *)sa;
 		if (len <= offsetof(struct sockaddr_un, sun_path) ||
 		    sun->sun_path[0] == '\0')
 			snprintf(buf, buflen, "unix:(unnamed)");
 		else
 			snprintf(buf, buflen, "unix:%.*s",
-			    (int)(len - offsetof(struct sockaddr_un,
-			    sun_path)), sun->sun_path);
+			    (int)strnlen(sun->sun_path,
+			    sizeof(sun->sun_path)), sun->sun_path);
 		break;
 	default:
 		snprintf(buf, buflen, "family-%d", sa->sa_family);
