@@ -115,6 +115,17 @@ bad(char *err, size_t errlen, const char *fmt, ...)
 	return (OPTS_ERROR);
 }
 
+/*
+ * getopt_long() sets optarg for every required_argument option, but the
+ * static analyzer cannot know that: NULL counts as empty.
+ */
+static int
+empty(const char *s)
+{
+
+	return (s == NULL || s[0] == '\0');
+}
+
 /* Ghaf's form: LOCAL_PORT REMOTE_CID REMOTE_PORT ALLOWED_CID. */
 static enum opts_result
 parse_positional(char **av, struct opts *o, char *err, size_t errlen)
@@ -184,7 +195,7 @@ opts_parse_flags(int argc, char **argv, int flags, struct opts *o, char *err,
 			o->daemonize = 1;
 			break;
 		case 'c':
-			if (optarg[0] == '\0')
+			if (empty(optarg))
 				return (bad(err, errlen,
 				    "bad --config: empty path"));
 			o->config = optarg;
@@ -193,19 +204,19 @@ opts_parse_flags(int argc, char **argv, int flags, struct opts *o, char *err,
 			o->check_config = 1;
 			break;
 		case 'p':
-			if (optarg[0] == '\0')
+			if (empty(optarg))
 				return (bad(err, errlen,
 				    "bad --pidfile: empty path"));
 			o->pidfile = optarg;
 			break;
 		case 'u':
-			if (optarg[0] == '\0')
+			if (empty(optarg))
 				return (bad(err, errlen,
 				    "bad --user: empty name"));
 			o->user = optarg;
 			break;
 		case 'g':
-			if (optarg[0] == '\0')
+			if (empty(optarg))
 				return (bad(err, errlen,
 				    "bad --group: empty name"));
 			o->group = optarg;
