@@ -22,6 +22,28 @@
 #define ERR(...) do { snprintf(err, errlen, __VA_ARGS__); return (-1); } \
 	while (0)
 
+/*
+ * The user's text for an error message, control bytes as \xNN: the
+ * reason is one line, whatever the argument held (a newline in it would
+ * forge a log line).
+ */
+static const char *
+printable(const char *s, char *buf, size_t len)
+{
+	size_t o = 0;
+	unsigned char c;
+
+	for (; *s != '\0' && o + 5 < len; s++) {
+		c = (unsigned char)*s;
+		if (c < 0x20 || c == 0x7f)
+			o += (size_t)snprintf(buf + o, len - o, "\\x%02x", c);
+		else
+			buf[o++] = (char)c;
+	}
+	buf[o] = '\0';
+	return (buf);
+}
+
 void
 addr_vsock(struct addr *a, uint32_t cid, uint32_t port)
 {
@@ -40,7 +62,7 @@ parse_vsock(const char *s, enum addr_use use, struct addr *a, char *err,
     size_t errlen)
 {
 	const char *colon = strchr(s, ':');
-	char cidbuf[16];
+	char cidbuf[16], pb[64];
 	uint32_t cid = VMADDR_CID_ANY, port;
 	size_t n;
 
@@ -51,21 +73,23 @@ parse_vsock(const char *s, enum addr_use use, struct addr *a, char *err,
 		memcpy(cidbuf, s, n);
 		cidbuf[n] = '\0';
 		if (parse_u32(cidbuf, &cid) == -1)
-			ERR("bad vsock CID '%s' (0-4294967295)", cidbuf);
+			ERR("bad vsock CID '%s' (0-4294967295)",
+			    printable(cidbuf, pb, sizeof(pb)));
 		s = colon + 1;
 	} else if (use == ADDR_CONNECT)
 		ERR("a vsock target needs a CID: vsock:CID:PORT");
 	if (parse_u32(s, &port) == -1)
-		ERR("bad vsock port '%s' (0-4294967295)", s);
+		ERR("bad vsock port '%s' (0-4294967295)",
+		    printable(s, pb, sizeof(pb)));
 	addr_vsock(a, cid, port);
 	return (0);
 }
 
 static int
-parse_tcp(const char *s, enum addr_use use, struct addr *a, char *err,
-    size_t errlen)
+parse_tcp(const char *s, enum addr_use use, int flags, struct addr *a,
+    char *err, size_t errlen)
 {
-	char host[256];
+	char host[256], pb[sizeof(host) * 4];
 	const char *port, *end;
 	struct addrinfo hints, *res;
 	uint64_t pnum;
@@ -91,14 +115,22 @@ parse_tcp(const char *s, enum addr_use use, struct addr *a, char *err,
 	memcpy(host, s, n);
 	host[n] = '\0';
 	if (parse_uint(port, use == ADDR_LISTEN ? 0 : 1, 65535, &pnum) == -1)
-		ERR("bad tcp port '%s' (%d-65535)", port,
+		ERR("bad tcp port '%s' (%d-65535)",
+		    printable(port, pb, sizeof(pb)),
 		    use == ADDR_LISTEN ? 0 : 1);
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
 	hints.ai_flags = AI_NUMERICSERV | (use == ADDR_LISTEN ? AI_PASSIVE : 0);
+	if (flags & ADDR_NUMERIC) {
+		/* glibc turns a %scope name into an index with a socket. */
+		if (strchr(host, '%') != NULL)
+			ERR("no %%scope in a numeric tcp address");
+		hints.ai_flags |= AI_NUMERICHOST;
+	}
 	if ((rc = getaddrinfo(host, port, &hints, &res)) != 0)
-		ERR("cannot resolve '%s': %s", host, gai_strerror(rc));
+		ERR("cannot resolve '%s': %s",
+		    printable(host, pb, sizeof(pb)), gai_strerror(rc));
 	memset(a, 0, sizeof(*a));
 	a->kind = ADDR_TCP;
 	memcpy(&a->sa, res->ai_addr, res->ai_addrlen);
@@ -157,10 +189,18 @@ addr_parse(const char *s, enum addr_use use, struct addr *a, char *err,
     size_t errlen)
 {
 
+	return (addr_parse_flags(s, use, 0, a, err, errlen));
+}
+
+int
+addr_parse_flags(const char *s, enum addr_use use, int flags, struct addr *a,
+    char *err, size_t errlen)
+{
+
 	if (strncmp(s, "vsock:", 6) == 0)
 		return (parse_vsock(s + 6, use, a, err, errlen));
 	if (strncmp(s, "tcp:", 4) == 0)
-		return (parse_tcp(s + 4, use, a, err, errlen));
+		return (parse_tcp(s + 4, use, flags, a, err, errlen));
 	if (strncmp(s, "unix:", 5) == 0)
 		return (parse_path(s + 5, strlen(s + 5), a, err, errlen));
 	if (strncmp(s, "hybrid-vsock:", 13) == 0)
@@ -180,15 +220,19 @@ const char *
 addr_format_sa(const struct sockaddr *sa, socklen_t len, char *buf,
     size_t buflen)
 {
-	const struct sockaddr_vm *svm;
-	const struct sockaddr_in *sin;
-	const struct sockaddr_in6 *sin6;
-	const struct sockaddr_un *sun;
+	struct sockaddr_storage ss;
+	const struct sockaddr_vm *svm = (const struct sockaddr_vm *)&ss;
+	const struct sockaddr_in *sin = (const struct sockaddr_in *)&ss;
+	const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)&ss;
+	const struct sockaddr_un *sun = (const struct sockaddr_un *)&ss;
 	char ip[INET6_ADDRSTRLEN];
 
+	/* A copy: sa may be less aligned than the family's struct, and
+	 * shorter (then the rest reads as zeros). */
+	memset(&ss, 0, sizeof(ss));
+	memcpy(&ss, sa, len < sizeof(ss) ? len : sizeof(ss));
 	switch (sa->sa_family) {
 	case AF_VSOCK:
-		svm = (const struct sockaddr_vm *)sa;
 		if (svm->svm_cid == VMADDR_CID_ANY)
 			snprintf(buf, buflen, "vsock:%u", svm->svm_port);
 		else
@@ -196,25 +240,22 @@ addr_format_sa(const struct sockaddr *sa, socklen_t len, char *buf,
 			    svm->svm_port);
 		break;
 	case AF_INET:
-		sin = (const struct sockaddr_in *)sa;
 		inet_ntop(AF_INET, &sin->sin_addr, ip, sizeof(ip));
 		snprintf(buf, buflen, "tcp:%s:%u", ip, ntohs(sin->sin_port));
 		break;
 	case AF_INET6:
-		sin6 = (const struct sockaddr_in6 *)sa;
 		inet_ntop(AF_INET6, &sin6->sin6_addr, ip, sizeof(ip));
 		snprintf(buf, buflen, "tcp:[%s]:%u", ip,
 		    ntohs(sin6->sin6_port));
 		break;
 	case AF_UNIX:
-		sun = (const struct sockaddr_un *)sa;
 		if (len <= offsetof(struct sockaddr_un, sun_path) ||
 		    sun->sun_path[0] == '\0')
 			snprintf(buf, buflen, "unix:(unnamed)");
 		else
 			snprintf(buf, buflen, "unix:%.*s",
-			    (int)(len - offsetof(struct sockaddr_un,
-			    sun_path)), sun->sun_path);
+			    (int)strnlen(sun->sun_path,
+			    sizeof(sun->sun_path)), sun->sun_path);
 		break;
 	default:
 		snprintf(buf, buflen, "family-%d", sa->sa_family);

@@ -11,7 +11,8 @@
  *                       vsock PORT through its "CONNECT PORT" handshake;
  *                       PATH ends at the last colon
  *
- * Parsing never touches the network except to resolve a tcp HOST name.
+ * Parsing never touches the network except to resolve a tcp HOST name,
+ * and with ADDR_NUMERIC not even then.
  */
 #ifndef VSOCKPROXY_ADDR_H
 #define VSOCKPROXY_ADDR_H
@@ -49,6 +50,15 @@ struct addr {
  */
 int addr_parse(const char *s, enum addr_use use, struct addr *a,
     char *err, size_t errlen);
+
+/*
+ * Flags for addr_parse_flags().  ADDR_NUMERIC: a tcp HOST must be a
+ * numeric address without a %scope (which may name an interface), so
+ * that parsing looks nothing up and opens nothing: for the fuzzers.
+ */
+#define ADDR_NUMERIC	0x1
+int addr_parse_flags(const char *s, enum addr_use use, int flags,
+    struct addr *a, char *err, size_t errlen);
 
 /* Build an address from the Ghaf form's numbers. */
 void addr_vsock(struct addr *a, uint32_t cid, uint32_t port);

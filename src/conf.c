@@ -384,13 +384,20 @@ prefix_match(const struct conf_prefix *pf, int family,
 /* Keywords. */
 
 static int
+addr_flags(const struct parser *p)
+{
+
+	return ((p->flags & CONF_NO_RESOLVE) ? ADDR_NUMERIC : 0);
+}
+
+static int
 kw_listen(struct parser *p, struct prule *r, char **av, int ac)
 {
 	char why[256];
 
 	(void)ac;
-	if (addr_parse(av[1], ADDR_LISTEN, &r->r.listen, why,
-	    sizeof(why)) == -1) {
+	if (addr_parse_flags(av[1], ADDR_LISTEN, addr_flags(p),
+	    &r->r.listen, why, sizeof(why)) == -1) {
 		memset(&r->r.listen, 0, sizeof(r->r.listen));
 		perr(p, "bad listen address '%s': %s", av[1], why);
 		return (-1);
@@ -404,8 +411,8 @@ kw_connect(struct parser *p, struct prule *r, char **av, int ac)
 	char why[256];
 
 	(void)ac;
-	if (addr_parse(av[1], ADDR_CONNECT, &r->r.connect, why,
-	    sizeof(why)) == -1) {
+	if (addr_parse_flags(av[1], ADDR_CONNECT, addr_flags(p),
+	    &r->r.connect, why, sizeof(why)) == -1) {
 		memset(&r->r.connect, 0, sizeof(r->r.connect));
 		perr(p, "bad connect address '%s': %s", av[1], why);
 		return (-1);
@@ -501,6 +508,9 @@ add_uid(struct parser *p, struct prule *r, char *item)
 			return (-1);
 		}
 		uid = (uid_t)v;
+	} else if (p->flags & CONF_NO_RESOLVE) {
+		perr(p, "allow-uid: user names are not looked up here");
+		return (-1);
 	} else {
 		errno = 0;
 		if ((pw = getpwnam(item)) == NULL) {
@@ -679,7 +689,8 @@ set_name(struct parser *p, char **dst, const char *kw, const char *name,
 	char why[128];
 
 	memset(&pd, 0, sizeof(pd));
-	if (check(&pd, name, why, sizeof(why)) == -1) {
+	if ((p->flags & CONF_NO_RESOLVE) == 0 &&
+	    check(&pd, name, why, sizeof(why)) == -1) {
 		perr(p, "%s: %s", kw, why);
 		return (-1);
 	}

@@ -73,6 +73,10 @@ typedef void conf_error_fn(void *cookie, const char *msg);
 
 /* Flags for conf_parse_buffer(). */
 #define CONF_NO_INCLUDE	0x1	/* "include" is an error (for the fuzzer) */
+/* Look nothing up (for the fuzzer): tcp hosts must be numeric
+ * (ADDR_NUMERIC), allow-uid takes numbers only, and user/group are kept
+ * unchecked, since NSS may open sockets. */
+#define CONF_NO_RESOLVE	0x2
 
 /* Limits, documented in vsockproxy.conf(5). */
 #define CONF_LINE_MAX		1024	/* bytes per line, newline included */

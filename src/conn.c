@@ -104,6 +104,7 @@ static void
 conn_close(struct conn *c, const char *reason)
 {
 	struct proxy *px = c->px;
+	struct listener *l = c->l;
 	uint64_t ms;
 
 	if (c->closed)
@@ -129,10 +130,11 @@ conn_close(struct conn *c, const char *reason)
 	    (unsigned long long)c->down.bytes, reason);
 	relay_fini(&c->up);
 	relay_fini(&c->down);
+	/* c may be gone below: nothing reads it after conn_free(). */
+	listener_conn_gone(l);
+	proxy_conn_gone(px);
 	if (event_defer(px->loop, conn_free, c) == -1)
 		conn_free(c);	/* only its own callbacks could still see it */
-	listener_conn_gone(c->l);
-	proxy_conn_gone(px);
 }
 
 void

@@ -109,9 +109,9 @@ ep_wait(void *p, int ms)
 	}
 	for (i = 0; i < n; i++) {
 		e = b->ev[i].events;
-		rev = (e & EPOLLIN ? EV_READ : 0) |
-		    (e & EPOLLOUT ? EV_WRITE : 0) |
-		    (e & (EPOLLERR | EPOLLHUP) ? EV_ERROR : 0);
+		rev = ((e & EPOLLIN) ? EV_READ : 0) |
+		    ((e & EPOLLOUT) ? EV_WRITE : 0) |
+		    ((e & (EPOLLERR | EPOLLHUP)) ? EV_ERROR : 0);
 		event_dispatch(b->ev[i].data.ptr, rev);
 	}
 	return (0);

@@ -137,9 +137,9 @@ pl_wait(void *p, int ms)
 		if ((e = b->pfd[i].revents) == 0 || b->w[i] == NULL)
 			continue;
 		b->pfd[i].revents = 0;
-		rev = (e & POLLIN ? EV_READ : 0) |
-		    (e & POLLOUT ? EV_WRITE : 0) |
-		    (e & (POLLERR | POLLHUP | POLLNVAL) ? EV_ERROR : 0);
+		rev = ((e & POLLIN) ? EV_READ : 0) |
+		    ((e & POLLOUT) ? EV_WRITE : 0) |
+		    ((e & (POLLERR | POLLHUP | POLLNVAL)) ? EV_ERROR : 0);
 		event_dispatch(b->w[i], rev);
 	}
 	return (0);

@@ -128,6 +128,9 @@ log_level(void)
 	return (verbosity);
 }
 
+static void vlog(int, const char *, va_list, int)
+    __attribute__((format(printf, 2, 0)));
+
 static void
 vlog(int pri, const char *fmt, va_list ap, int with_errno)
 {

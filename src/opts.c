@@ -117,6 +117,17 @@ bad(char *err, size_t errlen, const char *fmt, ...)
 	return (OPTS_ERROR);
 }
 
+/*
+ * getopt_long() sets optarg for every required_argument option, but the
+ * static analyzer cannot know that: NULL counts as empty.
+ */
+static int
+empty(const char *s)
+{
+
+	return (s == NULL || s[0] == '\0');
+}
+
 /* Ghaf's form: LOCAL_PORT REMOTE_CID REMOTE_PORT ALLOWED_CID. */
 static enum opts_result
 parse_positional(char **av, struct opts *o, char *err, size_t errlen)
@@ -142,7 +153,16 @@ parse_positional(char **av, struct opts *o, char *err, size_t errlen)
 enum opts_result
 opts_parse(int argc, char **argv, struct opts *o, char *err, size_t errlen)
 {
+
+	return (opts_parse_flags(argc, argv, 0, o, err, errlen));
+}
+
+enum opts_result
+opts_parse_flags(int argc, char **argv, int flags, struct opts *o, char *err,
+    size_t errlen)
+{
 	char aerr[128];
+	int aflags = (flags & OPTS_NUMERIC) ? ADDR_NUMERIC : 0;
 	const char *lopt = NULL, *copt = NULL, *allow = NULL;
 	const char *ruleopt = NULL;	/* a setting of the cli rule */
 	uint64_t v;
@@ -177,7 +197,7 @@ opts_parse(int argc, char **argv, struct opts *o, char *err, size_t errlen)
 			o->daemonize = 1;
 			break;
 		case 'c':
-			if (optarg[0] == '\0')
+			if (empty(optarg))
 				return (bad(err, errlen,
 				    "bad --config: empty path"));
 			o->config = optarg;
@@ -186,19 +206,19 @@ opts_parse(int argc, char **argv, struct opts *o, char *err, size_t errlen)
 			o->check_config = 1;
 			break;
 		case 'p':
-			if (optarg[0] == '\0')
+			if (empty(optarg))
 				return (bad(err, errlen,
 				    "bad --pidfile: empty path"));
 			o->pidfile = optarg;
 			break;
 		case 'u':
-			if (optarg[0] == '\0')
+			if (empty(optarg))
 				return (bad(err, errlen,
 				    "bad --user: empty name"));
 			o->user = optarg;
 			break;
 		case 'g':
-			if (optarg[0] == '\0')
+			if (empty(optarg))
 				return (bad(err, errlen,
 				    "bad --group: empty name"));
 			o->group = optarg;
@@ -223,15 +243,15 @@ opts_parse(int argc, char **argv, struct opts *o, char *err, size_t errlen)
 			break;
 		case OPT_LISTEN:
 			lopt = optarg;
-			if (addr_parse(optarg, ADDR_LISTEN, &o->rule.listen,
-			    aerr, sizeof(aerr)) == -1)
+			if (addr_parse_flags(optarg, ADDR_LISTEN, aflags,
+			    &o->rule.listen, aerr, sizeof(aerr)) == -1)
 				return (bad(err, errlen,
 				    "bad --listen '%s': %s", optarg, aerr));
 			break;
 		case OPT_CONNECT:
 			copt = optarg;
-			if (addr_parse(optarg, ADDR_CONNECT, &o->rule.connect,
-			    aerr, sizeof(aerr)) == -1)
+			if (addr_parse_flags(optarg, ADDR_CONNECT, aflags,
+			    &o->rule.connect, aerr, sizeof(aerr)) == -1)
 				return (bad(err, errlen,
 				    "bad --connect '%s': %s", optarg, aerr));
 			break;

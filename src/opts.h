@@ -73,6 +73,10 @@ enum opts_result {
 
 enum opts_result opts_parse(int argc, char **argv, struct opts *o,
     char *err, size_t errlen);
+/* OPTS_NUMERIC: addresses as with ADDR_NUMERIC (for the fuzzer). */
+#define OPTS_NUMERIC	0x1
+enum opts_result opts_parse_flags(int argc, char **argv, int flags,
+    struct opts *o, char *err, size_t errlen);
 void opts_free(struct opts *o);
 const char *opts_usage(void);
 

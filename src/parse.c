@@ -58,7 +58,12 @@ parse_seconds(const char *s, double max, uint64_t *ms)
 	v = strtod(s, &end);
 	if (errno != 0 || *end != '\0' || !isfinite(v) || v < 0 || v > max)
 		return (-1);
-	*ms = (uint64_t)(v * 1000.0 + 0.5);
+	/* Converting a double out of uint64_t's range is undefined: a
+	 * large max must not let 1e17 seconds through.  2^64 is exact. */
+	v = v * 1000.0 + 0.5;
+	if (!(v < 18446744073709551616.0))
+		return (-1);
+	*ms = (uint64_t)v;
 	return (0);
 }
 

@@ -1,0 +1,55 @@
+/*
+ * fuzz-addr: endpoint addresses, for listening and for connecting.
+ * Numeric only (ADDR_NUMERIC): a tcp host name would go to DNS.  A
+ * parsed address must print, and what it prints must parse again to an
+ * address that prints the same.
+ */
+#include "config.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "addr.h"
+#include "fuzz.h"
+
+static void
+one(const char *s, enum addr_use use)
+{
+	struct addr a, b;
+	char err[256], fa[ADDR_STRLEN], fb[ADDR_STRLEN];
+
+	memset(err, 0, sizeof(err));
+	if (addr_parse_flags(s, use, ADDR_NUMERIC, &a, err,
+	    sizeof(err)) == -1) {
+		/* Every failure says why, on one line. */
+		FUZZ_CHECK(err[0] != '\0');
+		FUZZ_CHECK(strchr(err, '\n') == NULL);
+		return;
+	}
+	FUZZ_CHECK(a.kind == ADDR_VSOCK || a.kind == ADDR_TCP ||
+	    a.kind == ADDR_UNIX);
+	FUZZ_CHECK(a.salen > 0 && a.salen <= sizeof(a.sa));
+	(void)addr_family(&a);
+	addr_format(&a, fa, sizeof(fa));
+	/* A unix path may be longer than ADDR_STRLEN: then it is cut. */
+	if (strlen(fa) + 1 >= sizeof(fa))
+		return;
+	/* vsock:PORT (any CID) is a listen-only form. */
+	FUZZ_CHECK(addr_parse_flags(fa, ADDR_LISTEN, ADDR_NUMERIC, &b, err,
+	    sizeof(err)) == 0);
+	addr_format(&b, fb, sizeof(fb));
+	FUZZ_CHECK(strcmp(fa, fb) == 0);
+	FUZZ_CHECK(b.kind == a.kind);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char *s = fuzz_strdup(data, size);
+
+	one(s, ADDR_LISTEN);
+	one(s, ADDR_CONNECT);
+	free(s);
+	return (0);
+}
