@@ -31,6 +31,7 @@
 #include "log.h"
 #include "opts.h"
 #include "proxy.h"
+#include "relay.h"
 #include "stats.h"
 
 static int sigpipe_w = -1;
@@ -401,6 +402,7 @@ proxy_fini(struct proxy *px)
 		event_loop_free(px->loop);
 		px->loop = NULL;
 	}
+	relay_pool_free();
 	proxy_gen_unref(px->gen);
 	px->gen = NULL;
 	memset(&sa, 0, sizeof(sa));
