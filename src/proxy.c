@@ -292,6 +292,10 @@ proxy_conn_gone(struct proxy *px)
 {
 
 	sweep(px);
+	/* An idle proxy holds no spare pipes: the pool serves bursts of
+	 * concurrent traffic, and nothing looks like a descriptor leak. */
+	if (px->nconns == 0)
+		relay_pool_free();
 	if (px->stopping && px->nconns == 0)
 		px->done = 1;
 }
