@@ -328,9 +328,8 @@ conn_start(struct proxy *px, struct listener *l, struct proxy_gen *gen,
 	event_timer_init(&c->timer, timeout_cb, c);
 	c->sv.fd = sock_connect(&rule->connect, rule->connect_timeout_ms,
 	    &inprogress);
-	relay_init(&c->up, c->cl.fd, c->cl.family, c->sv.fd, c->sv.family,
-	    rule->bufsize);
-	relay_init(&c->down, c->sv.fd, c->sv.family, c->cl.fd, c->cl.family,
+	relay_init(&c->up, c->cl.fd, c->cl.family, c->sv.fd, rule->bufsize);
+	relay_init(&c->down, c->sv.fd, c->sv.family, c->cl.fd,
 	    rule->bufsize);
 	c->connecting = 1;
 	px->stats.accepted++;

@@ -31,7 +31,6 @@
 #include "log.h"
 #include "opts.h"
 #include "proxy.h"
-#include "relay.h"
 #include "stats.h"
 
 static int sigpipe_w = -1;
@@ -292,10 +291,6 @@ proxy_conn_gone(struct proxy *px)
 {
 
 	sweep(px);
-	/* An idle proxy holds no spare pipes: the pool serves bursts of
-	 * concurrent traffic, and nothing looks like a descriptor leak. */
-	if (px->nconns == 0)
-		relay_pool_free();
 	if (px->stopping && px->nconns == 0)
 		px->done = 1;
 }
@@ -406,7 +401,6 @@ proxy_fini(struct proxy *px)
 		event_loop_free(px->loop);
 		px->loop = NULL;
 	}
-	relay_pool_free();
 	proxy_gen_unref(px->gen);
 	px->gen = NULL;
 	memset(&sa, 0, sizeof(sa));

@@ -3,9 +3,6 @@
  * transfer, bounded buffer and backpressure, EOF turned into a half-close
  * after the drain, lazy buffers, read and write failures.  SIGPIPE is left
  * at its default so that a send without MSG_NOSIGNAL kills the test.
- * Each test runs twice: through the user-space buffer (the destination
- * declared vsock, as vsock relays do) and through splice(2) and a pipe
- * (UNIX to UNIX, as TCP and UNIX relays do).
  */
 #include "config.h"
 
@@ -20,11 +17,9 @@
 #include <sys/socket.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <unistd.h>
 
 #include "relay.h"
-#include "vsock.h"
 
 /* src[0] is the relay's source, src[1] the peer writing into it; dst[0]
  * the relay's destination, dst[1] the peer reading from it. */
@@ -42,36 +37,14 @@ pair(int sv[2])
 }
 
 static int
-setup_family(void **state, int dst_family)
+setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
 
 	pair(f->src);
 	pair(f->dst);
-	relay_init(&f->r, f->src[0], AF_UNIX, f->dst[0], dst_family, 4096);
+	relay_init(&f->r, f->src[0], AF_UNIX, f->dst[0], 4096);
 	*state = f;
-	return (0);
-}
-
-/* The buffer path: the destination family has no splice. */
-static int
-setup(void **state)
-{
-
-	setup_family(state, AF_VSOCK);
-	assert_false(((struct fixture *)*state)->r.splice);
-	return (0);
-}
-
-/* splice(2) cannot say MSG_NOSIGNAL: the daemon ignores SIGPIPE, and so
- * must this test from here on. */
-static int
-setup_splice(void **state)
-{
-
-	signal(SIGPIPE, SIG_IGN);
-	setup_family(state, AF_UNIX);
-	assert_true(((struct fixture *)*state)->r.splice);
 	return (0);
 }
 
@@ -136,10 +109,9 @@ test_transfer(void **state)
 	assert_int_equal(shuttle(f, in, n, out, n + 1), n);
 	assert_memory_equal(in, out, n);
 	assert_int_equal(f->r.bytes, n);
-	/* Drained and the source idle: no buffer or pipe held. */
+	/* Drained and the source idle: no buffer held. */
 	assert_int_equal(relay_pump(&f->r), RELAY_OK);
 	assert_null(f->r.buf);
-	assert_int_equal(f->r.prd, -1);
 	free(in);
 	free(out);
 }
@@ -162,11 +134,7 @@ test_backpressure(void **state)
 		assert_int_equal(relay_pump(&f->r), RELAY_OK);
 		assert_true(f->r.len <= 4096);
 	}
-	/* A pipe may run out of slots before it holds 4096 bytes of small
-	 * segments: then it stops reading early, which is fine. */
-	if (!f->r.splice)
-		assert_int_equal(f->r.len, 4096);
-	assert_true(f->r.len > 0);
+	assert_int_equal(f->r.len, 4096);
 	assert_false(relay_wants_read(&f->r));
 	assert_true(relay_wants_write(&f->r));
 	/* Reading resumes the flow; every byte arrives. */
@@ -265,20 +233,7 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_read_failure, setup,
 		    teardown),
-		cmocka_unit_test_setup_teardown(test_transfer, setup_splice,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_backpressure,
-		    setup_splice, teardown),
-		cmocka_unit_test_setup_teardown(test_eof_after_drain,
-		    setup_splice, teardown),
-		cmocka_unit_test_setup_teardown(test_write_failure,
-		    setup_splice, teardown),
-		cmocka_unit_test_setup_teardown(test_read_failure,
-		    setup_splice, teardown),
 	};
-	int rc;
 
-	rc = cmocka_run_group_tests(tests, NULL, NULL);
-	relay_pool_free();
-	return (rc);
+	return (cmocka_run_group_tests(tests, NULL, NULL));
 }
