@@ -12,7 +12,7 @@ noinst_PROGRAMS += bench/vsp-bench
 bench_vsp_bench_SOURCES = bench/vsp-bench.c
 bench_vsp_bench_CPPFLAGS =
 
-EXTRA_DIST += bench/run.sh bench/tcp-blast.c BENCHMARKS.md \
+EXTRA_DIST += bench/run.sh bench/ab.sh bench/tcp-blast.c BENCHMARKS.md \
 	vmtest/guest/bench.sh
 
 bench_env = $(AM_TESTS_ENVIRONMENT) \

@@ -40,7 +40,7 @@ if [ "$BENCH_QUICK" = 1 ]; then
 else
 	REPEAT=${BENCH_REPEAT:-3}
 	BULK1=2G BULK8=256M PP_ITERS=20000 CONN_SECS=3 IDLE_MAX=10000
-	BUSY_SECS=3 VSOCK_BYTES=256M
+	BUSY_SECS=3 VSOCK_BYTES=128M
 fi
 
 failed=0
@@ -163,7 +163,7 @@ part_tcp() {
 	start server "$VSP_BENCH" server "tcp:127.0.0.1:$S"
 	# The proxy needs two descriptors per connection.
 	# shellcheck disable=SC2086
-	start proxy prlimit --nofile="$nofile:$nofile" "$VSOCKPROXY" -q \
+	start proxy prlimit --nofile="$nofile:$nofile" "$VSOCKPROXY" -q --stats-interval 0 \
 	    --listen "tcp:127.0.0.1:$PX" --connect "tcp:127.0.0.1:$S" \
 	    $BENCH_PROXY_ARGS
 	start socat socat -b 262144 "TCP-LISTEN:$SO,fork,reuseaddr" \
