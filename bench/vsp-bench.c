@@ -372,7 +372,8 @@ serve_echo(int ep, struct sconn *c, const char *data, size_t n)
 			n -= (size_t)w;
 		}
 	} else if (c->plen > 0 && n == 0) {
-		w = send(c->fd, c->pend, c->plen, MSG_NOSIGNAL | MSG_DONTWAIT);
+		w = send(c->fd, c->pend, c->plen,
+		    MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (w == -1 && errno != EAGAIN)
 			return (-1);
 		if (w > 0) {
@@ -434,7 +435,8 @@ serve_conn(int ep, struct sconn *c, uint32_t ev)
 				int i;
 
 				for (i = 0; i < 8; i++)
-					le[i] = (unsigned char)(c->n >> 8 * i);
+					le[i] = (unsigned char)
+					    (c->n >> 8 * i);
 				(void)send(c->fd, le, 8, MSG_NOSIGNAL);
 			}
 			sconn_close(ep, c);
@@ -517,7 +519,8 @@ do_server(void)
 				nodelay(fd, o.addr.family);
 				e.events = EPOLLIN;
 				e.data.ptr = c;
-				if (epoll_ctl(ep, EPOLL_CTL_ADD, fd, &e) == -1) {
+				if (epoll_ctl(ep, EPOLL_CTL_ADD, fd,
+				    &e) == -1) {
 					close(fd);
 					free(c);
 				}
@@ -716,7 +719,7 @@ do_connrate(void)
 	return (0);
 }
 
-/* ---- many connections --------------------------------------------------- */
+/* ---- many connections ------------------------------------------------ */
 
 static int
 do_idle(void)
