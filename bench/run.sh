@@ -258,6 +258,9 @@ vt_bench_proxy_args=${BENCH_PROXY_ARGS// /,}"
 			log "vsock part skipped: $VSOCK_SKIP" ;;
 		"not ok"*)
 			fail "vsock guest: $line" ;;
+		"# bench-note "*)
+			VSOCK_SPLICE_NOTE=${line#\# bench-note }
+			log "$VSOCK_SPLICE_NOTE" ;;
 		"# bench "*)
 			rest=${line#\# bench }
 			key=${rest%% *}
@@ -345,6 +348,12 @@ report() {
 				    "$(cell vsock.bulk1.$k.socat.cpu_s_per_gib)" \
 				    "$(cell vsock.bulk1.$k.socat8k.cpu_s_per_gib)"
 			done
+			echo
+			echo "Sink on the direct stream down: recv" \
+			    "$(cell vsock.sink.recv.direct.mibps) MiB/s," \
+			    "splice(2) into a pipe" \
+			    "$(cell vsock.sink.splice.direct.mibps) MiB/s" \
+			    "${VSOCK_SPLICE_NOTE:+($VSOCK_SPLICE_NOTE)}"
 		fi
 	fi
 	echo

@@ -77,6 +77,7 @@ static struct {
 	size_t block;
 	int streams;
 	int down;
+	int splice;
 	long iters;
 	long conns;
 	int cpu_pid;
@@ -539,6 +540,44 @@ struct result {
 	double end;
 };
 
+/* --splice: the sink takes the bytes with splice(2) into a pipe and on
+ * to /dev/null instead of recv, to see whether a socket family supports
+ * splice_read and what it costs (vsock: does it?). */
+static void
+bulk_splice_sink(int fd, uint64_t want, double deadline, uint64_t *got)
+{
+	ssize_t n, m, k;
+	int p[2], null;
+
+	if (pipe(p) == -1)
+		die("pipe");
+	if ((null = open("/dev/null", O_WRONLY | O_CLOEXEC)) == -1)
+		die("/dev/null");
+	while (want == 0 || *got < want) {
+		size_t len = o.block;
+
+		if (want != 0 && want - *got < len)
+			len = (size_t)(want - *got);
+		n = splice(fd, NULL, p[1], NULL, len, SPLICE_F_MOVE);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			die("splice from the socket");
+		if (n == 0)
+			diex("splice: unexpected EOF");
+		for (m = n; m > 0; m -= k)
+			if ((k = splice(p[0], NULL, null, NULL, (size_t)m,
+			    SPLICE_F_MOVE)) <= 0)
+				die("splice to /dev/null");
+		*got += (uint64_t)n;
+		if (want == 0 && now() >= deadline)
+			break;
+	}
+	close(p[0]);
+	close(p[1]);
+	close(null);
+}
+
 /* One stream, in a child: connected, waits for the start, then moves
  * bytes until the count or the deadline. */
 static void
@@ -579,6 +618,8 @@ bulk_stream(int gofd, int resfd)
 			got = got << 8 | le[i];
 		if (got != r.bytes)
 			diex("the sink did not get every byte");
+	} else if (o.splice) {
+		bulk_splice_sink(fd, want, deadline, &r.bytes);
 	} else {
 		while (want == 0 || r.bytes < want) {
 			size_t len = o.block;
@@ -828,7 +869,7 @@ usage(void)
 	fprintf(stderr,
 "usage: vsp-bench server ADDR [--ready-file F] [--block N]\n"
 "       vsp-bench bulk ADDR [--up|--down] [--streams N] [--bytes N |\n"
-"                 --seconds S] [--block N] [--cpu-pid PID]\n"
+"                 --seconds S] [--block N] [--cpu-pid PID] [--splice]\n"
 "       vsp-bench pingpong ADDR [--iters N]\n"
 "       vsp-bench connrate ADDR --seconds S\n"
 "       vsp-bench idle ADDR --conns K --rss-pid PID\n"
@@ -842,6 +883,7 @@ main(int argc, char **argv)
 {
 	static const struct option lo[] = {
 		{ "up", no_argument, NULL, 'u' },
+		{ "splice", no_argument, NULL, 'S' },
 		{ "down", no_argument, NULL, 'd' },
 		{ "streams", required_argument, NULL, 'n' },
 		{ "bytes", required_argument, NULL, 'b' },
@@ -867,6 +909,7 @@ main(int argc, char **argv)
 		switch (ch) {
 		case 'u': o.down = 0; break;
 		case 'd': o.down = 1; break;
+		case 'S': o.splice = 1; break;
 		case 'n': o.streams = atoi(optarg); break;
 		case 'b': o.bytes = size_arg(optarg); break;
 		case 's': o.seconds = atof(optarg); break;

@@ -67,6 +67,20 @@ suite() {
 			done
 		done
 	done
+	# Does vsock have splice_read?  The direct stream once more, the sink
+	# reading with recv and then with splice(2); an error is a finding,
+	# not a failure.
+	for m in recv splice; do
+		flag=
+		[ "$m" = splice ] && flag=--splice
+		# shellcheck disable=SC2086
+		if out=$(vsp-bench bulk "vsock:1:$BP" --down $flag \
+		    --bytes "${vt_bench_bytes:-256M}" 2>&1); then
+			vt_tap "# bench vsock.sink.$m.direct $out"
+		else
+			vt_tap "# bench-note vsock sink with $m: $out"
+		fi
+	done
 	for v in server proxy socat socat8k; do
 		eval "pid=\$pid_$v"
 		kill -0 "$pid" 2>/dev/null
