@@ -420,17 +420,24 @@ vt_copy_program() {	# root path-on-host path-in-guest
 
 # Build (or reuse) the initramfs for the kernel in VT_KDIR.  The image is
 # rebuilt only when one of its inputs changes.  Sets VT_INITRD.
+# VT_EXTRA_PROGRAMS: more programs for the image, "HOST-PATH:GUEST-PATH"
+# words (bench/run.sh adds vsp-bench); such an image has its own name.
 vt_initramfs() {
 	local key inputs root out f rel
-	local proxy= peer=
+	local proxy= peer= extra= x
 	proxy=$(vt_real_binary "$VSOCKPROXY") || proxy=
 	peer=$(vt_real_binary "$VSP_PEER") || peer=
+	for x in ${VT_EXTRA_PROGRAMS:-}; do
+		f=$(vt_real_binary "${x%%:*}") || return 1
+		extra="$extra $f:${x#*:}"
+	done
 	inputs="$(command -v busybox) $(command -v socat 2>/dev/null)
 	    $(command -v ss 2>/dev/null) $proxy $peer
+	    $(for x in $extra; do echo "${x%%:*}"; done)
 	    $(find "$VT_SRCDIR/guest" -type f | LC_ALL=C sort)"
-	key=$( { echo "$VT_KDIR $proxy $peer"; cat "$VT_KDIR/release";
+	key=$( { echo "$VT_KDIR $proxy $peer $extra"; cat "$VT_KDIR/release";
 	    sha256sum $inputs; } | sha256sum | cut -c1-16)
-	out=$VMTEST_WORK/initrd-$VT_KREL.cpio
+	out=$VMTEST_WORK/initrd-$VT_KREL${extra:+-extra}.cpio
 	VT_INITRD=$out
 	if [ -f "$out" ] && [ "$(cat "$out.key" 2>/dev/null)" = "$key" ]; then
 		return 0
@@ -451,6 +458,12 @@ vt_initramfs() {
 	done
 	[ -n "$proxy" ] && vt_copy_program "$root" "$proxy" /usr/bin/vsockproxy
 	[ -n "$peer" ] && vt_copy_program "$root" "$peer" /usr/bin/vsp-peer
+	for x in $extra; do
+		vt_copy_program "$root" "${x%%:*}" "${x#*:}" || {
+			rm -rf "$root"
+			return 1
+		}
+	done
 	echo "root:x:0:0:root:/:/bin/sh" > "$root/etc/passwd"
 	echo "root:x:0:" > "$root/etc/group"
 	(cd "$root" && find . | LC_ALL=C sort |

@@ -1,0 +1,111 @@
+#!/bin/bash
+# bench/ab.sh: before/after of one change, in one run.  Two vsockproxy
+# instances with different settings in front of the same vsp-bench
+# server on TCP loopback; the workloads alternate between them round by
+# round, so both see the same machine load.  Each cell is the median.
+#
+#   bench/ab.sh NAME_A "SPEC_A" NAME_B "SPEC_B"
+#
+# A SPEC is words: VAR=VALUE ones go to the environment of that proxy,
+# the others are its options.  Examples (BENCHMARKS.md):
+#   bench/ab.sh copy VSOCKPROXY_SPLICE=0 splice ""
+#   bench/ab.sh 64k "--buffer-size 64k" 256k ""
+#
+# Environment: AB_REPEAT (rounds, default 5), AB_BYTES (bulk, default
+# 1G), AB_PORT (default 17400), VSOCKPROXY, VSP_BENCH.
+[ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
+set -u
+[ $# -eq 4 ] || { echo "usage: $0 NAME_A SPEC_A NAME_B SPEC_B" >&2; exit 64; }
+top_builddir=${top_builddir:-$(pwd)}
+VSOCKPROXY=${VSOCKPROXY:-$top_builddir/src/vsockproxy}
+VSP_BENCH=${VSP_BENCH:-$top_builddir/bench/vsp-bench}
+REPEAT=${AB_REPEAT:-5}
+BYTES=${AB_BYTES:-1G}
+P=${AB_PORT:-17400}
+PIDS=
+trap 'for p in $PIDS; do kill $p 2>/dev/null; done' EXIT
+declare -A R
+
+field() {
+	local w
+	for w in $2; do
+		[ "${w%%=*}" = "$1" ] && { echo "${w#*=}"; return; }
+	done
+}
+
+start_proxy() {	# port spec
+	local envs=() args=() w
+	for w in $2; do
+		case $w in -*) args+=("$w") ;; *=*) envs+=("$w") ;;
+		*) args+=("$w") ;; esac
+	done
+	env "${envs[@]}" "$VSOCKPROXY" -q --stats-interval 0 \
+	    --listen "tcp:127.0.0.1:$1" --connect "tcp:127.0.0.1:$P" \
+	    "${args[@]}" &
+	PIDS="$PIDS $!"
+	LAST=$!
+}
+
+wait_tcp() {
+	local i
+	for i in $(seq 200); do
+		ss -Hltn "sport = :$1" | grep -q . && return 0
+		sleep 0.05
+	done
+	echo "ab: nothing on port $1" >&2
+	exit 1
+}
+
+"$VSP_BENCH" server "tcp:127.0.0.1:$P" & PIDS="$PIDS $!"
+start_proxy $((P + 1)) "$2"; pid_a=$LAST
+start_proxy $((P + 2)) "$4"; pid_b=$LAST
+for p in $P $((P + 1)) $((P + 2)); do wait_tcp $p; done
+
+run() {	# side key fields -- cmd
+	local side=$1 key=$2 out f
+	shift 2
+	local fields=()
+	while [ "$1" != -- ]; do fields+=("$1"); shift; done
+	shift
+	out=$("$@") || { echo "ab: $side $key failed" >&2; exit 1; }
+	echo "ab: $side $key: $out" >&2
+	for f in "${fields[@]}"; do
+		R[$side.$key.$f]="${R[$side.$key.$f]:-} $(field "$f" "$out")"
+	done
+}
+
+for r in $(seq "$REPEAT"); do
+	for side in a b; do
+		eval "port=\$((P + $([ $side = a ] && echo 1 || echo 2)))"
+		eval "pid=\$pid_$side"
+		run $side up mibps cpu_s_per_gib -- "$VSP_BENCH" bulk \
+		    "tcp:127.0.0.1:$port" --up --bytes "$BYTES" --cpu-pid "$pid"
+		run $side down mibps cpu_s_per_gib -- "$VSP_BENCH" bulk \
+		    "tcp:127.0.0.1:$port" --down --bytes "$BYTES" \
+		    --cpu-pid "$pid"
+		run $side up8 mibps -- "$VSP_BENCH" bulk \
+		    "tcp:127.0.0.1:$port" --up --streams 8 --bytes 128M
+		run $side pp median_us p99_us -- "$VSP_BENCH" pingpong \
+		    "tcp:127.0.0.1:$port" --iters 5000
+		run $side conn conn_per_s -- "$VSP_BENCH" connrate \
+		    "tcp:127.0.0.1:$port" --seconds 1
+	done
+done
+
+median() {
+	printf '%s\n' $1 | sort -g | awk '{ v[NR] = $1 } END {
+	    print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+echo
+echo "A = $1 ($2), B = $3 ($4); median of $REPEAT rounds, load average" \
+    "$(cut -d' ' -f1-3 /proc/loadavg)"
+echo
+echo "| workload | $1 | $3 | B/A |"
+echo "|---|---|---|---|"
+for k in up.mibps down.mibps up8.mibps up.cpu_s_per_gib down.cpu_s_per_gib \
+    pp.median_us pp.p99_us conn.conn_per_s; do
+	a=$(median "${R[a.$k]}") b=$(median "${R[b.$k]}")
+	echo "| $k | $a | $b | $(awk -v a="$a" -v b="$b" \
+	    'BEGIN { printf "%.2f", a ? b / a : 0 }') |"
+done

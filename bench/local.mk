@@ -1,0 +1,28 @@
+# make bench: the benchmarks of issue #6 (bench/run.sh, BENCHMARKS.md).
+# Included from the top Makefile.am; paths from the top.
+#
+#   make bench        TCP loopback here, then vsock loopback in a QEMU guest;
+#                     one table, direct vs vsockproxy vs socat, with ratios
+#   make bench-smoke  the same with tiny sizes (BENCH_QUICK=1): every code
+#                     path, fails only if a component fails, never on speed
+
+# The load generator: libc only, no project headers, so that the guests
+# can run it as built.
+noinst_PROGRAMS += bench/vsp-bench
+bench_vsp_bench_SOURCES = bench/vsp-bench.c
+bench_vsp_bench_CPPFLAGS =
+
+EXTRA_DIST += bench/run.sh bench/ab.sh bench/tcp-blast.c BENCHMARKS.md \
+	vmtest/guest/bench.sh
+
+bench_env = $(AM_TESTS_ENVIRONMENT) \
+	VSP_BENCH='$(abs_top_builddir)/bench/vsp-bench'; export VSP_BENCH;
+
+bench: $(sbin_PROGRAMS) bench/vsp-bench
+	@$(bench_env) bash $(srcdir)/bench/run.sh
+
+bench-smoke: $(sbin_PROGRAMS) bench/vsp-bench
+	@$(bench_env) BENCH_QUICK=1; export BENCH_QUICK; \
+	bash $(srcdir)/bench/run.sh
+
+.PHONY: bench bench-smoke
