@@ -70,7 +70,8 @@
 enum order {
 	ORDER_DUPLEX,		/* send and receive at the same time */
 	ORDER_SEND_FIRST,	/* send all, end, then read to EOF */
-	ORDER_RECV_FIRST	/* read to EOF, then send all, end */
+	ORDER_RECV_FIRST,	/* read to EOF, then send all, end */
+	ORDER_RANDOM		/* one of the above per connection */
 };
 
 enum endmode {
@@ -107,6 +108,8 @@ struct opts {
 	int no_accept;			/* listen, never accept */
 	int sockbuf;			/* SO_SNDBUF/SO_RCVBUF, 0: default */
 	uint64_t corrupt;		/* flip a bit here, NONE: never */
+	uint64_t reset_after;		/* reset after sending, NONE: never */
+	uint64_t vary;			/* random chunks and orders, 0: no */
 	int64_t timeout_ms;		/* 0: none */
 	int verbose;
 	int quiet;
@@ -114,6 +117,9 @@ struct opts {
 
 struct conn {
 	unsigned long idx;		/* connect or accept order */
+	enum order order;		/* o.order, or drawn for --order random */
+	uint64_t rng;			/* --vary: this connection's draws */
+	int reset;			/* --reset-after: reset done */
 	int fd;
 	int connecting;			/* nonblocking connect in flight */
 	int64_t retry_at;		/* reconnect after EAGAIN, or 0 */
@@ -648,6 +654,8 @@ conn_print(struct conn *c, int64_t now)
 		    c->recv_hash);
 	}
 	ADD(" ms=%" PRId64, now - c->t0);
+	if (c->reset)
+		ADD(" reset");
 	if (c->probed) {
 		ADD(" probe=%s", c->probe_err ? errname(c->probe_err) :
 		    "none");
@@ -684,6 +692,10 @@ conn_finish(struct conn *c)
 	if (c->fd != -1) {
 		close(c->fd);
 		c->fd = -1;
+	}
+	if (c->reset) {
+		conn_print(c, now);
+		return;
 	}
 	if (c->why == NULL && o.expect_refused && c->refused_how == NULL)
 		conn_fail(c, 0, "not-refused");
@@ -787,7 +799,7 @@ conn_may_read(const struct conn *c)
 {
 	if (c->done || c->connecting || c->fd == -1 || c->rd_eof)
 		return (0);
-	if (o.expect_refused || o.order != ORDER_SEND_FIRST)
+	if (o.expect_refused || c->order != ORDER_SEND_FIRST)
 		return (1);
 	/* send-first: after the end, or while waiting to probe. */
 	return (c->ended || (o.probe_ms > 0 && c->sent == o.send &&
@@ -804,7 +816,39 @@ conn_may_send(const struct conn *c)
 		return (!c->probed);
 	if (c->sent == o.send)
 		return (0);
-	return (o.order != ORDER_RECV_FIRST || c->rd_eof);
+	return (c->order != ORDER_RECV_FIRST || c->rd_eof);
+}
+
+/*
+ * --reset-after: abort the connection with an RST (SO_LINGER 0; a UNIX
+ * socket has no RST, its peer gets ECONNRESET only if we leave unread
+ * data behind, which a duplex transfer usually does).  What this end
+ * received is not checked: the point is what the far end sees.
+ */
+static void
+conn_reset(struct conn *c)
+{
+	struct linger lg = { 1, 0 };
+
+	if (setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)) == -1)
+		conn_fail(c, errno, "linger");
+	debug("conn=%lu reset after %" PRIu64 " bytes", c->idx, c->sent);
+	c->reset = 1;
+	conn_finish(c);
+}
+
+/* --vary: the next read or send size, log-uniform in 1 .. --chunk. */
+static size_t
+conn_chunk(struct conn *c)
+{
+	uint64_t r;
+	size_t n;
+
+	if (o.vary == 0)
+		return (o.chunk);
+	r = mix64(c->rng++);
+	n = (size_t)1 + (size_t)((r >> 8) % ((uint64_t)1 << (r % 19)));
+	return (n < o.chunk ? n : o.chunk);
 }
 
 /*
@@ -819,8 +863,12 @@ conn_step(struct conn *c, int64_t now)
 		return;
 	if (o.expect_refused)
 		return;
+	if (o.reset_after != NONE && c->sent >= o.reset_after) {
+		conn_reset(c);
+		return;
+	}
 	if (!c->ended && c->sent == o.send &&
-	    (o.order != ORDER_RECV_FIRST || c->rd_eof)) {
+	    (c->order != ORDER_RECV_FIRST || c->rd_eof)) {
 		if (!c->gate_passed) {
 			if (!gate_open())
 				return;
@@ -879,7 +927,11 @@ conn_send(struct conn *c, int64_t now)
 	} else {
 		off = c->sent;
 		left = o.send - c->sent;
-		n = left < o.chunk ? (size_t)left : o.chunk;
+		if (o.reset_after != NONE && o.reset_after - off < left)
+			left = o.reset_after - off;
+		n = conn_chunk(c);
+		if (left < n)
+			n = (size_t)left;
 	}
 	stream_fill(c->send_key, off, sendbuf, n);
 	if (o.corrupt >= off && o.corrupt - off < n)
@@ -909,7 +961,7 @@ conn_recv(struct conn *c, int64_t now)
 {
 	ssize_t r;
 
-	r = recv(c->fd, recvbuf, o.chunk, 0);
+	r = recv(c->fd, recvbuf, conn_chunk(c), 0);
 	if (r == -1) {
 		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
 			return;
@@ -1049,6 +1101,10 @@ conn_init(struct conn *c, unsigned long idx, int64_t now)
 	c->recv_hash = FNV_OFFSET;
 	c->stream = -1;
 	c->bad_at = NONE;
+	c->rng = mix64(o.vary ^ mix64(idx + 1));
+	c->order = o.order;
+	if (o.order == ORDER_RANDOM)
+		c->order = (enum order)(mix64(c->rng ^ 0x0123) % 3);
 }
 
 /* ---- the loop --------------------------------------------------------- */
@@ -1380,7 +1436,8 @@ usage(FILE *f)
 "                        end's default, 2 for connect, 1 for listen)\n"
 "  --order ORDER         duplex: send and read at once (default);\n"
 "                        send-first: send all, end, then read to EOF;\n"
-"                        recv-first: read to EOF, then send all and end\n"
+"                        recv-first: read to EOF, then send all and end;\n"
+"                        random: one of these per connection (--vary)\n"
 "  --end shutdown|close  end the sending side with shutdown(SHUT_WR) and\n"
 "                        read on to EOF (default), or close() at once\n"
 "  --probe-epipe MS      after sending all and reading EOF, keep sending\n"
@@ -1410,6 +1467,12 @@ usage(FILE *f)
 "  --timeout SECONDS     give up after this long (default 60, 0: never)\n"
 "  --corrupt OFFSET      flip a bit of the byte sent at OFFSET (to test\n"
 "                        the checker itself)\n"
+"  --reset-after BYTES   after sending BYTES, abort the connection with\n"
+"                        an RST (SO_LINGER 0, then close); the line\n"
+"                        says \"reset\" and this end checks nothing\n"
+"  --vary SEED           random read and send sizes (1 .. --chunk,\n"
+"                        log-uniform), drawn per connection from SEED;\n"
+"                        --order random draws each connection's order\n"
 "  -v, --verbose         log progress to stderr\n"
 "  -q, --quiet           print only failed connections\n"
 "  -h, --help            this help\n"
@@ -1473,7 +1536,8 @@ enum {
 	OPT_SEND = 256, OPT_SEED, OPT_EXPECT, OPT_EXPECT_SEED, OPT_ORDER,
 	OPT_END, OPT_PROBE, OPT_EXPECT_EPIPE, OPT_CONNS, OPT_READY,
 	OPT_CONNFILE, OPT_WAITFILE, OPT_DELAY, OPT_CHUNK, OPT_REFUSED,
-	OPT_TIMEOUT, OPT_BACKLOG, OPT_NO_ACCEPT, OPT_SOCKBUF, OPT_CORRUPT
+	OPT_TIMEOUT, OPT_BACKLOG, OPT_NO_ACCEPT, OPT_SOCKBUF, OPT_CORRUPT,
+	OPT_RESET, OPT_VARY
 };
 
 static const struct option longopts[] = {
@@ -1497,6 +1561,8 @@ static const struct option longopts[] = {
 	{ "no-accept",		no_argument,	   NULL, OPT_NO_ACCEPT },
 	{ "sockbuf",		required_argument, NULL, OPT_SOCKBUF },
 	{ "corrupt",		required_argument, NULL, OPT_CORRUPT },
+	{ "reset-after",	required_argument, NULL, OPT_RESET },
+	{ "vary",		required_argument, NULL, OPT_VARY },
 	{ "verbose",		no_argument,	   NULL, 'v' },
 	{ "quiet",		no_argument,	   NULL, 'q' },
 	{ "help",		no_argument,	   NULL, 'h' },
@@ -1513,6 +1579,7 @@ parse_args(int argc, char **argv)
 
 	o.expect = NONE;
 	o.corrupt = NONE;
+	o.reset_after = NONE;
 	o.chunk = DEFAULT_CHUNK;
 	o.timeout_ms = DEFAULT_TIMEOUT * 1000;
 	o.expect_epipe = -1;
@@ -1547,10 +1614,12 @@ parse_args(int argc, char **argv)
 				o.order = ORDER_SEND_FIRST;
 			else if (strcmp(optarg, "recv-first") == 0)
 				o.order = ORDER_RECV_FIRST;
+			else if (strcmp(optarg, "random") == 0)
+				o.order = ORDER_RANDOM;
 			else
 				usage_error("--order: expected duplex, "
-				    "send-first or recv-first, not '%s'",
-				    optarg);
+				    "send-first, recv-first or random, not "
+				    "'%s'", optarg);
 			break;
 		case OPT_END:
 			if (strcmp(optarg, "shutdown") == 0)
@@ -1608,6 +1677,14 @@ parse_args(int argc, char **argv)
 			break;
 		case OPT_NO_ACCEPT:
 			o.no_accept = 1;
+			break;
+		case OPT_RESET:
+			o.reset_after = opt_size("--reset-after", optarg);
+			break;
+		case OPT_VARY:
+			o.vary = opt_u64("--vary", optarg, UINT64_MAX);
+			if (o.vary == 0)
+				usage_error("--vary: the seed must be > 0");
 			break;
 		case OPT_CORRUPT:
 			o.corrupt = opt_u64("--corrupt", optarg,
