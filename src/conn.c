@@ -50,6 +50,7 @@ struct conn {
 	struct event_timer timer;
 	int connecting;
 	int closed;
+	int reset;			/* a side reset: the reason to log */
 	uint64_t start;
 	char peer[ADDR_STRLEN];
 	char target[ADDR_STRLEN];
@@ -167,6 +168,20 @@ side_gone(struct side *s, struct relay *to)
 	to->state = RELAY_DONE;
 }
 
+/*
+ * An error or hangup on a side.  The pending error is taken here (a later
+ * read then sees the EOF) so that a reset is logged as one, whichever
+ * relay would have met it first.
+ */
+static void
+side_error(struct conn *c, struct side *s, struct relay *to)
+{
+
+	if (sock_error(s->fd) == ECONNRESET)
+		c->reset = 1;
+	side_gone(s, to);
+}
+
 /* Pump one relay; returns 0 to go on, -1 if the conn was closed. */
 static int
 pump(struct conn *c, struct relay *r, struct side *dst)
@@ -181,6 +196,8 @@ pump(struct conn *c, struct relay *r, struct side *dst)
 	case RELAY_FAIL:
 		break;
 	}
+	if (r->err == ECONNRESET)
+		c->reset = 1;
 	if (r->werr) {
 		/* The destination left; what it sent may still be due. */
 		side_gone(dst, r);
@@ -205,7 +222,7 @@ conn_pump(struct conn *c)
 	if ((c->up.state == RELAY_DONE && c->down.state == RELAY_DONE) ||
 	    (c->cl.gone && c->up.state == RELAY_DONE) ||
 	    (c->sv.gone && c->down.state == RELAY_DONE)) {
-		conn_close(c, "eof");
+		conn_close(c, c->reset ? "reset" : "eof");
 		return;
 	}
 	total = c->up.bytes + c->down.bytes;
@@ -277,7 +294,7 @@ client_cb(void *cookie, int revents)
 		return;
 	}
 	if (revents & EV_ERROR)
-		side_gone(&c->cl, &c->down);
+		side_error(c, &c->cl, &c->down);
 	conn_pump(c);
 }
 
@@ -295,7 +312,7 @@ server_cb(void *cookie, int revents)
 		return;
 	}
 	if (revents & EV_ERROR)
-		side_gone(&c->sv, &c->up);
+		side_error(c, &c->sv, &c->up);
 	conn_pump(c);
 }
 
