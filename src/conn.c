@@ -287,10 +287,17 @@ client_cb(void *cookie, int revents)
 	struct conn *c = cookie;
 
 	if (c->connecting) {
-		/* Nothing is read until the target answers; a client that
-		 * hangs up meanwhile is dropped. */
-		if (revents & EV_ERROR)
-			conn_close(c, "reset");
+		/*
+		 * Nothing is read until the target answers.  A client that
+		 * leaves meanwhile (a reset, or a UNIX close: a hangup) is
+		 * dropped and the connect cancelled at once.  A TCP FIN
+		 * cannot be told from a half-close that still wants the
+		 * reply, so it waits for the target like any data would.
+		 */
+		if (revents & EV_ERROR) {
+			c->px->stats.abandoned++;
+			conn_close(c, "client-gone");
+		}
 		return;
 	}
 	if (revents & EV_ERROR)

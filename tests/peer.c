@@ -863,7 +863,8 @@ conn_step(struct conn *c, int64_t now)
 		return;
 	if (o.expect_refused)
 		return;
-	if (o.reset_after != NONE && c->sent >= o.reset_after) {
+	if (o.reset_after != NONE && c->sent >= o.reset_after &&
+	    gate_open()) {
 		conn_reset(c);
 		return;
 	}
@@ -1469,7 +1470,8 @@ usage(FILE *f)
 "                        the checker itself)\n"
 "  --reset-after BYTES   after sending BYTES, abort the connection with\n"
 "                        an RST (SO_LINGER 0, then close); the line\n"
-"                        says \"reset\" and this end checks nothing\n"
+"                        says \"reset\" and this end checks nothing;\n"
+"                        with --wait-file, only once that file exists\n"
 "  --vary SEED           random read and send sizes (1 .. --chunk,\n"
 "                        log-uniform), drawn per connection from SEED;\n"
 "                        --order random draws each connection's order\n"
