@@ -124,9 +124,14 @@ conn_close(struct conn *c, const char *reason)
 	    (unsigned long long)c->down.bytes, reason);
 	relay_fini(&c->up);
 	relay_fini(&c->down);
-	if (event_defer(px->loop, conn_free, c) == -1)
-		conn_free(c);	/* only its own callbacks could still see it */
 	listener_conn_gone(c->l);
+	/*
+	 * Out of memory for the deferral: free it now.  Only its own
+	 * watches could still reach it, and they are dead already; nothing
+	 * below may touch c.
+	 */
+	if (event_defer(px->loop, conn_free, c) == -1)
+		conn_free(c);
 	proxy_conn_gone(px);
 }
 
