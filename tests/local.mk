@@ -49,7 +49,8 @@ tests/failmalloc.so: tests/failmalloc.c
 FAULT_TESTS = \
 	tests/e2e-reset.sh \
 	tests/e2e-client-gone.sh \
-	tests/e2e-failmalloc.sh
+	tests/e2e-failmalloc.sh \
+	tests/soak.sh
 TESTS += $(FAULT_TESTS)
 EXTRA_DIST += $(FAULT_TESTS)
 
