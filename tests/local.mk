@@ -49,6 +49,7 @@ tests/failmalloc.so: tests/failmalloc.c
 FAULT_TESTS = \
 	tests/e2e-reset.sh \
 	tests/e2e-client-gone.sh \
+	tests/e2e-slowloris.sh \
 	tests/e2e-failmalloc.sh \
 	tests/soak.sh
 TESTS += $(FAULT_TESTS)

@@ -102,6 +102,7 @@ struct opts {
 	const char *conn_file;
 	const char *wait_file;
 	int64_t read_delay_ms;
+	int64_t send_delay_ms;
 	size_t chunk;
 	int expect_refused;
 	int backlog;
@@ -125,6 +126,7 @@ struct conn {
 	int64_t retry_at;		/* reconnect after EAGAIN, or 0 */
 	int64_t t0;			/* connect() or accept() time */
 	int64_t next_read;		/* slow reader: not before */
+	int64_t next_send;		/* slow sender: not before */
 
 	uint64_t send_key;
 	uint64_t sent;
@@ -955,6 +957,8 @@ conn_send(struct conn *c, int64_t now)
 	}
 	c->sent_hash = hash_update(c->sent_hash, sendbuf, (size_t)r);
 	c->sent += (uint64_t)r;
+	if (o.send_delay_ms > 0)
+		c->next_send = now + o.send_delay_ms;
 }
 
 static void
@@ -1085,7 +1089,7 @@ conn_io(struct conn *c, short revents, int64_t now)
 	    now >= c->next_read)
 		conn_recv(c, now);
 	if (!c->done && (revents & (POLLOUT | POLLHUP | POLLERR)) &&
-	    conn_may_send(c))
+	    conn_may_send(c) && now >= c->next_send)
 		conn_send(c, now);
 	conn_step(c, now);
 }
@@ -1299,8 +1303,13 @@ loop_run(struct loop *l)
 					wake = min_deadline(wake,
 					    c->next_read);
 			}
-			if (conn_may_send(c))
-				ev |= POLLOUT;
+			if (conn_may_send(c)) {
+				if (now >= c->next_send)
+					ev |= POLLOUT;
+				else
+					wake = min_deadline(wake,
+					    c->next_send);
+			}
 			if (ev == 0)
 				continue;
 			l->pfds[n].fd = c->fd;
@@ -1455,7 +1464,8 @@ usage(FILE *f)
 "  --wait-file PATH      after sending all, wait for PATH to exist before\n"
 "                        ending (lets a test hold a connection open)\n"
 "  --read-delay-ms MS    slow reader: wait MS ms after each read\n"
-"  --chunk BYTES         largest read and send (default 256k)\n"
+"  --send-delay-ms MS    slow sender: wait MS ms after each send (with\n"
+"                        --chunk 1, a slowloris)\n""  --chunk BYTES         largest read and send (default 256k)\n"
 "  --sockbuf BYTES       SO_SNDBUF and SO_RCVBUF of our sockets, so that\n"
 "                        kernel buffers cannot hide a relay's buffering\n"
 "  --expect-refused      connect: pass iff each connection is refused or\n"
@@ -1539,7 +1549,7 @@ enum {
 	OPT_END, OPT_PROBE, OPT_EXPECT_EPIPE, OPT_CONNS, OPT_READY,
 	OPT_CONNFILE, OPT_WAITFILE, OPT_DELAY, OPT_CHUNK, OPT_REFUSED,
 	OPT_TIMEOUT, OPT_BACKLOG, OPT_NO_ACCEPT, OPT_SOCKBUF, OPT_CORRUPT,
-	OPT_RESET, OPT_VARY
+	OPT_RESET, OPT_VARY, OPT_SEND_DELAY
 };
 
 static const struct option longopts[] = {
@@ -1556,6 +1566,7 @@ static const struct option longopts[] = {
 	{ "conn-file",		required_argument, NULL, OPT_CONNFILE },
 	{ "wait-file",		required_argument, NULL, OPT_WAITFILE },
 	{ "read-delay-ms",	required_argument, NULL, OPT_DELAY },
+	{ "send-delay-ms",	required_argument, NULL, OPT_SEND_DELAY },
 	{ "chunk",		required_argument, NULL, OPT_CHUNK },
 	{ "expect-refused",	no_argument,	   NULL, OPT_REFUSED },
 	{ "timeout",		required_argument, NULL, OPT_TIMEOUT },
@@ -1663,6 +1674,10 @@ parse_args(int argc, char **argv)
 			break;
 		case OPT_DELAY:
 			o.read_delay_ms = (int64_t)opt_u64("--read-delay-ms",
+			    optarg, 3600 * 1000);
+			break;
+		case OPT_SEND_DELAY:
+			o.send_delay_ms = (int64_t)opt_u64("--send-delay-ms",
 			    optarg, 3600 * 1000);
 			break;
 		case OPT_CHUNK:
