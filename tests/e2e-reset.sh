@@ -4,11 +4,12 @@
 # what a UNIX peer sees as ECONNRESET).
 #
 # One daemon, two rules: "a" to a target that plays fair, "b" to a
-# target that resets each connection after sending 1 MiB of 8 MiB.
-#   - client resets: through "a", a client sends 1 MiB of its 8 MiB
-#     and resets, while a second client on the same rule is in the
+# target that resets each connection once 1 MiB of 8 MiB has arrived
+# (so the daemon is surely relaying by then).
+#   - client resets: through "a", a client resets once it has received
+#     1 MiB of 8 MiB, while a second client on the same rule is in the
 #     middle of its own 8 MiB each way (held open);
-#   - target resets: through "b", the target resets after 1 MiB, while
+#   - target resets: through "b", the target resets after 1 MiB in, while
 #     a client on "a" is mid-transfer.
 # Each time the far end must see its connection end (an error or a short
 # EOF, not its 20 s timeout), the daemon must log reason=reset (TCP;

@@ -109,7 +109,7 @@ struct opts {
 	int no_accept;			/* listen, never accept */
 	int sockbuf;			/* SO_SNDBUF/SO_RCVBUF, 0: default */
 	uint64_t corrupt;		/* flip a bit here, NONE: never */
-	uint64_t reset_after;		/* reset after sending, NONE: never */
+	uint64_t reset_after;		/* reset once received, NONE: never */
 	uint64_t vary;			/* random chunks and orders, 0: no */
 	int64_t timeout_ms;		/* 0: none */
 	int verbose;
@@ -822,9 +822,11 @@ conn_may_send(const struct conn *c)
 }
 
 /*
- * --reset-after: abort the connection with an RST (SO_LINGER 0; a UNIX
- * socket has no RST, its peer gets ECONNRESET only if we leave unread
- * data behind, which a duplex transfer usually does).  What this end
+ * --reset-after: once that much has arrived (so that a relay in between
+ * is surely past its connect and relaying), abort the connection with an
+ * RST (SO_LINGER 0; a UNIX socket has no RST, its peer gets ECONNRESET
+ * only if we leave unread data behind, which a duplex transfer usually
+ * does).  What this end
  * received is not checked: the point is what the far end sees.
  */
 static void
@@ -834,7 +836,8 @@ conn_reset(struct conn *c)
 
 	if (setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)) == -1)
 		conn_fail(c, errno, "linger");
-	debug("conn=%lu reset after %" PRIu64 " bytes", c->idx, c->sent);
+	debug("conn=%lu reset after %" PRIu64 " bytes in", c->idx,
+	    c->recvd);
 	c->reset = 1;
 	conn_finish(c);
 }
@@ -865,7 +868,7 @@ conn_step(struct conn *c, int64_t now)
 		return;
 	if (o.expect_refused)
 		return;
-	if (o.reset_after != NONE && c->sent >= o.reset_after &&
+	if (o.reset_after != NONE && c->recvd >= o.reset_after &&
 	    gate_open()) {
 		conn_reset(c);
 		return;
@@ -930,8 +933,6 @@ conn_send(struct conn *c, int64_t now)
 	} else {
 		off = c->sent;
 		left = o.send - c->sent;
-		if (o.reset_after != NONE && o.reset_after - off < left)
-			left = o.reset_after - off;
 		n = conn_chunk(c);
 		if (left < n)
 			n = (size_t)left;
@@ -1478,8 +1479,8 @@ usage(FILE *f)
 "  --timeout SECONDS     give up after this long (default 60, 0: never)\n"
 "  --corrupt OFFSET      flip a bit of the byte sent at OFFSET (to test\n"
 "                        the checker itself)\n"
-"  --reset-after BYTES   after sending BYTES, abort the connection with\n"
-"                        an RST (SO_LINGER 0, then close); the line\n"
+"  --reset-after BYTES   once BYTES have arrived, abort the connection\n"
+"                        with an RST (SO_LINGER 0, then close); the line\n"
 "                        says \"reset\" and this end checks nothing;\n"
 "                        with --wait-file, only once that file exists\n"
 "  --vary SEED           random read and send sizes (1 .. --chunk,\n"
