@@ -50,7 +50,7 @@ struct conn {
 	struct event_timer timer;
 	int connecting;
 	int closed;
-	int reset;			/* a side reset: the reason to log */
+	int reset;			/* a side reset: log it so */
 	uint64_t start;
 	char peer[ADDR_STRLEN];
 	char target[ADDR_STRLEN];

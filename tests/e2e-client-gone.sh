@@ -107,6 +107,7 @@ scenario() {
 	fin "$1"
 }
 
-blackhole bh || skip_all "no black hole here (SYNs to a full backlog answered)"
+blackhole bh ||
+    skip_all "no black hole here (SYNs to a full backlog are answered)"
 for_each_backend scenario
 done_testing

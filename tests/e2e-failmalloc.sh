@@ -4,9 +4,10 @@
 # The daemon runs with tests/failmalloc.so preloaded: once the test
 # creates the trigger file, every 7th malloc/calloc/realloc fails (the
 # shim says so on stderr, the daemon's log).  During a burst of 64
-# connections some are dropped and some get through; the daemon must log the failures
-# (errno text), stay alive and not leak descriptors.  Once the trigger
-# is gone it must serve 20 new connections byte-exact, and exit 0.
+# connections some are dropped and some get through; the daemon must
+# log the failures (errno text), stay alive and not leak descriptors.
+# Once the trigger is gone it must serve 20 new connections byte-exact,
+# and exit 0.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 
 require_proxy

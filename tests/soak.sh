@@ -122,8 +122,8 @@ round() {
 		fi
 	done
 	if ! wait_until 10 fds_at_most "$px" "$base"; then
-		not_ok "round $i ($be): daemon not back to $base descriptors" \
-		    "($(nfds "$px"))"
+		not_ok "round $i ($be): daemon not back to $base" \
+		    "descriptors ($(nfds "$px"))"
 		return 1
 	fi
 	ok "round $i ($be, $N x $size each way, exits $crc $src):" \
@@ -156,8 +156,8 @@ for be in epoll poll; do
 	if usr1 "$px" "$log"; then
 		is "$(stat_of "$log" accepted)/$(stat_of "$log" closed)" \
 		    "$conns/$conns" "$be: accepted = closed = $conns"
-		is "$(stat_of "$log" connect_failed)/$(stat_of "$log" active)" \
-		    "0/0" "$be: no failed connect, none left open"
+		is "$(stat_of "$log" connect_failed)/$(stat_of "$log" \
+		    active)" "0/0" "$be: no failed connect, none left open"
 	else
 		not_ok "$be: statistics line on SIGUSR1"
 	fi

@@ -22,7 +22,8 @@ END {
 	    definite, indirect, possible, clean
 	exit (errors > 0 || definite > 0 || indirect > 0)
 }' "$@" || {
-	grep -l -E 'ERROR SUMMARY: [1-9]|(definitely|indirectly) lost: [1-9]' \
+	grep -l -E \
+	    'ERROR SUMMARY: [1-9]|(definitely|indirectly) lost: [1-9]' \
 	    "$@" | head -n 5 | while read -r f; do
 		echo "--- $f"; sed -n '1,80p' "$f"; done
 	exit 1
