@@ -19,8 +19,10 @@
 
 require_proxy
 
+# nfds PID: PID's open sockets (not all descriptors: valgrind, when the
+# daemon runs under it, opens and closes files of its own).
 nfds() {
-	ls "/proc/$1/fd" 2>/dev/null | wc -l
+	ls -l "/proc/$1/fd" 2>/dev/null | grep -c 'socket:'
 }
 fds_at_most() {
 	[ "$(nfds "$1")" -le "$2" ]
