@@ -8,7 +8,8 @@
 # user+system time over the whole exchange (from /proc/PID/stat) is
 # reported and must stay under a fifth of the wall-clock time, a bound
 # that only a daemon busy-polling its sockets comes near (it needs 3 to
-# 5%; one that always waits for writability took 40 to 55%).
+# 5%; one that always waits for writability took 40 to 55%).  In a
+# sanitizer build the figure is only reported.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 
 require_proxy
@@ -17,6 +18,9 @@ require_proxy
 cpu_ticks() {
 	sed 's/.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'
 }
+
+SANITIZED=
+grep -q __asan_init "$VSOCKPROXY" 2>/dev/null && SANITIZED=yes
 
 slowloris() {
 	local be="$1" tr="$2" name="sl-$1-$2" t0 t1 w0 wall cpu hz
@@ -39,8 +43,14 @@ slowloris() {
 	cpu=$(( (t1 - t0) * 1000 / hz ))
 	check "$be $tr: it took a while ($wall ms >= 2000)" \
 	    test "$wall" -ge 2000
-	lt "$cpu" $((wall / 5)) \
-	    "$be $tr: daemon CPU $cpu ms over $wall ms (under a fifth)"
+	if [ -n "$SANITIZED" ]; then
+		# ASan+UBSan's own work is most of it (about 1.7 s of
+		# CPU here): a figure, not a check.
+		diag "$be $tr: daemon CPU $cpu ms over $wall ms (sanitizers)"
+	else
+		lt "$cpu" $((wall / 5)) \
+		    "$be $tr: daemon CPU $cpu ms over $wall ms (under a fifth)"
+	fi
 	stop "$PROXY_PID"
 	is "$?" 0 "$be $tr: proxy exits 0 on SIGTERM"
 }

@@ -1813,7 +1813,8 @@ main(int argc, char **argv)
 
 	sendbuf = malloc(o.chunk);
 	recvbuf = malloc(o.chunk);
-	wantbuf = malloc(o.chunk);
+	/* The first 8 bytes are checked at once, even with --chunk < 8. */
+	wantbuf = malloc(o.chunk < 8 ? 8 : o.chunk);
 	if (sendbuf == NULL || recvbuf == NULL || wantbuf == NULL) {
 		warnx_("out of memory");
 		return (EX_OSERR);
