@@ -56,6 +56,7 @@ struct conn {
 	int handshake;			/* connected, hvsock under way */
 	struct hvsock hv;
 	int closed;
+	int reset;			/* a side reset: log it so */
 	uint64_t start;
 	char peer[ADDR_STRLEN];
 	char target[ADDR_STRLEN];
@@ -175,6 +176,20 @@ side_gone(struct side *s, struct relay *to)
 	to->state = RELAY_DONE;
 }
 
+/*
+ * An error or hangup on a side.  The pending error is taken here (a later
+ * read then sees the EOF) so that a reset is logged as one, whichever
+ * relay would have met it first.
+ */
+static void
+side_error(struct conn *c, struct side *s, struct relay *to)
+{
+
+	if (sock_error(s->fd) == ECONNRESET)
+		c->reset = 1;
+	side_gone(s, to);
+}
+
 /* Pump one relay; returns 0 to go on, -1 if the conn was closed. */
 static int
 pump(struct conn *c, struct relay *r, struct side *dst)
@@ -189,6 +204,8 @@ pump(struct conn *c, struct relay *r, struct side *dst)
 	case RELAY_FAIL:
 		break;
 	}
+	if (r->err == ECONNRESET)
+		c->reset = 1;
 	if (r->werr) {
 		/* The destination left; what it sent may still be due. */
 		side_gone(dst, r);
@@ -213,7 +230,7 @@ conn_pump(struct conn *c)
 	if ((c->up.state == RELAY_DONE && c->down.state == RELAY_DONE) ||
 	    (c->cl.gone && c->up.state == RELAY_DONE) ||
 	    (c->sv.gone && c->down.state == RELAY_DONE)) {
-		conn_close(c, "eof");
+		conn_close(c, c->reset ? "reset" : "eof");
 		return;
 	}
 	total = c->up.bytes + c->down.bytes;
@@ -316,14 +333,21 @@ client_cb(void *cookie, int revents)
 	struct conn *c = cookie;
 
 	if (c->connecting) {
-		/* Nothing is read until the target answers; a client that
-		 * hangs up meanwhile is dropped. */
-		if (revents & EV_ERROR)
-			conn_close(c, "reset");
+		/*
+		 * Nothing is read until the target answers.  A client that
+		 * leaves meanwhile (a reset, or a UNIX close: a hangup) is
+		 * dropped and the connect cancelled at once.  A TCP FIN
+		 * cannot be told from a half-close that still wants the
+		 * reply, so it waits for the target like any data would.
+		 */
+		if (revents & EV_ERROR) {
+			c->px->stats.abandoned++;
+			conn_close(c, "client-gone");
+		}
 		return;
 	}
 	if (revents & EV_ERROR)
-		side_gone(&c->cl, &c->down);
+		side_error(c, &c->cl, &c->down);
 	conn_pump(c);
 }
 
@@ -343,7 +367,7 @@ server_cb(void *cookie, int revents)
 		return;
 	}
 	if (revents & EV_ERROR)
-		side_gone(&c->sv, &c->up);
+		side_error(c, &c->sv, &c->up);
 	conn_pump(c);
 }
 

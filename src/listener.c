@@ -76,10 +76,15 @@ update(struct listener *l)
 
 	if (l->fd == -1)
 		return;
-	if (want && l->w == NULL)
+	if (want && l->w == NULL) {
 		l->w = event_watch_add(l->px->loop, l->fd, EV_READ, accept_cb,
 		    l);
-	else if (!want && l->w != NULL) {
+		/* Out of memory: try again after a rest, or the listener
+		 * would stay deaf for good. */
+		if (l->w == NULL && event_timer_start(l->px->loop,
+		    &l->backoff, BACKOFF_MS) == 0)
+			l->resting = 1;
+	} else if (!want && l->w != NULL) {
 		event_watch_del(l->px->loop, l->w);
 		l->w = NULL;
 	}
@@ -288,6 +293,7 @@ listener_new(struct proxy *px, struct proxy_gen *gen,
 	}
 	update(l);
 	if (l->w == NULL) {
+		event_timer_stop(px->loop, &l->backoff);
 		close(l->fd);
 		free(l);
 		return (NULL);

@@ -36,6 +36,7 @@ struct proxy_stats {
 	uint64_t closed;	/* finished after relaying */
 	uint64_t bytes_up;	/* client to target */
 	uint64_t bytes_down;	/* target to client */
+	uint64_t abandoned;	/* client left while connecting */
 };
 
 struct proxy {

@@ -44,7 +44,8 @@ concurrent() {
 	    --send 64k --expect 32k --wait-file "$T/$name.go" \
 	    --timeout "$VSP_WAIT"
 	check "$be $tr: $N connections open at once ($base + 2 x $N fds)" \
-	    wait_until 5 fds_at_least "$PROXY_PID" $((base + 2 * N))
+	    wait_until "$VSP_WAIT" fds_at_least "$PROXY_PID" \
+	    $((base + 2 * N))
 	touch "$T/$name.go"
 	reap "$SPAWNED"
 	crc=$?
@@ -58,7 +59,7 @@ concurrent() {
 		is "$streams" "$N" "$be $tr: $side saw $N distinct streams"
 	done
 	check "$be $tr: proxy closed every socket (back to $base fds)" \
-	    wait_until 5 fds_at_most "$PROXY_PID" "$base"
+	    wait_until "$VSP_WAIT" fds_at_most "$PROXY_PID" "$base"
 	stop "$PROXY_PID"
 	is "$?" 0 "$be $tr: proxy exits 0 on SIGTERM"
 }

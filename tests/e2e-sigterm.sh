@@ -8,6 +8,10 @@
 # target's 1 MiB reply, byte-exact), and exit 0 as soon as it is idle,
 # well before --shutdown-timeout (5 s).
 #
+# Mid-flight: SIGTERM while bytes are moving both ways (the target reads
+# slowly: 4 MiB in 16 KiB reads 5 ms apart, about 1.3 s): the transfer
+# goes on to the end byte-exact at both ends, then the proxy exits 0.
+#
 # Cut: a connection that stays open past --shutdown-timeout (0.5 s) is
 # closed: the proxy exits 0 after about 0.5 s, not at once nor never,
 # and both ends see their connection end.  Also: an idle proxy exits 0
@@ -57,6 +61,38 @@ drain() {
 	is "$rc" 0 "$be $tr: proxy exits 0 after draining"
 	lt "$ms" 3000 \
 	    "$be $tr: and without waiting out the timeout ($ms ms)"
+}
+
+midflight() {
+	local be="$1" tr="$2" target name cpid rc
+	name="mf-$be-$tr"
+	new_addr "$tr"
+	target=$NEW_ADDR
+	if ! start_proxy "px-$name" "$tr" --connect "$target" \
+	    --shutdown-timeout 20; then
+		not_ok "$be $tr: proxy starts"
+		return
+	fi
+	start_peer "$name.srv" "$target" --expect 4M --send 4M \
+	    --chunk 16k --read-delay-ms 5 --conn-file "$T/$name.up" ||
+		{ not_ok "$be $tr: target starts"; return; }
+	spawn "$name.cli" "$VSP_PEER" connect "$PROXY_ADDR" --send 4M \
+	    --expect 4M --timeout "$VSP_WAIT"
+	cpid=$SPAWNED
+	if ! wait_for_file "$T/$name.up"; then
+		not_ok "$be $tr: connection reaches the target"
+		return
+	fi
+	kill -TERM "$PROXY_PID"
+	check "$be $tr: SIGTERM arrived mid-transfer (client still busy)" \
+	    alive "$cpid"
+	reap "$cpid"
+	reap "$PEER_PID"
+	check "$be $tr: the transfer in flight completes byte-exact" eval \
+	    'peer_passed "$name.cli" 1 && peer_passed "$name.srv" 1'
+	reap "$PROXY_PID"
+	rc=$?
+	is "$rc" 0 "$be $tr: then the proxy exits 0"
 }
 
 cut() {
@@ -117,6 +153,8 @@ sigint() {
 scenario() {
 	drain "$1" tcp
 	drain "$1" unix
+	midflight "$1" tcp
+	midflight "$1" unix
 	cut "$1" tcp
 	cut "$1" unix
 	sigint "$1" unix

@@ -14,6 +14,9 @@
 #	VSP_BACKEND	run only this event backend (epoll or poll)
 #	VSP_KEEP	non-empty: keep the scratch directory for a look
 #	VSP_VERBOSE	non-empty: copy logs of failed checks as diagnostics
+#	VSP_WRAPPER	a command the daemon is started under, split on
+#			blanks (e.g. "valgrind --error-exitcode=99"); see
+#			"make check-valgrind"
 #
 # Rules the helpers make easy: nothing waits with a fixed sleep for
 # readiness (wait_for_* poll with a deadline), every process started
@@ -404,7 +407,9 @@ start_proxy() {
 	while [ $try -lt 3 ]; do
 		new_addr "$transport"
 		PROXY_ADDR=$NEW_ADDR
-		"$VSOCKPROXY" ${BACKEND:+--event-backend "$BACKEND"} \
+		# shellcheck disable=SC2086 # the wrapper is split on blanks
+		$VSP_WRAPPER "$VSOCKPROXY" \
+		    ${BACKEND:+--event-backend "$BACKEND"} \
 		    --listen "$PROXY_ADDR" "$@" >"$T/$name.log" 2>&1 &
 		PROXY_PID=$!
 		PROXY_LOG="$T/$name.log"
@@ -524,8 +529,9 @@ start_conf_proxy() {
 		shift
 	done
 	[ "$1" = -- ] && shift
-	"$VSOCKPROXY" ${BACKEND:+--event-backend "$BACKEND"} -c "$conf" \
-	    "$@" >"$T/$name.log" 2>&1 &
+	# shellcheck disable=SC2086
+	$VSP_WRAPPER "$VSOCKPROXY" ${BACKEND:+--event-backend "$BACKEND"} \
+	    -c "$conf" "$@" >"$T/$name.log" 2>&1 &
 	PROXY_PID=$!
 	PROXY_LOG="$T/$name.log"
 	T_PIDS="$T_PIDS $PROXY_PID"

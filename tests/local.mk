@@ -38,3 +38,55 @@ EXTRA_DIST += $(E2E_TESTS) tests/lib.sh tests/README.md
 # Privilege dropping (-u, -g): needs root, skips otherwise.
 TESTS += tests/privdrop.sh
 EXTRA_DIST += tests/privdrop.sh
+
+# Faults and the integrity soak (issue #7).  failmalloc.so is an
+# LD_PRELOAD shim, not part of the project: a plain rule, built without
+# the project's sanitizer flags (an ASan build skips its test).
+check_DATA = tests/failmalloc.so
+CLEANFILES += tests/failmalloc.so
+EXTRA_DIST += tests/failmalloc.c
+tests/failmalloc.so: tests/failmalloc.c
+	$(AM_V_CC)$(CC) $(CPPFLAGS) $(CFLAGS) -fPIC -shared -Wall -Wextra \
+	    -o $@ $(srcdir)/tests/failmalloc.c
+
+FAULT_TESTS = \
+	tests/e2e-reset.sh \
+	tests/e2e-client-gone.sh \
+	tests/e2e-slowloris.sh \
+	tests/e2e-failmalloc.sh \
+	tests/soak.sh
+TESTS += $(FAULT_TESTS)
+EXTRA_DIST += $(FAULT_TESTS)
+
+# make check-valgrind: a representative part of the host suite with the
+# daemon under valgrind (tests/lib.sh starts it under $VSP_WRAPPER).
+# Every error, and every definite or indirect leak, fails: valgrind
+# exits 99 where a test checks the daemon's status, and its logs are
+# summed up afterwards for the others.
+VALGRIND_TESTS = \
+	tests/e2e-transfer.sh \
+	tests/e2e-halfclose-client.sh \
+	tests/e2e-halfclose-server.sh \
+	tests/e2e-close.sh \
+	tests/e2e-refused.sh \
+	tests/e2e-concurrent.sh \
+	tests/e2e-sigterm.sh \
+	tests/e2e-reload.sh \
+	tests/e2e-rules.sh \
+	tests/e2e-emfile.sh \
+	tests/e2e-reset.sh \
+	tests/e2e-client-gone.sh
+VALGRIND = valgrind
+VALGRIND_FLAGS = --error-exitcode=99 --leak-check=full \
+	--errors-for-leak-kinds=definite,indirect --track-fds=no
+check-valgrind:
+	rm -rf vg-logs && mkdir vg-logs
+	VSP_WRAPPER='$(VALGRIND) $(VALGRIND_FLAGS) --log-file=$(abs_top_builddir)/vg-logs/%p.log' \
+	VSP_WAIT=90 $(MAKE) $(AM_MAKEFLAGS) check TESTS='$(VALGRIND_TESTS)'
+	$(SHELL) $(top_srcdir)/tests/valgrind-summary.sh vg-logs
+.PHONY: check-valgrind
+EXTRA_DIST += tests/valgrind-summary.sh
+clean-local: clean-vg-logs
+clean-vg-logs:
+	rm -rf vg-logs
+.PHONY: clean-vg-logs

@@ -79,7 +79,8 @@
 enum order {
 	ORDER_DUPLEX,		/* send and receive at the same time */
 	ORDER_SEND_FIRST,	/* send all, end, then read to EOF */
-	ORDER_RECV_FIRST	/* read to EOF, then send all, end */
+	ORDER_RECV_FIRST,	/* read to EOF, then send all, end */
+	ORDER_RANDOM		/* one of the above per connection */
 };
 
 /* How the --hybrid-vmm stand-in answers "CONNECT PORT\n". */
@@ -133,6 +134,7 @@ struct opts {
 	const char *conn_file;
 	const char *wait_file;
 	int64_t read_delay_ms;
+	int64_t send_delay_ms;
 	size_t chunk;
 	int expect_refused;
 	int backlog;
@@ -141,6 +143,8 @@ struct opts {
 	uint64_t corrupt;		/* flip a bit here, NONE: never */
 	enum vmm vmm;			/* --hybrid-vmm */
 	uint64_t vmm_port;		/* --hybrid-port, NONE: any */
+	uint64_t reset_after;		/* reset once received, NONE: never */
+	uint64_t vary;			/* random chunks and orders, 0: no */
 	int64_t timeout_ms;		/* 0: none */
 	int verbose;
 	int quiet;
@@ -148,11 +152,15 @@ struct opts {
 
 struct conn {
 	unsigned long idx;		/* connect or accept order */
+	enum order order;		/* o.order, or drawn for --order random */
+	uint64_t rng;			/* --vary: this connection's draws */
+	int reset;			/* --reset-after: reset done */
 	int fd;
 	int connecting;			/* nonblocking connect in flight */
 	int64_t retry_at;		/* reconnect after EAGAIN, or 0 */
 	int64_t t0;			/* connect() or accept() time */
 	int64_t next_read;		/* slow reader: not before */
+	int64_t next_send;		/* slow sender: not before */
 
 	uint64_t send_key;
 	uint64_t sent;
@@ -690,6 +698,8 @@ conn_print(struct conn *c, int64_t now)
 	if (c->vmm_port != NONE)
 		ADD(" vmm_connect=%" PRIu64, c->vmm_port);
 	ADD(" ms=%" PRId64, now - c->t0);
+	if (c->reset)
+		ADD(" reset");
 	if (c->probed) {
 		ADD(" probe=%s", c->probe_err ? errname(c->probe_err) :
 		    "none");
@@ -726,6 +736,10 @@ conn_finish(struct conn *c)
 	if (c->fd != -1) {
 		close(c->fd);
 		c->fd = -1;
+	}
+	if (c->reset) {
+		conn_print(c, now);
+		return;
 	}
 	if (c->why == NULL && o.expect_refused && c->refused_how == NULL)
 		conn_fail(c, 0, "not-refused");
@@ -831,7 +845,7 @@ conn_may_read(const struct conn *c)
 		return (0);
 	if (c->vmm != VP_NONE && c->vmm != VP_PASS)
 		return (c->vmm == VP_REQUEST || c->vmm == VP_HOLD);
-	if (o.expect_refused || o.order != ORDER_SEND_FIRST)
+	if (o.expect_refused || c->order != ORDER_SEND_FIRST)
 		return (1);
 	/* send-first: after the end, or while waiting to probe. */
 	return (c->ended || (o.probe_ms > 0 && c->sent == o.send &&
@@ -850,7 +864,42 @@ conn_may_send(const struct conn *c)
 		return (!c->probed);
 	if (c->sent == o.send)
 		return (0);
-	return (o.order != ORDER_RECV_FIRST || c->rd_eof);
+	return (c->order != ORDER_RECV_FIRST || c->rd_eof);
+}
+
+/*
+ * --reset-after: once that much has arrived (so that a relay in between
+ * is surely past its connect and relaying), abort the connection with an
+ * RST (SO_LINGER 0; a UNIX socket has no RST, its peer gets ECONNRESET
+ * only if we leave unread data behind, which a duplex transfer usually
+ * does).  What this end
+ * received is not checked: the point is what the far end sees.
+ */
+static void
+conn_reset(struct conn *c)
+{
+	struct linger lg = { 1, 0 };
+
+	if (setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)) == -1)
+		conn_fail(c, errno, "linger");
+	debug("conn=%lu reset after %" PRIu64 " bytes in", c->idx,
+	    c->recvd);
+	c->reset = 1;
+	conn_finish(c);
+}
+
+/* --vary: the next read or send size, log-uniform in 1 .. --chunk. */
+static size_t
+conn_chunk(struct conn *c)
+{
+	uint64_t r;
+	size_t n;
+
+	if (o.vary == 0)
+		return (o.chunk);
+	r = mix64(c->rng++);
+	n = (size_t)1 + (size_t)((r >> 8) % ((uint64_t)1 << (r % 19)));
+	return (n < o.chunk ? n : o.chunk);
 }
 
 /*
@@ -865,8 +914,13 @@ conn_step(struct conn *c, int64_t now)
 		return;
 	if (o.expect_refused || (c->vmm != VP_NONE && c->vmm != VP_PASS))
 		return;
+	if (o.reset_after != NONE && c->recvd >= o.reset_after &&
+	    gate_open()) {
+		conn_reset(c);
+		return;
+	}
 	if (!c->ended && c->sent == o.send &&
-	    (o.order != ORDER_RECV_FIRST || c->rd_eof)) {
+	    (c->order != ORDER_RECV_FIRST || c->rd_eof)) {
 		if (!c->gate_passed) {
 			if (!gate_open())
 				return;
@@ -925,7 +979,9 @@ conn_send(struct conn *c, int64_t now)
 	} else {
 		off = c->sent;
 		left = o.send - c->sent;
-		n = left < o.chunk ? (size_t)left : o.chunk;
+		n = conn_chunk(c);
+		if (left < n)
+			n = (size_t)left;
 	}
 	stream_fill(c->send_key, off, sendbuf, n);
 	if (o.corrupt >= off && o.corrupt - off < n)
@@ -948,6 +1004,8 @@ conn_send(struct conn *c, int64_t now)
 	}
 	c->sent_hash = hash_update(c->sent_hash, sendbuf, (size_t)r);
 	c->sent += (uint64_t)r;
+	if (o.send_delay_ms > 0)
+		c->next_send = now + o.send_delay_ms;
 }
 
 static void
@@ -955,7 +1013,7 @@ conn_recv(struct conn *c, int64_t now)
 {
 	ssize_t r;
 
-	r = recv(c->fd, recvbuf, o.chunk, 0);
+	r = recv(c->fd, recvbuf, conn_chunk(c), 0);
 	if (r == -1) {
 		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
 			return;
@@ -1267,7 +1325,7 @@ conn_io(struct conn *c, short revents, int64_t now)
 	    now >= c->next_read)
 		conn_recv(c, now);
 	if (!c->done && (revents & (POLLOUT | POLLHUP | POLLERR)) &&
-	    conn_may_send(c))
+	    conn_may_send(c) && now >= c->next_send)
 		conn_send(c, now);
 	conn_step(c, now);
 }
@@ -1285,6 +1343,10 @@ conn_init(struct conn *c, unsigned long idx, int64_t now)
 	c->stream = -1;
 	c->bad_at = NONE;
 	c->vmm_port = NONE;
+	c->rng = mix64(o.vary ^ mix64(idx + 1));
+	c->order = o.order;
+	if (o.order == ORDER_RANDOM)
+		c->order = (enum order)(mix64(c->rng ^ 0x0123) % 3);
 }
 
 /* ---- the loop --------------------------------------------------------- */
@@ -1480,8 +1542,13 @@ loop_run(struct loop *l)
 					wake = min_deadline(wake,
 					    c->next_read);
 			}
-			if (conn_may_send(c))
-				ev |= POLLOUT;
+			if (conn_may_send(c)) {
+				if (now >= c->next_send)
+					ev |= POLLOUT;
+				else
+					wake = min_deadline(wake,
+					    c->next_send);
+			}
 			if (ev == 0)
 				continue;
 			l->pfds[n].fd = c->fd;
@@ -1624,7 +1691,8 @@ usage(FILE *f)
 "                        end's default, 2 for connect, 1 for listen)\n"
 "  --order ORDER         duplex: send and read at once (default);\n"
 "                        send-first: send all, end, then read to EOF;\n"
-"                        recv-first: read to EOF, then send all and end\n"
+"                        recv-first: read to EOF, then send all and end;\n"
+"                        random: one of these per connection (--vary)\n"
 "  --end shutdown|close  end the sending side with shutdown(SHUT_WR) and\n"
 "                        read on to EOF (default), or close() at once\n"
 "  --probe-epipe MS      after sending all and reading EOF, keep sending\n"
@@ -1641,7 +1709,8 @@ usage(FILE *f)
 "  --wait-file PATH      after sending all, wait for PATH to exist before\n"
 "                        ending (lets a test hold a connection open)\n"
 "  --read-delay-ms MS    slow reader: wait MS ms after each read\n"
-"  --chunk BYTES         largest read and send (default 256k)\n"
+"  --send-delay-ms MS    slow sender: wait MS ms after each send (with\n"
+"                        --chunk 1, a slowloris)\n""  --chunk BYTES         largest read and send (default 256k)\n"
 "  --sockbuf BYTES       SO_SNDBUF and SO_RCVBUF of our sockets, so that\n"
 "                        kernel buffers cannot hide a relay's buffering\n"
 "  --expect-refused      connect: pass iff each connection is refused or\n"
@@ -1670,6 +1739,13 @@ usage(FILE *f)
 "  --timeout SECONDS     give up after this long (default 60, 0: never)\n"
 "  --corrupt OFFSET      flip a bit of the byte sent at OFFSET (to test\n"
 "                        the checker itself)\n"
+"  --reset-after BYTES   once BYTES have arrived, abort the connection\n"
+"                        with an RST (SO_LINGER 0, then close); the line\n"
+"                        says \"reset\" and this end checks nothing;\n"
+"                        with --wait-file, only once that file exists\n"
+"  --vary SEED           random read and send sizes (1 .. --chunk,\n"
+"                        log-uniform), drawn per connection from SEED;\n"
+"                        --order random draws each connection's order\n"
 "  -v, --verbose         log progress to stderr\n"
 "  -q, --quiet           print only failed connections\n"
 "  -h, --help            this help\n"
@@ -1734,7 +1810,8 @@ enum {
 	OPT_END, OPT_PROBE, OPT_EXPECT_EPIPE, OPT_CONNS, OPT_READY,
 	OPT_CONNFILE, OPT_WAITFILE, OPT_DELAY, OPT_CHUNK, OPT_REFUSED,
 	OPT_TIMEOUT, OPT_BACKLOG, OPT_NO_ACCEPT, OPT_SOCKBUF, OPT_CORRUPT,
-	OPT_HYBRID_VMM, OPT_HYBRID_PORT, OPT_BIND
+	OPT_HYBRID_VMM, OPT_HYBRID_PORT, OPT_BIND, OPT_RESET, OPT_VARY,
+	OPT_SEND_DELAY
 };
 
 static const struct option longopts[] = {
@@ -1751,6 +1828,7 @@ static const struct option longopts[] = {
 	{ "conn-file",		required_argument, NULL, OPT_CONNFILE },
 	{ "wait-file",		required_argument, NULL, OPT_WAITFILE },
 	{ "read-delay-ms",	required_argument, NULL, OPT_DELAY },
+	{ "send-delay-ms",	required_argument, NULL, OPT_SEND_DELAY },
 	{ "chunk",		required_argument, NULL, OPT_CHUNK },
 	{ "expect-refused",	no_argument,	   NULL, OPT_REFUSED },
 	{ "timeout",		required_argument, NULL, OPT_TIMEOUT },
@@ -1761,6 +1839,8 @@ static const struct option longopts[] = {
 	{ "hybrid-vmm",		required_argument, NULL, OPT_HYBRID_VMM },
 	{ "hybrid-port",	required_argument, NULL, OPT_HYBRID_PORT },
 	{ "bind",		required_argument, NULL, OPT_BIND },
+	{ "reset-after",	required_argument, NULL, OPT_RESET },
+	{ "vary",		required_argument, NULL, OPT_VARY },
 	{ "verbose",		no_argument,	   NULL, 'v' },
 	{ "quiet",		no_argument,	   NULL, 'q' },
 	{ "help",		no_argument,	   NULL, 'h' },
@@ -1799,6 +1879,7 @@ parse_args(int argc, char **argv)
 	o.expect = NONE;
 	o.corrupt = NONE;
 	o.vmm_port = NONE;
+	o.reset_after = NONE;
 	o.chunk = DEFAULT_CHUNK;
 	o.timeout_ms = DEFAULT_TIMEOUT * 1000;
 	o.expect_epipe = -1;
@@ -1833,10 +1914,12 @@ parse_args(int argc, char **argv)
 				o.order = ORDER_SEND_FIRST;
 			else if (strcmp(optarg, "recv-first") == 0)
 				o.order = ORDER_RECV_FIRST;
+			else if (strcmp(optarg, "random") == 0)
+				o.order = ORDER_RANDOM;
 			else
 				usage_error("--order: expected duplex, "
-				    "send-first or recv-first, not '%s'",
-				    optarg);
+				    "send-first, recv-first or random, not "
+				    "'%s'", optarg);
 			break;
 		case OPT_END:
 			if (strcmp(optarg, "shutdown") == 0)
@@ -1880,6 +1963,10 @@ parse_args(int argc, char **argv)
 			o.read_delay_ms = (int64_t)opt_u64("--read-delay-ms",
 			    optarg, 3600 * 1000);
 			break;
+		case OPT_SEND_DELAY:
+			o.send_delay_ms = (int64_t)opt_u64("--send-delay-ms",
+			    optarg, 3600 * 1000);
+			break;
 		case OPT_CHUNK:
 			v = opt_size("--chunk", optarg);
 			if (v == 0 || v > (64ULL << 20))
@@ -1894,6 +1981,14 @@ parse_args(int argc, char **argv)
 			break;
 		case OPT_NO_ACCEPT:
 			o.no_accept = 1;
+			break;
+		case OPT_RESET:
+			o.reset_after = opt_size("--reset-after", optarg);
+			break;
+		case OPT_VARY:
+			o.vary = opt_u64("--vary", optarg, UINT64_MAX);
+			if (o.vary == 0)
+				usage_error("--vary: the seed must be > 0");
 			break;
 		case OPT_CORRUPT:
 			o.corrupt = opt_u64("--corrupt", optarg,
@@ -2127,7 +2222,8 @@ main(int argc, char **argv)
 
 	sendbuf = malloc(o.chunk);
 	recvbuf = malloc(o.chunk);
-	wantbuf = malloc(o.chunk);
+	/* The first 8 bytes are checked at once, even with --chunk < 8. */
+	wantbuf = malloc(o.chunk < 8 ? 8 : o.chunk);
 	if (sendbuf == NULL || recvbuf == NULL || wantbuf == NULL) {
 		warnx_("out of memory");
 		return (EX_OSERR);
