@@ -97,6 +97,9 @@ opts_usage(void)
 "  -h, --help                show this help\n"
 "  -V, --version             show the version\n"
 "\n"
+"Under systemd: NOTIFY_SOCKET (Type=notify) and LISTEN_FDS/LISTEN_FDNAMES\n"
+"(socket activation, sockets matched to rules by name) are honoured.\n"
+"\n"
 "Exit status: 0 on a clean stop, 1 if start-up failed, 64 on bad usage;\n"
 "with -t, 0 if the configuration is valid, 1 if not.\n"
 "See vsockproxy(8).\n");
