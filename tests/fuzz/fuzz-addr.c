@@ -28,16 +28,19 @@ one(const char *s, enum addr_use use)
 		return;
 	}
 	FUZZ_CHECK(a.kind == ADDR_VSOCK || a.kind == ADDR_TCP ||
-	    a.kind == ADDR_UNIX);
+	    a.kind == ADDR_UNIX || a.kind == ADDR_HVSOCK);
+	/* hybrid-vsock: is a connect address only. */
+	FUZZ_CHECK(a.kind != ADDR_HVSOCK || use == ADDR_CONNECT);
 	FUZZ_CHECK(a.salen > 0 && a.salen <= sizeof(a.sa));
 	(void)addr_family(&a);
 	addr_format(&a, fa, sizeof(fa));
 	/* A unix path may be longer than ADDR_STRLEN: then it is cut. */
 	if (strlen(fa) + 1 >= sizeof(fa))
 		return;
-	/* vsock:PORT (any CID) is a listen-only form. */
-	FUZZ_CHECK(addr_parse_flags(fa, ADDR_LISTEN, ADDR_NUMERIC, &b, err,
-	    sizeof(err)) == 0);
+	/* vsock:PORT (any CID) is a listen-only form, hybrid-vsock: a
+	 * connect-only one. */
+	FUZZ_CHECK(addr_parse_flags(fa, a.kind == ADDR_HVSOCK ? ADDR_CONNECT :
+	    ADDR_LISTEN, ADDR_NUMERIC, &b, err, sizeof(err)) == 0);
 	addr_format(&b, fb, sizeof(fb));
 	FUZZ_CHECK(strcmp(fa, fb) == 0);
 	FUZZ_CHECK(b.kind == a.kind);
