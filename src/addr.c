@@ -170,13 +170,15 @@ parse_hvsock(const char *s, enum addr_use use, struct addr *a, char *err,
 {
 	const char *colon;
 	uint32_t port;
+	char pb[64];
 
 	if (use == ADDR_LISTEN)
 		ERR("hybrid-vsock: is a connect address only");
 	if ((colon = strrchr(s, ':')) == NULL)
 		ERR("hybrid-vsock address needs PATH:PORT");
 	if (parse_u32(colon + 1, &port) == -1)
-		ERR("bad hybrid-vsock port '%s' (0-4294967295)", colon + 1);
+		ERR("bad hybrid-vsock port '%s' (0-4294967295)",
+		    printable(colon + 1, pb, sizeof(pb)));
 	if (parse_path(s, (size_t)(colon - s), a, err, errlen) == -1)
 		return (-1);
 	a->kind = ADDR_HVSOCK;
