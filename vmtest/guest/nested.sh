@@ -113,20 +113,9 @@ l2_role() {	# cid
 }
 
 # Wait until the L2 guest with CID $1 says READY.
-# A guest whose QEMU ended before its console said anything (a reset at
-# the very start of boot, seen once in CI) is started once more, like
-# vt_boot does for an early panic.
 l2_wait_ready() {	# cid t0-ms limit-ms
-	local cid=$1 again=1
+	local cid=$1
 	until grep -q "^# READY" "$(l2_tap "$cid")" 2>/dev/null; do
-		if [ "$again" = 1 ] && [ "$(vt_now_ms)" -le "$3" ] &&
-		    ! kill -0 "$(eval echo "\$l2_pid_$cid")" 2>/dev/null &&
-		    [ ! -s "$L2_DIR/l2-$cid.console" ]; then
-			again=0
-			echo "# L2 guest CID $cid ended before any console output: starting it once more" >&3
-			l2_start "$cid" "$(l2_role "$cid")"
-			continue
-		fi
 		if [ "$(vt_now_ms)" -gt "$3" ] ||
 		    ! kill -0 "$(eval echo "\$l2_pid_$cid")" 2>/dev/null
 		then
