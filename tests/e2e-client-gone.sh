@@ -19,17 +19,6 @@
 
 require_proxy
 
-# nfds PID: PID's open sockets (not all descriptors: valgrind, when the
-# daemon runs under it, opens and closes files of its own).
-nfds() {
-	ls -l "/proc/$1/fd" 2>/dev/null | grep -c 'socket:'
-}
-fds_at_most() {
-	[ "$(nfds "$1")" -le "$2" ]
-}
-fds_at_least() {
-	[ "$(nfds "$1")" -ge "$2" ]
-}
 count_in() {
 	[ "$(log_count "$1" "$2")" -ge "$3" ]
 }
@@ -56,13 +45,13 @@ leave() {
 		not_ok "$be $tr: proxy starts"
 		return 1
 	fi
-	base=$(nfds "$PROXY_PID")
+	base=$(nsockets "$PROXY_PID")
 	spawn "$name.cli" "$VSP_PEER" connect "$PROXY_ADDR" --conns 3 \
 	    --wait-file "$T/$name.go" --timeout "$VSP_WAIT" "$@"
 	CLI=$SPAWNED
 	NAME=$name
 	BASE=$base
-	if ! wait_until "$VSP_WAIT" fds_at_least "$PROXY_PID" \
+	if ! wait_until "$VSP_WAIT" sockets_at_least "$PROXY_PID" \
 	    $((base + 6)); then
 		not_ok "$be $tr: three connects in flight"
 		return 1
@@ -76,7 +65,7 @@ gone() {
 	leave "$be" "$tr" 30 "$how" $opts || return
 	t0=$(now_ms)
 	check "$be $tr: clients that $how are dropped, connects cancelled" \
-	    wait_until 5 fds_at_most "$PROXY_PID" "$BASE"
+	    wait_until 5 sockets_at_most "$PROXY_PID" "$BASE"
 	ms=$(( $(now_ms) - t0 ))
 	lt "$ms" 5000 "$be $tr: ... at once ($ms ms; the timeout is 30 s)"
 	check "$be $tr: ... logged as reason=client-gone" \
@@ -97,7 +86,7 @@ fin() {
 	is "$(log_count "$PROXY_LOG" 'reason=client-gone')" 0 \
 	    "$be tcp: ... and are not taken for gone"
 	check "$be tcp: ... their descriptors are freed then" \
-	    wait_until 5 fds_at_most "$PROXY_PID" "$BASE"
+	    wait_until 5 sockets_at_most "$PROXY_PID" "$BASE"
 	reap "$CLI"
 	stop "$PROXY_PID"
 	is "$?" 0 "$be tcp: proxy exits 0 on SIGTERM"

@@ -20,14 +20,6 @@ case $VSP_WRAPPER in
 *valgrind*)	skip_all "under valgrind (it replaces malloc itself)" ;;
 esac
 
-# nfds PID: PID's open sockets (not all descriptors: valgrind, when the
-# daemon runs under it, opens and closes files of its own).
-nfds() {
-	ls -l "/proc/$1/fd" 2>/dev/null | grep -c 'socket:'
-}
-fds_at_most() {
-	[ "$(nfds "$1")" -le "$2" ]
-}
 ok_lines() {
 	grep -c ' ok$' "$T/$1.out" 2>/dev/null
 }
@@ -48,7 +40,7 @@ VSP_FAILMALLOC=file=$T/$name.fail,every=7" \
 	run_peer "$name.pre" "$PROXY_ADDR" --send 64k --expect 64k
 	check "$be $tr: no faults before the trigger" \
 	    peer_passed "$name.pre" 1
-	base=$(nfds "$PROXY_PID")
+	base=$(nsockets "$PROXY_PID")
 
 	touch "$T/$name.fail"
 	run_peer "$name.burst" "$PROXY_ADDR" --conns 64 --send 64k \
@@ -69,7 +61,7 @@ VSP_FAILMALLOC=file=$T/$name.fail,every=7" \
 	    "$PROXY_LOG"
 	check "$be $tr: the daemon lives" alive "$PROXY_PID"
 	check "$be $tr: no socket leaked (back to $base)" \
-	    wait_until 5 fds_at_most "$PROXY_PID" "$base"
+	    wait_until 5 sockets_at_most "$PROXY_PID" "$base"
 
 	before=$(ok_lines "$name.srv")
 	run_peer "$name.post" "$PROXY_ADDR" --conns 20 --send 64k \

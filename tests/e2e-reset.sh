@@ -22,14 +22,6 @@
 
 require_proxy
 
-# nfds PID: PID's open sockets (not all descriptors: valgrind, when the
-# daemon runs under it, opens and closes files of its own).
-nfds() {
-	ls -l "/proc/$1/fd" 2>/dev/null | grep -c 'socket:'
-}
-fds_at_most() {
-	[ "$(nfds "$1")" -le "$2" ]
-}
 
 # ended NAME: NAME (a peer that was reset on) printed one FAIL line
 # that is an error or a short stream, not a timeout; sets ENDED_MS.
@@ -71,7 +63,7 @@ reset_case() {
 	{ rule a "$la" "$ta"; rule b "$lb" "$tb"; } >"$conf"
 	start_conf_proxy "px-$name" "$conf" "$la" "$lb" -- -v ||
 	    { not_ok "$be $tr: proxy starts"; return; }
-	base=$(nfds "$PROXY_PID")
+	base=$(nsockets "$PROXY_PID")
 	# The fair target serves the held client and the resetting one
 	# (in either order); the other target resets after 1 MiB.
 	start_peer "$name.ta" "$ta" --conns 0 --send 8M --expect 8M \
@@ -129,7 +121,7 @@ reset_case() {
 	    wait_until "$VSP_WAIT" \
 	    sh -c "[ \$(grep -c ' ok\$' '$T/$name.ta.out') -ge 2 ]"
 	check "$be $tr: back to the idle $base sockets" \
-	    wait_until "$VSP_WAIT" fds_at_most "$PROXY_PID" "$base"
+	    wait_until "$VSP_WAIT" sockets_at_most "$PROXY_PID" "$base"
 	stop "$PROXY_PID"
 	is "$?" 0 "$be $tr: proxy exits 0 on SIGTERM"
 	kill "$tapid" 2>/dev/null

@@ -561,6 +561,18 @@ log_count() {
 	grep -c -E -e "$2" "$1" 2>/dev/null
 }
 
+# nsockets PID: PID's open sockets (not all descriptors: valgrind, when
+# the daemon runs under it, opens and closes files of its own).
+nsockets() {
+	ls -l "/proc/$1/fd" 2>/dev/null | grep -c 'socket:'
+}
+sockets_at_most() {	# pid n
+	[ "$(nsockets "$1")" -le "$2" ]
+}
+sockets_at_least() {	# pid n
+	[ "$(nsockets "$1")" -ge "$2" ]
+}
+
 # reloads PATTERN: how many lines of the proxy's log match PATTERN.
 reloads() {
 	log_count "$PROXY_LOG" "$1"

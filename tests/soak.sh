@@ -38,14 +38,6 @@ want=$((2 * N + 64))
 [ "$(ulimit -n)" -ge "$want" ] 2>/dev/null || ulimit -n "$want" 2>/dev/null ||
     skip_all "cannot raise the descriptor limit to $want (ulimit -n)"
 
-# nfds PID: PID's open sockets (not all descriptors: valgrind, when the
-# daemon runs under it, opens and closes files of its own).
-nfds() {
-	ls -l "/proc/$1/fd" 2>/dev/null | grep -c 'socket:'
-}
-fds_at_most() {
-	[ "$(nfds "$1")" -le "$2" ]
-}
 stat_of() {
 	grep ' stats active=' "$1" | tail -n 1 | tr ' ' '\n' |
 	    sed -n "s/^$2=//p"
@@ -83,13 +75,13 @@ new_addr unix; TGT_epoll=$NEW_ADDR
 start_proxy px-epoll tcp --connect "$TGT_epoll" --stats-interval 0 ||
     bail_out "the epoll daemon does not start"
 PX_epoll=$PROXY_PID; ADDR_epoll=$PROXY_ADDR; LOG_epoll=$PROXY_LOG
-BASE_epoll=$(nfds "$PX_epoll")
+BASE_epoll=$(nsockets "$PX_epoll")
 BACKEND=poll
 new_addr tcp; TGT_poll=$NEW_ADDR
 start_proxy px-poll unix --connect "$TGT_poll" --stats-interval 0 ||
     bail_out "the poll daemon does not start"
 PX_poll=$PROXY_PID; ADDR_poll=$PROXY_ADDR; LOG_poll=$PROXY_LOG
-BASE_poll=$(nfds "$PX_poll")
+BASE_poll=$(nsockets "$PX_poll")
 CONNS_epoll=0; CONNS_poll=0
 
 # round I BACKEND: one round; returns 1 if it failed.
@@ -123,9 +115,9 @@ round() {
 			return 1
 		fi
 	done
-	if ! wait_until 10 fds_at_most "$px" "$base"; then
+	if ! wait_until 10 sockets_at_most "$px" "$base"; then
 		not_ok "round $i ($be): daemon not back to $base" \
-		    "sockets ($(nfds "$px"))"
+		    "sockets ($(nsockets "$px"))"
 		return 1
 	fi
 	ok "round $i ($be, $N x $size each way, exits $crc $src):" \
