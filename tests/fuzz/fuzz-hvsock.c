@@ -26,7 +26,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	enum hvsock_status st;
 
 	/* An exact copy, without a NUL, so ASan catches a read past len. */
-	if ((buf = malloc(size > 0 ? size : 1)) == NULL)
+	if ((buf = calloc(size > 0 ? size : 1, 1)) == NULL)
 		abort();
 	if (size > 0)
 		memcpy(buf, data, size);

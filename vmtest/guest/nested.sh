@@ -108,6 +108,27 @@ l1_show_console() {	# cid
 	vt_diag "$L2_DIR/console.tail"
 }
 
+# What ended an L2 guest's QEMU before it was ready (seen in CI: status 0
+# at once, nothing on its console or its stderr: the guest reset).
+l1_why_gone() {	# cid
+	local pid st
+	eval "pid=\$l2_pid_$1"
+	if kill -0 "$pid" 2>/dev/null; then
+		echo "# CID $1: QEMU still running, not ready in time" >&3
+		return
+	fi
+	wait "$pid"
+	st=$?
+	# With -no-reboot a guest that resets (a triple fault) ends its
+	# QEMU with status 0, silently.
+	{ echo "--- CID $1: its QEMU ended with status $st" \
+	    "$([ "$st" = 0 ] && echo "(the guest reset)"); files:"
+	  ls -l "$L2_DIR"
+	  echo "--- L1's kernel log:"
+	  dmesg | tail -n 15; } > "$L2_DIR/gone.txt" 2>&1
+	vt_diag "$L2_DIR/gone.txt"
+}
+
 l2_role() {	# cid
 	if [ "$1" = 4 ]; then echo server; else echo client; fi
 }
@@ -121,6 +142,7 @@ l2_wait_ready() {	# cid t0-ms limit-ms
 		then
 			vt_result 1 "L2 guest CID $cid booted"
 			l1_show_console "$cid"
+			l1_why_gone "$cid"
 			return 1
 		fi
 		usleep 500000
