@@ -279,3 +279,99 @@ addr_format(const struct addr *a, char *buf, size_t buflen)
 	return (addr_format_sa((const struct sockaddr *)&a->sa, a->salen,
 	    buf, buflen));
 }
+
+int
+addr_equal(const struct addr *a, const struct addr *b)
+{
+	const struct sockaddr_vm *va, *vb;
+	const struct sockaddr_in *ia, *ib;
+	const struct sockaddr_in6 *a6, *b6;
+	const struct sockaddr_un *ua, *ub;
+
+	if (a->kind != b->kind || a->sa.ss_family != b->sa.ss_family ||
+	    a->hvport != b->hvport)
+		return (0);
+	switch (a->sa.ss_family) {
+	case AF_VSOCK:
+		va = (const struct sockaddr_vm *)&a->sa;
+		vb = (const struct sockaddr_vm *)&b->sa;
+		return (va->svm_cid == vb->svm_cid &&
+		    va->svm_port == vb->svm_port);
+	case AF_INET:
+		ia = (const struct sockaddr_in *)&a->sa;
+		ib = (const struct sockaddr_in *)&b->sa;
+		return (ia->sin_port == ib->sin_port &&
+		    ia->sin_addr.s_addr == ib->sin_addr.s_addr);
+	case AF_INET6:
+		a6 = (const struct sockaddr_in6 *)&a->sa;
+		b6 = (const struct sockaddr_in6 *)&b->sa;
+		return (a6->sin6_port == b6->sin6_port &&
+		    a6->sin6_scope_id == b6->sin6_scope_id &&
+		    memcmp(&a6->sin6_addr, &b6->sin6_addr,
+		    sizeof(a6->sin6_addr)) == 0);
+	case AF_UNIX:
+		ua = (const struct sockaddr_un *)&a->sa;
+		ub = (const struct sockaddr_un *)&b->sa;
+		return (strncmp(ua->sun_path, ub->sun_path,
+		    sizeof(ua->sun_path)) == 0);
+	default:
+		return (a->salen == b->salen &&
+		    memcmp(&a->sa, &b->sa, a->salen) == 0);
+	}
+}
+
+int
+addr_tcp_port(const struct addr *a)
+{
+	const struct sockaddr_in *sin = (const struct sockaddr_in *)&a->sa;
+	const struct sockaddr_in6 *sin6 =
+	    (const struct sockaddr_in6 *)&a->sa;
+
+	if (a->sa.ss_family == AF_INET)
+		return (ntohs(sin->sin_port));
+	return (ntohs(sin6->sin6_port));
+}
+
+int
+addr_tcp_wildcard(const struct addr *a)
+{
+	const struct sockaddr_in *sin = (const struct sockaddr_in *)&a->sa;
+	const struct sockaddr_in6 *sin6 =
+	    (const struct sockaddr_in6 *)&a->sa;
+
+	if (a->sa.ss_family == AF_INET)
+		return (sin->sin_addr.s_addr == htonl(INADDR_ANY));
+	return (IN6_IS_ADDR_UNSPECIFIED(&sin6->sin6_addr));
+}
+
+static int
+tcp_loopback(const struct addr *a)
+{
+	const struct sockaddr_in *sin = (const struct sockaddr_in *)&a->sa;
+	const struct sockaddr_in6 *sin6 =
+	    (const struct sockaddr_in6 *)&a->sa;
+
+	if (a->sa.ss_family == AF_INET)
+		return ((ntohl(sin->sin_addr.s_addr) >> 24) == 127);
+	return (IN6_IS_ADDR_LOOPBACK(&sin6->sin6_addr));
+}
+
+int
+addr_leads_to(const struct addr *c, const struct addr *l)
+{
+	const struct sockaddr_un *ul, *uc;
+
+	if (addr_equal(l, c))
+		return (1);
+	if (l->kind == ADDR_UNIX && c->kind == ADDR_HVSOCK) {
+		ul = (const struct sockaddr_un *)&l->sa;
+		uc = (const struct sockaddr_un *)&c->sa;
+		return (strncmp(ul->sun_path, uc->sun_path,
+		    sizeof(ul->sun_path)) == 0);
+	}
+	return (l->kind == ADDR_TCP && c->kind == ADDR_TCP &&
+	    (l->sa.ss_family == c->sa.ss_family ||
+	    l->sa.ss_family == AF_INET6) && addr_tcp_port(l) != 0 &&
+	    addr_tcp_port(l) == addr_tcp_port(c) &&
+	    addr_tcp_wildcard(l) && tcp_loopback(c));
+}

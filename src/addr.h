@@ -74,4 +74,21 @@ const char *addr_format(const struct addr *a, char *buf, size_t buflen);
 /* The socket family of an address kind. */
 int addr_family(const struct addr *a);
 
+/* Nonzero if two addresses are the same (kind, family, address, port). */
+int addr_equal(const struct addr *a, const struct addr *b);
+
+/* A TCP address's port; nonzero if its host is 0.0.0.0 or [::]. */
+int addr_tcp_port(const struct addr *a);
+int addr_tcp_wildcard(const struct addr *a);
+
+/*
+ * Nonzero if connecting to c certainly reaches the listener on l, a loop
+ * that would eat a file descriptor pair per hop until the limits stop it:
+ * the same address, a hybrid-vsock VMM socket that is l's UNIX path, or a
+ * loopback address on the port of a wildcard TCP listener ([::] takes
+ * IPv4 too).  Whether a vsock CID or another TCP address is this host's
+ * own is not known here; such loops are left to the limits.
+ */
+int addr_leads_to(const struct addr *c, const struct addr *l);
+
 #endif

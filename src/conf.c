@@ -198,70 +198,6 @@ intern(struct parser *p, const char *s)
 
 /* Addresses. */
 
-static int
-addr_equal(const struct addr *a, const struct addr *b)
-{
-	const struct sockaddr_vm *va, *vb;
-	const struct sockaddr_in *ia, *ib;
-	const struct sockaddr_in6 *a6, *b6;
-	const struct sockaddr_un *ua, *ub;
-
-	if (a->kind != b->kind || a->sa.ss_family != b->sa.ss_family ||
-	    a->hvport != b->hvport)
-		return (0);
-	switch (a->sa.ss_family) {
-	case AF_VSOCK:
-		va = (const struct sockaddr_vm *)&a->sa;
-		vb = (const struct sockaddr_vm *)&b->sa;
-		return (va->svm_cid == vb->svm_cid &&
-		    va->svm_port == vb->svm_port);
-	case AF_INET:
-		ia = (const struct sockaddr_in *)&a->sa;
-		ib = (const struct sockaddr_in *)&b->sa;
-		return (ia->sin_port == ib->sin_port &&
-		    ia->sin_addr.s_addr == ib->sin_addr.s_addr);
-	case AF_INET6:
-		a6 = (const struct sockaddr_in6 *)&a->sa;
-		b6 = (const struct sockaddr_in6 *)&b->sa;
-		return (a6->sin6_port == b6->sin6_port &&
-		    a6->sin6_scope_id == b6->sin6_scope_id &&
-		    memcmp(&a6->sin6_addr, &b6->sin6_addr,
-		    sizeof(a6->sin6_addr)) == 0);
-	case AF_UNIX:
-		ua = (const struct sockaddr_un *)&a->sa;
-		ub = (const struct sockaddr_un *)&b->sa;
-		return (strncmp(ua->sun_path, ub->sun_path,
-		    sizeof(ua->sun_path)) == 0);
-	default:
-		return (a->salen == b->salen &&
-		    memcmp(&a->sa, &b->sa, a->salen) == 0);
-	}
-}
-
-static int
-tcp_port(const struct addr *a)
-{
-	const struct sockaddr_in *sin = (const struct sockaddr_in *)&a->sa;
-	const struct sockaddr_in6 *sin6 =
-	    (const struct sockaddr_in6 *)&a->sa;
-
-	if (a->sa.ss_family == AF_INET)
-		return (ntohs(sin->sin_port));
-	return (ntohs(sin6->sin6_port));
-}
-
-static int
-tcp_wildcard(const struct addr *a)
-{
-	const struct sockaddr_in *sin = (const struct sockaddr_in *)&a->sa;
-	const struct sockaddr_in6 *sin6 =
-	    (const struct sockaddr_in6 *)&a->sa;
-
-	if (a->sa.ss_family == AF_INET)
-		return (sin->sin_addr.s_addr == htonl(INADDR_ANY));
-	return (IN6_IS_ADDR_UNSPECIFIED(&sin6->sin6_addr));
-}
-
 /*
  * Nonzero if two listen addresses cannot both be bound: a vsock port
  * bound on any CID takes that port on every CID, and a wildcard TCP
@@ -284,16 +220,17 @@ listen_clash(const struct addr *a, const struct addr *b)
 		    va->svm_cid == VMADDR_CID_ANY ||
 		    vb->svm_cid == VMADDR_CID_ANY));
 	case ADDR_TCP:
-		if (tcp_port(a) == 0 || tcp_port(a) != tcp_port(b))
+		if (addr_tcp_port(a) == 0 ||
+		    addr_tcp_port(a) != addr_tcp_port(b))
 			return (0);
 		if (addr_equal(a, b))
 			return (1);
-		if (a->sa.ss_family == AF_INET6 && tcp_wildcard(a))
+		if (a->sa.ss_family == AF_INET6 && addr_tcp_wildcard(a))
 			return (1);
-		if (b->sa.ss_family == AF_INET6 && tcp_wildcard(b))
+		if (b->sa.ss_family == AF_INET6 && addr_tcp_wildcard(b))
 			return (1);
 		return (a->sa.ss_family == b->sa.ss_family &&
-		    (tcp_wildcard(a) || tcp_wildcard(b)));
+		    (addr_tcp_wildcard(a) || addr_tcp_wildcard(b)));
 	default:
 		return (addr_equal(a, b));
 	}
@@ -801,7 +738,8 @@ check_rule(struct parser *p, struct prule *r)
 	check_acl_kind(p, r, S_DENY, "deny", ADDR_VSOCK, "vsock");
 	check_acl_kind(p, r, S_ALLOW_UID, "allow-uid", ADDR_UNIX, "unix");
 	check_acl_kind(p, r, S_ALLOW_ADDR, "allow-addr", ADDR_TCP, "tcp");
-	if (r->r.connect.kind != 0 && addr_equal(&r->r.listen, &r->r.connect))
+	if (r->r.connect.kind != 0 &&
+	    addr_leads_to(&r->r.connect, &r->r.listen))
 		perr_at(p, r->at[S_CONNECT].file, r->at[S_CONNECT].line,
 		    "rule '%s' connects to its own listen address",
 		    r->r.name);

@@ -347,6 +347,9 @@ opts_parse_flags(int argc, char **argv, int flags, struct opts *o, char *err,
 		if (allow != NULL && o->rule.listen.kind != ADDR_VSOCK)
 			return (bad(err, errlen, "--allow filters vsock peers "
 			    "by CID: it needs a vsock --listen address"));
+		if (addr_leads_to(&o->rule.connect, &o->rule.listen))
+			return (bad(err, errlen, "--connect '%s' leads back "
+			    "to --listen '%s'", copt, lopt));
 	} else {
 		if (allow != NULL)
 			return (bad(err, errlen, "--allow needs --listen/"

@@ -568,6 +568,22 @@ test_syntax(void **state)
 	    "listens on unix:/a", NULL);
 	bad("rule a {\nlisten unix:/a\nconnect unix:/a\n}\n",
 	    "t.conf:3: rule 'a' connects to its own listen address", NULL);
+	bad("rule a {\nlisten unix:/a\nconnect hybrid-vsock:/a:5\n}\n"
+	    "rule b {\nlisten tcp:0.0.0.0:7\nconnect tcp:127.0.0.2:7\n}\n"
+	    "rule c {\nlisten tcp:[::]:8\nconnect tcp:[::1]:8\n}\n"
+	    "rule d {\nlisten tcp:[::]:9\nconnect tcp:127.0.0.1:9\n}\n",
+	    "t.conf:3: rule 'a' connects to its own listen address",
+	    "t.conf:7: rule 'b' connects to its own listen address",
+	    "t.conf:11: rule 'c' connects to its own listen address",
+	    "t.conf:15: rule 'd' connects to its own listen address", NULL);
+	/* Near misses: another path, port or family, a concrete address. */
+	conf_free(good(
+	    "rule a {\nlisten unix:/a\nconnect hybrid-vsock:/b:5\n}\n"
+	    "rule b {\nlisten tcp:0.0.0.0:7\nconnect tcp:127.0.0.1:8\n}\n"
+	    "rule c {\nlisten tcp:0.0.0.0:9\nconnect tcp:[::1]:9\n}\n"
+	    "rule d {\nlisten tcp:127.0.0.1:10\n"
+	    "connect tcp:127.0.0.2:10\n}\n"
+	    "rule e {\nlisten unix:/e\nconnect unix:/f\n}\n"));
 	bad("\"a\n", "t.conf:1: unterminated quoted string", NULL);
 }
 

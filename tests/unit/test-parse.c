@@ -428,6 +428,17 @@ test_opts_general(void **state)
 
 	EXPECT_ERROR("--allow filters vsock", "--listen", "tcp:127.0.0.1:1",
 	    "--connect", "tcp:127.0.0.1:2", "--allow", "3");
+	/* A rule that would connect to itself. */
+	EXPECT_ERROR("--connect 'unix:/a' leads back to --listen 'unix:/a'",
+	    "--listen", "unix:/a", "--connect", "unix:/a");
+	EXPECT_ERROR("leads back", "--listen", "tcp:0.0.0.0:7",
+	    "--connect", "tcp:127.0.0.1:7");
+	EXPECT_ERROR("leads back", "--listen", "unix:/a",
+	    "--connect", "hybrid-vsock:/a:5");
+	v = ARGV("--listen", "tcp:127.0.0.1:7", "--connect",
+	    "tcp:127.0.0.2:7");
+	assert_int_equal(run(count(v), v, &o, err, sizeof(err)), OPTS_RUN);
+	opts_free(&o);
 	EXPECT_ERROR("bad --listen 'tcp:127.0.0.1:x'", "--listen",
 	    "tcp:127.0.0.1:x", "--connect", "tcp:127.0.0.1:2");
 	EXPECT_ERROR("bad --connect 'vsock:5'", "--listen", "vsock:1",
