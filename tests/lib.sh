@@ -430,6 +430,18 @@ start_proxy() {
 	return 1
 }
 
+# start_relay NAME TRANSPORT ARGS...: start_proxy NAME TRANSPORT --connect
+# TARGET ARGS..., TARGET a new TRANSPORT address that nothing listens on
+# yet, left in $TARGET for the test's server.  Returns as start_proxy; the
+# caller reports the failure, in its own words.
+start_relay() {
+	local name="$1" transport="$2"
+	shift 2
+	new_addr "$transport"
+	TARGET=$NEW_ADDR
+	start_proxy "$name" "$transport" --connect "$TARGET" "$@"
+}
+
 # start_peer NAME ADDR ARGS...: start "vsp-peer listen ADDR ARGS" and wait
 # until it listens.  Sets PEER_PID and PEER_ADDR (the real address, with
 # the port chosen when ADDR says port 0).  Output: $T/NAME.out, .err.
