@@ -519,6 +519,27 @@ exchange() {
 	return 1
 }
 
+# relay_exchanges BACKEND TRANSPORT NAME DESCRIPTION "SERVER ARGS"
+# "CLIENT ARGS" [DESCRIPTION "SERVER ARGS" "CLIENT ARGS"]...: a proxy
+# on TRANSPORT to a new TRANSPORT target (start_relay), one checked
+# exchange through it per triple (files NAME-1, NAME-2, ...), in order,
+# then a check that it exits 0 on SIGTERM.  Every description starts
+# "BACKEND TRANSPORT: "; a proxy that does not start is one "not ok".
+relay_exchanges() {
+	local what="$1 $2" tr="$2" name="$3" n=0
+	shift 3
+	start_relay "px-$name" "$tr" ||
+		{ not_ok "$what: proxy starts"; return; }
+	while [ $# -ge 3 ]; do
+		n=$((n + 1))
+		check "$what: $1" exchange "$name-$n" "$TARGET" "$2" "$3"
+		shift 3
+	done
+	[ $# -eq 0 ] || bail_out "relay_exchanges: $# arguments left over"
+	stop "$PROXY_PID"
+	is "$?" 0 "$what: proxy exits 0 on SIGTERM"
+}
+
 # field NAME KEY: the value of KEY=... in NAME's first result line.
 field() {
 	sed -n "s/.* $2=\\([^ ]*\\).*/\\1/p" "$T/$1.out" | head -n 1
