@@ -42,8 +42,16 @@ open_conn() {
 	fi
 }
 
+# proxy_exit T0 SECONDS: reap the proxy within SECONDS; RC is its exit
+# status, MS the milliseconds from T0 (from now_ms) until it was gone.
+proxy_exit() {
+	reap "$PROXY_PID" "$2"
+	RC=$?
+	MS=$(( $(now_ms) - $1 ))
+}
+
 drain() {
-	local be="$1" tr="$2" name="dr-$1-$2" t0 ms rc
+	local be="$1" tr="$2" name="dr-$1-$2" t0
 	open_conn "$be" "$tr" "$name" 5 \
 	    "--order recv-first --expect 1M --send 1M" \
 	    "--order send-first --send 1M --expect 1M
@@ -62,12 +70,10 @@ drain() {
 	reap "$PEER_PID"
 	check "$be $tr: the open connection completes byte-exact" eval \
 	    'peer_passed "$name.cli" 1 && peer_passed "$name.srv" 1'
-	reap "$PROXY_PID" 8
-	rc=$?
-	ms=$(( $(now_ms) - t0 ))
-	is "$rc" 0 "$be $tr: proxy exits 0 after draining"
-	lt "$ms" 3000 \
-	    "$be $tr: and without waiting out the timeout ($ms ms)"
+	proxy_exit "$t0" 8
+	is "$RC" 0 "$be $tr: proxy exits 0 after draining"
+	lt "$MS" 3000 \
+	    "$be $tr: and without waiting out the timeout ($MS ms)"
 }
 
 midflight() {
@@ -88,20 +94,18 @@ midflight() {
 }
 
 cut() {
-	local be="$1" tr="$2" name="cut-$1-$2" t0 ms rc
+	local be="$1" tr="$2" name="cut-$1-$2" t0
 	# Both ends wait for the other to finish: only the proxy can end
 	# this connection.
 	open_conn "$be" "$tr" "$name" 0.5 "--order recv-first" \
 	    "--expect-refused" || return
 	t0=$(now_ms)
 	kill -TERM "$PROXY_PID"
-	reap "$PROXY_PID" 8
-	rc=$?
-	ms=$(( $(now_ms) - t0 ))
-	is "$rc" 0 "$be $tr: proxy exits 0 after --shutdown-timeout"
-	check "$be $tr: it waited for the connection ($ms ms >= 400)" \
-	    test "$ms" -ge 400
-	lt "$ms" 2500 "$be $tr: and then cut it (--shutdown-timeout 0.5)"
+	proxy_exit "$t0" 8
+	is "$RC" 0 "$be $tr: proxy exits 0 after --shutdown-timeout"
+	check "$be $tr: it waited for the connection ($MS ms >= 400)" \
+	    test "$MS" -ge 400
+	lt "$MS" 2500 "$be $tr: and then cut it (--shutdown-timeout 0.5)"
 	reap "$CPID" 3
 	check "$be $tr: the client saw its connection closed" \
 	    peer_passed "$name.cli" 1
@@ -111,7 +115,7 @@ cut() {
 }
 
 sigint() {
-	local be="$1" tr="$2" t0 rc ms
+	local be="$1" tr="$2" t0
 	if ! start_proxy "px-int-$be-$tr" "$tr" \
 	    --connect "tcp:127.0.0.1:1"; then
 		not_ok "$be $tr: proxy starts"
@@ -119,11 +123,9 @@ sigint() {
 	fi
 	t0=$(now_ms)
 	kill -INT "$PROXY_PID"
-	reap "$PROXY_PID" 5
-	rc=$?
-	ms=$(( $(now_ms) - t0 ))
-	is "$rc" 0 "$be $tr: idle proxy exits 0 on SIGINT"
-	lt "$ms" 1000 "$be $tr: at once ($ms ms)"
+	proxy_exit "$t0" 5
+	is "$RC" 0 "$be $tr: idle proxy exits 0 on SIGINT"
+	lt "$MS" 1000 "$be $tr: at once ($MS ms)"
 }
 
 scenario() {
