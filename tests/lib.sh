@@ -467,6 +467,25 @@ file_or_dead() {
 	[ -e "$1" ] || ! alive "$2"
 }
 
+# blackhole NAME SECONDS: start a TCP target that never answers, for
+# SECONDS at most; sets HOLE (its address).  A vsp-peer listens with a
+# backlog of 0 and never accepts, its queue filled by one connection;
+# Linux then drops further SYNs, so a connect() to it neither succeeds
+# nor fails.  Fails unless a direct connection does time out.
+blackhole() {
+	start_peer "$1.hole" "tcp:127.0.0.1:0" --no-accept --backlog 0 \
+	    --timeout "$2" || return 1
+	HOLE=$PEER_ADDR
+	# Fill the queue.  This client waits for an EOF that never comes
+	# and is killed at the end.
+	spawn "$1.fill" "$VSP_PEER" connect "$HOLE" --order recv-first \
+	    --timeout "$2"
+	# Proof that it is a black hole: a direct connection times out.
+	"$VSP_PEER" connect "$HOLE" --expect-refused --timeout 0.3 \
+	    >/dev/null 2>&1
+	[ $? -eq 2 ]
+}
+
 # run_peer NAME ARGS...: run "vsp-peer connect ARGS" in the foreground
 # with a deadline; output in $T/NAME.out and .err; returns its status.
 run_peer() {
