@@ -7,10 +7,11 @@
 #                     path, fails only if a component fails, never on speed
 
 # The load generator: libc only, no project headers, so that the guests
-# can run it as built.
+# can run it as built.  Its addresses are vsp-peer's (tests/peeraddr.c).
 noinst_PROGRAMS += bench/vsp-bench
-bench_vsp_bench_SOURCES = bench/vsp-bench.c
-bench_vsp_bench_CPPFLAGS =
+bench_vsp_bench_SOURCES = bench/vsp-bench.c tests/peeraddr.c \
+	tests/peeraddr.h
+bench_vsp_bench_CPPFLAGS = -I$(top_srcdir)/tests
 
 EXTRA_DIST += bench/run.sh bench/ab.sh bench/tcp-blast.c BENCHMARKS.md \
 	vmtest/guest/bench.sh

@@ -27,8 +27,9 @@
  *            duration: mibps and the peak VmRSS of --rss-pid
  *
  * The client and the server raise RLIMIT_NOFILE to the hard limit.
- * Addresses: tcp:HOST:PORT (numeric), unix:PATH, vsock:PORT (listen),
- * vsock:CID:PORT.  libc only, so that vmtest can copy it into a guest;
+ * Addresses: tcp:HOST:PORT (numeric or [IPv6]), unix:PATH, vsock:PORT
+ * (server), vsock:CID:PORT; tests/peeraddr.c parses them, as it does
+ * for vsp-peer.  libc only, so that vmtest can copy it into a guest;
  * vsock is meant to be used only inside the test guests.
  */
 #ifndef _GNU_SOURCE
@@ -59,19 +60,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "peeraddr.h"
+
 #define BLOCK_MAX	(4u << 20)
 #define MAXEV		256
 
 static char *blk;		/* the I/O block, BLOCK_MAX bytes */
 
-struct baddr {
-	struct sockaddr_storage ss;
-	socklen_t len;
-	int family;
-};
-
 static struct {
-	struct baddr addr;
+	struct peeraddr addr;
 	uint64_t bytes;		/* bulk: per stream; 0 = use seconds */
 	double seconds;
 	size_t block;
@@ -113,78 +110,12 @@ now(void)
 
 /* ---- addresses and sockets -------------------------------------------- */
 
-static int
-addr_parse(const char *s, struct baddr *a)
-{
-	char host[64];
-	const char *colon;
-	unsigned long cid, port;
-	char *end;
-
-	memset(a, 0, sizeof(*a));
-	if (strncmp(s, "unix:", 5) == 0) {
-		struct sockaddr_un *sun = (struct sockaddr_un *)&a->ss;
-
-		if (s[5] == '\0' || strlen(s + 5) >= sizeof(sun->sun_path))
-			return (-1);
-		sun->sun_family = AF_UNIX;
-		strcpy(sun->sun_path, s + 5);
-		a->len = sizeof(*sun);
-		a->family = AF_UNIX;
-		return (0);
-	}
-	if (strncmp(s, "vsock:", 6) == 0) {
-		struct sockaddr_vm *svm = (struct sockaddr_vm *)&a->ss;
-
-		s += 6;
-		cid = VMADDR_CID_ANY;
-		if ((colon = strchr(s, ':')) != NULL) {
-			cid = strtoul(s, &end, 10);
-			if (end != colon)
-				return (-1);
-			s = colon + 1;
-		}
-		port = strtoul(s, &end, 10);
-		if (*s == '\0' || *end != '\0' || port > UINT32_MAX)
-			return (-1);
-		svm->svm_family = AF_VSOCK;
-		svm->svm_cid = (unsigned)cid;
-		svm->svm_port = (unsigned)port;
-		a->len = sizeof(*svm);
-		a->family = AF_VSOCK;
-		return (0);
-	}
-	if (strncmp(s, "tcp:", 4) == 0) {
-		struct sockaddr_in *sin = (struct sockaddr_in *)&a->ss;
-
-		s += 4;
-		if ((colon = strrchr(s, ':')) == NULL ||
-		    (size_t)(colon - s) >= sizeof(host))
-			return (-1);
-		memcpy(host, s, (size_t)(colon - s));
-		host[colon - s] = '\0';
-		port = strtoul(colon + 1, &end, 10);
-		if (*end != '\0' || port > 65535)
-			return (-1);
-		if (strcmp(host, "localhost") == 0)
-			strcpy(host, "127.0.0.1");
-		if (inet_pton(AF_INET, host, &sin->sin_addr) != 1)
-			return (-1);
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons((uint16_t)port);
-		a->len = sizeof(*sin);
-		a->family = AF_INET;
-		return (0);
-	}
-	return (-1);
-}
-
 static void
 nodelay(int fd, int family)
 {
 	int one = 1;
 
-	if (family == AF_INET)
+	if (family == AF_INET || family == AF_INET6)
 		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one,
 		    sizeof(one));
 }
@@ -896,14 +827,17 @@ main(int argc, char **argv)
 		{ "ready-file", required_argument, NULL, 'R' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char *mode;
+	const char *mode, *err;
 	int ch;
 
 	if (argc < 3)
 		usage();
 	mode = argv[1];
-	if (addr_parse(argv[2], &o.addr) == -1)
-		diex("bad address");
+	if (peeraddr_parse(argv[2], strcmp(mode, "server") == 0, &o.addr,
+	    &err) == -1) {
+		fprintf(stderr, "vsp-bench: %s: %s\n", argv[2], err);
+		exit(1);
+	}
 	optind = 3;
 	while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		switch (ch) {

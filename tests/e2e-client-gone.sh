@@ -2,7 +2,7 @@
 # e2e-client-gone: the client leaves while the target's connect is in
 # progress.
 #
-# The target is a black hole (see e2e-connect-timeout.sh) and
+# The target is a black hole (blackhole in tests/lib.sh) and
 # --connect-timeout is 30 s, so only the client can end these
 # connections.  Three clients connect and wait until the daemon holds
 # both sockets of each (so the connects are in flight), then leave:
@@ -21,18 +21,6 @@ require_proxy
 
 count_in() {
 	[ "$(log_count "$1" "$2")" -ge "$3" ]
-}
-
-# blackhole NAME: start one; sets HOLE (its address).
-blackhole() {
-	start_peer "$1.hole" "tcp:127.0.0.1:0" --no-accept --backlog 0 \
-	    --timeout 120 || return 1
-	HOLE=$PEER_ADDR
-	spawn "$1.fill" "$VSP_PEER" connect "$HOLE" --order recv-first \
-	    --timeout 120
-	"$VSP_PEER" connect "$HOLE" --expect-refused --timeout 0.3 \
-	    >/dev/null 2>&1
-	[ $? -eq 2 ]
 }
 
 # leave BACKEND TRANSPORT TIMEOUT NAME OPTIONS...: three clients that
@@ -98,7 +86,7 @@ scenario() {
 	fin "$1"
 }
 
-blackhole bh ||
+blackhole bh 120 ||
     skip_all "no black hole here (SYNs to a full backlog are answered)"
 for_each_backend scenario
 done_testing

@@ -14,31 +14,20 @@
 require_proxy
 
 closing() {
-	local be="$1" tr="$2" target name
-	name="cl-$be-$tr"
-	new_addr "$tr"
-	target=$NEW_ADDR
-	if ! start_proxy "px-$name" "$tr" --connect "$target"; then
-		not_ok "$be $tr: proxy starts"
-		return
-	fi
-	check "$be $tr: target close()s: the client's later sends fail" \
-	    exchange "$name-a" "$target" \
+	# Each case: what it checks, the target's arguments, the client's.
+	relay_exchanges "$1" "$2" "cl-$1-$2" \
+	    "target close()s: the client's later sends fail" \
 	    "--order send-first --send 1k --end close" \
 	    "--order recv-first --expect 1k --probe-epipe 2000
-	     --expect-epipe yes"
-	check "$be $tr: client close()s: the target's later sends fail" \
-	    exchange "$name-b" "$target" \
+	     --expect-epipe yes" \
+	    "client close()s: the target's later sends fail" \
 	    "--order recv-first --expect 1k --probe-epipe 2000
 	     --expect-epipe yes" \
-	    "--order send-first --send 1k --end close"
-	check "$be $tr: target shuts down: the client can still send" \
-	    exchange "$name-c" "$target" \
+	    "--order send-first --send 1k --end close" \
+	    "target shuts down: the client can still send" \
 	    "--order send-first --send 1k --end shutdown" \
 	    "--order recv-first --expect 1k --probe-epipe 300
 	     --expect-epipe no"
-	stop "$PROXY_PID"
-	is "$?" 0 "$be $tr: proxy exits 0 on SIGTERM"
 }
 
 scenario() {

@@ -12,21 +12,6 @@
 
 require_proxy
 
-# blackhole NAME: start one; sets HOLE (its address).
-blackhole() {
-	start_peer "$1.hole" "tcp:127.0.0.1:0" --no-accept --backlog 0 \
-	    --timeout 30 || return 1
-	HOLE=$PEER_ADDR
-	# Fill the queue.  This client waits for an EOF that never comes
-	# and is killed at the end.
-	spawn "$1.fill" "$VSP_PEER" connect "$HOLE" --order recv-first \
-	    --timeout 30
-	# Proof that it is a black hole: a direct connection times out.
-	"$VSP_PEER" connect "$HOLE" --expect-refused --timeout 0.3 \
-	    >/dev/null 2>&1
-	[ $? -eq 2 ]
-}
-
 # slowest NAME: the largest ms= of NAME's result lines.
 slowest() {
 	sed -n 's/.* ms=\([0-9]*\).*/\1/p' "$T/$1.out" | sort -n | tail -n 1
@@ -84,7 +69,7 @@ scenario() {
 	launch "$1" unix "" 1800 3500
 }
 
-if ! blackhole bh; then
+if ! blackhole bh 30; then
 	skip_all "cannot make a black-hole TCP target here"
 fi
 for_each_backend scenario

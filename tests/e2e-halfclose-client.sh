@@ -13,33 +13,21 @@
 require_proxy
 
 halfclose() {
-	local be="$1" tr="$2" target name
-	new_addr "$tr"
-	target=$NEW_ADDR
-	if ! start_proxy "px-$be-$tr" "$tr" --connect "$target"; then
-		not_ok "$be $tr: proxy starts"
-		return
-	fi
-	name="hc-$be-$tr"
-	check "$be $tr: 1M request, shutdown, 8M reply after EOF" \
-	    exchange "$name-a" "$target" \
+	# Each case: what it checks, the target's arguments, the client's.
+	relay_exchanges "$1" "$2" "hc-$1-$2" \
+	    "1M request, shutdown, 8M reply after EOF" \
 	    "--order recv-first --expect 1M --send 8M" \
-	    "--order send-first --end shutdown --send 1M --expect 8M"
-	check "$be $tr: empty request, shutdown, 1M reply" \
-	    exchange "$name-b" "$target" \
+	    "--order send-first --end shutdown --send 1M --expect 8M" \
+	    "empty request, shutdown, 1M reply" \
 	    "--order recv-first --expect 0 --send 1M" \
-	    "--order send-first --end shutdown --send 0 --expect 1M"
-	check "$be $tr: target close()s after its reply" \
-	    exchange "$name-c" "$target" \
+	    "--order send-first --end shutdown --send 0 --expect 1M" \
+	    "target close()s after its reply" \
 	    "--order recv-first --expect 1 --send 1M --end close" \
-	    "--order send-first --end shutdown --send 1 --expect 1M"
-	check "$be $tr: slow target gets all 4M buffered before EOF" \
-	    exchange "$name-d" "$target" \
+	    "--order send-first --end shutdown --send 1 --expect 1M" \
+	    "slow target gets all 4M buffered before EOF" \
 	    "--order recv-first --expect 4M --send 1k
 	     --read-delay-ms 1 --chunk 64k" \
 	    "--order send-first --end shutdown --send 4M --expect 1k"
-	stop "$PROXY_PID"
-	is "$?" 0 "$be $tr: proxy exits 0 on SIGTERM"
 }
 
 scenario() {

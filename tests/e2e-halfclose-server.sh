@@ -13,33 +13,21 @@
 require_proxy
 
 halfclose() {
-	local be="$1" tr="$2" target name
-	new_addr "$tr"
-	target=$NEW_ADDR
-	if ! start_proxy "px-$be-$tr" "$tr" --connect "$target"; then
-		not_ok "$be $tr: proxy starts"
-		return
-	fi
-	name="hs-$be-$tr"
-	check "$be $tr: target sends 8M, shutdown; client then sends 1M" \
-	    exchange "$name-a" "$target" \
+	# Each case: what it checks, the target's arguments, the client's.
+	relay_exchanges "$1" "$2" "hs-$1-$2" \
+	    "target sends 8M, shutdown; client then sends 1M" \
 	    "--order send-first --end shutdown --send 8M --expect 1M" \
-	    "--order recv-first --expect 8M --send 1M"
-	check "$be $tr: target half-closes at once; client sends 1M" \
-	    exchange "$name-b" "$target" \
+	    "--order recv-first --expect 8M --send 1M" \
+	    "target half-closes at once; client sends 1M" \
 	    "--order send-first --end shutdown --send 0 --expect 1M" \
-	    "--order recv-first --expect 0 --send 1M"
-	check "$be $tr: client close()s after its answer" \
-	    exchange "$name-c" "$target" \
+	    "--order recv-first --expect 0 --send 1M" \
+	    "client close()s after its answer" \
 	    "--order send-first --end shutdown --send 1 --expect 1M" \
-	    "--order recv-first --expect 1 --send 1M --end close"
-	check "$be $tr: slow client gets all 4M buffered before EOF" \
-	    exchange "$name-d" "$target" \
+	    "--order recv-first --expect 1 --send 1M --end close" \
+	    "slow client gets all 4M buffered before EOF" \
 	    "--order send-first --end shutdown --send 4M --expect 1k" \
 	    "--order recv-first --expect 4M --send 1k
 	     --read-delay-ms 1 --chunk 64k"
-	stop "$PROXY_PID"
-	is "$?" 0 "$be $tr: proxy exits 0 on SIGTERM"
 }
 
 scenario() {

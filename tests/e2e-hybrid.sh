@@ -61,17 +61,50 @@ vmm_saw() {
 	[ "$(grep -c " vmm_connect=$GPORT " "$T/$1.out")" = "$2" ]
 }
 
+# hybrid_proxy NAME TRANSPORT TIMEOUT: start the proxy (-v,
+# --connect-timeout TIMEOUT) on a new TRANSPORT address with the target
+# hybrid-vsock:VMM:$GPORT, VMM a new unix socket left in $VMM for the
+# stand-in.  Returns as start_proxy.
+hybrid_proxy() {
+	new_addr unix
+	VMM=$NEW_ADDR
+	start_proxy "px-$1" "$2" -v --connect-timeout "$3" \
+	    --connect "hybrid-vsock:${VMM#unix:}:$GPORT"
+}
+
+# vmm_fails NAME WHAT MODE: a stand-in VMM ($PEER_PID, output
+# $T/NAME.vmm.out) that answers 3 connections by MODE, and 3 clients
+# through the proxy (output $T/NAME.out) that must each be closed
+# without data.  Returns 1 only when the VMM does not start (not ok).
+vmm_fails() {
+	start_peer "$1.vmm" "$VMM" --hybrid-vmm "$3" \
+	    --hybrid-port "$GPORT" --conns 3 || {
+		not_ok "$2: VMM starts"
+		return 1
+	}
+	run_peer "$1" "$PROXY_ADDR" --expect-refused --conns 3
+	check "$2: 3 clients closed without data" peer_passed "$1" 3
+	return 0	# a failed check is a result, not a reason to stop
+}
+
+# serves_then_exits NAME WHAT: after the failures the proxy still relays
+# a good connection, then exits 0 on SIGTERM.
+serves_then_exits() {
+	check "$2: then a good connection is served" exchange \
+	    "$1-after" "$VMM" \
+	    "--hybrid-vmm ok --hybrid-port $GPORT --send 64k --expect 64k" \
+	    "--send 64k --expect 64k"
+	stop "$PROXY_PID"
+	is "$?" 0 "$2: proxy exits 0 on SIGTERM"
+}
+
 # good BACKEND TRANSPORT: the ok and ok-data exchanges.
 good() {
 	local be="$1" tr="$2" vmm name what
 	name="hv-$be-$tr"
-	new_addr unix
-	vmm=$NEW_ADDR
-	if ! start_proxy "px-$name" "$tr" -v --connect-timeout 5 \
-	    --connect "hybrid-vsock:${vmm#unix:}:$GPORT"; then
-		not_ok "$be $tr: proxy starts"
-		return
-	fi
+	hybrid_proxy "$name" "$tr" 5 ||
+		{ not_ok "$be $tr: proxy starts"; return; }
+	vmm=$VMM
 	what="$be $tr: ok, 1M each way"
 	check "$what, byte-exact" exchange "$name-ok" "$vmm" \
 	    "--hybrid-vmm ok --hybrid-port $GPORT --send 1M --expect 1M" \
@@ -107,20 +140,10 @@ failing() {
 	local be="$1" tr="$2" mode="$3" why="$4" vmm name ms rc what
 	name="hv-$be-$tr-$mode"
 	what="$be $tr: $mode"
-	new_addr unix
-	vmm=$NEW_ADDR
-	if ! start_proxy "px-$name" "$tr" -v --connect-timeout 5 \
-	    --connect "hybrid-vsock:${vmm#unix:}:$GPORT"; then
-		not_ok "$what: proxy starts"
-		return
-	fi
-	start_peer "$name.vmm" "$vmm" --hybrid-vmm "$mode" \
-	    --hybrid-port "$GPORT" --conns 3 || {
-		not_ok "$what: VMM starts"
-		return
-	}
-	run_peer "$name" "$PROXY_ADDR" --expect-refused --conns 3
-	check "$what: 3 clients closed without data" peer_passed "$name" 3
+	hybrid_proxy "$name" "$tr" 5 ||
+		{ not_ok "$what: proxy starts"; return; }
+	vmm=$VMM
+	vmm_fails "$name" "$what" "$mode" || return
 	ms=$(slowest "$name")
 	lt "${ms:-99999}" "$LIMIT_MS" \
 	    "$what: all closed within $LIMIT_MS ms (slowest $ms)"
@@ -137,33 +160,17 @@ $GPORT failed: $why")" 3 "$what: 3 failures logged ($why)"
 	stats "$PROXY_PID" "$PROXY_LOG"
 	is "$FAILED" 3 "$what: stats count 3 connect failures"
 	check "$what: proxy still running" alive "$PROXY_PID"
-	check "$what: then a good connection is served" exchange \
-	    "$name-after" "$vmm" \
-	    "--hybrid-vmm ok --hybrid-port $GPORT --send 64k --expect 64k" \
-	    "--send 64k --expect 64k"
-	stop "$PROXY_PID"
-	is "$?" 0 "$what: proxy exits 0 on SIGTERM"
+	serves_then_exits "$name" "$what"
 }
 
 # silent BACKEND TRANSPORT: a VMM that never replies.
 silent() {
-	local be="$1" tr="$2" vmm name ms what
+	local be="$1" tr="$2" name ms what
 	name="hv-$be-$tr-silent"
 	what="$be $tr: silent, --connect-timeout 0.5"
-	new_addr unix
-	vmm=$NEW_ADDR
-	if ! start_proxy "px-$name" "$tr" -v --connect-timeout 0.5 \
-	    --connect "hybrid-vsock:${vmm#unix:}:$GPORT"; then
-		not_ok "$what: proxy starts"
-		return
-	fi
-	start_peer "$name.vmm" "$vmm" --hybrid-vmm silent \
-	    --hybrid-port "$GPORT" --conns 3 || {
-		not_ok "$what: VMM starts"
-		return
-	}
-	run_peer "$name" "$PROXY_ADDR" --expect-refused --conns 3
-	check "$what: 3 clients closed without data" peer_passed "$name" 3
+	hybrid_proxy "$name" "$tr" 0.5 ||
+		{ not_ok "$what: proxy starts"; return; }
+	vmm_fails "$name" "$what" silent || return
 	ms=$(fastest "$name")
 	check "$what: not before 400 ms ($ms ms)" test "${ms:-0}" -ge 400
 	ms=$(slowest "$name")
@@ -177,12 +184,7 @@ timed out")" 3 "$what: 3 time-outs logged"
 	    "$what: closed with reason timeout"
 	stats "$PROXY_PID" "$PROXY_LOG"
 	is "$FAILED" 3 "$what: stats count 3 connect failures"
-	check "$what: then a good connection is served" exchange \
-	    "$name-after" "$vmm" \
-	    "--hybrid-vmm ok --hybrid-port $GPORT --send 64k --expect 64k" \
-	    "--send 64k --expect 64k"
-	stop "$PROXY_PID"
-	is "$?" 0 "$what: proxy exits 0 on SIGTERM"
+	serves_then_exits "$name" "$what"
 }
 
 # config BACKEND: a configuration file rule with a hybrid-vsock target.

@@ -21,13 +21,9 @@ accepted_at_least() {
 maxconns() {
 	local be="$1" tr="$2" target name
 	name="mc-$be-$tr"
-	new_addr "$tr"
-	target=$NEW_ADDR
-	if ! start_proxy "px-$name" "$tr" --connect "$target" \
-	    --max-conns 2; then
-		not_ok "$be $tr: proxy starts"
-		return
-	fi
+	start_relay "px-$name" "$tr" --max-conns 2 ||
+		{ not_ok "$be $tr: proxy starts"; return; }
+	target=$TARGET
 	# -v: the target logs each accept on stderr.
 	start_peer "$name.srv" "$target" --conns 3 --order recv-first \
 	    --expect 1k -v || { not_ok "$be $tr: target starts"; return; }

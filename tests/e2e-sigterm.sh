@@ -20,27 +20,42 @@
 
 require_proxy
 
-drain() {
-	local be="$1" tr="$2" target name cpid t0 ms rc
-	name="dr-$be-$tr"
-	new_addr "$tr"
-	target=$NEW_ADDR
-	if ! start_proxy "px-$name" "$tr" --connect "$target" \
-	    --shutdown-timeout 5; then
-		not_ok "$be $tr: proxy starts"
-		return
-	fi
-	start_peer "$name.srv" "$target" --order recv-first --expect 1M \
-	    --send 1M --conn-file "$T/$name.up" ||
-		{ not_ok "$be $tr: target starts"; return; }
-	spawn "$name.cli" "$VSP_PEER" connect "$PROXY_ADDR" \
-	    --order send-first --send 1M --expect 1M \
-	    --wait-file "$T/$name.go" --timeout "$VSP_WAIT"
-	cpid=$SPAWNED
+# open_conn BACKEND TRANSPORT NAME TIMEOUT "SERVER ARGS" "CLIENT ARGS": a
+# proxy with --shutdown-timeout TIMEOUT, a vsp-peer server behind it
+# ($PEER_PID) and a client ($CPID) whose connection has reached the
+# server, so that a signal now finds it open.  The ARGS strings are split
+# on blanks.  A failure is a result (not ok) and returns 1.
+open_conn() {
+	local what="$1 $2" tr="$2" name="$3" timeout="$4" srv="$5" cli="$6"
+	start_relay "px-$name" "$tr" --shutdown-timeout "$timeout" ||
+		{ not_ok "$what: proxy starts"; return 1; }
+	# shellcheck disable=SC2086 # splitting is the point
+	start_peer "$name.srv" "$TARGET" $srv --conn-file "$T/$name.up" ||
+		{ not_ok "$what: target starts"; return 1; }
+	# shellcheck disable=SC2086
+	spawn "$name.cli" "$VSP_PEER" connect "$PROXY_ADDR" $cli \
+	    --timeout "$VSP_WAIT"
+	CPID=$SPAWNED
 	if ! wait_for_file "$T/$name.up"; then
-		not_ok "$be $tr: connection reaches the target"
-		return
+		not_ok "$what: connection reaches the target"
+		return 1
 	fi
+}
+
+# proxy_exit T0 SECONDS: reap the proxy within SECONDS; RC is its exit
+# status, MS the milliseconds from T0 (from now_ms) until it was gone.
+proxy_exit() {
+	reap "$PROXY_PID" "$2"
+	RC=$?
+	MS=$(( $(now_ms) - $1 ))
+}
+
+drain() {
+	local be="$1" tr="$2" name="dr-$1-$2" t0
+	open_conn "$be" "$tr" "$name" 5 \
+	    "--order recv-first --expect 1M --send 1M" \
+	    "--order send-first --send 1M --expect 1M
+	     --wait-file $T/$name.go" || return
 	kill -TERM "$PROXY_PID"
 	check "$be $tr: stops listening on SIGTERM" \
 	    wait_for_unlisten "$PROXY_ADDR" 5
@@ -51,42 +66,25 @@ drain() {
 	    alive "$PROXY_PID"
 	t0=$(now_ms)
 	touch "$T/$name.go"
-	reap "$cpid"
+	reap "$CPID"
 	reap "$PEER_PID"
 	check "$be $tr: the open connection completes byte-exact" eval \
 	    'peer_passed "$name.cli" 1 && peer_passed "$name.srv" 1'
-	reap "$PROXY_PID" 8
-	rc=$?
-	ms=$(( $(now_ms) - t0 ))
-	is "$rc" 0 "$be $tr: proxy exits 0 after draining"
-	lt "$ms" 3000 \
-	    "$be $tr: and without waiting out the timeout ($ms ms)"
+	proxy_exit "$t0" 8
+	is "$RC" 0 "$be $tr: proxy exits 0 after draining"
+	lt "$MS" 3000 \
+	    "$be $tr: and without waiting out the timeout ($MS ms)"
 }
 
 midflight() {
-	local be="$1" tr="$2" target name cpid rc
-	name="mf-$be-$tr"
-	new_addr "$tr"
-	target=$NEW_ADDR
-	if ! start_proxy "px-$name" "$tr" --connect "$target" \
-	    --shutdown-timeout 20; then
-		not_ok "$be $tr: proxy starts"
-		return
-	fi
-	start_peer "$name.srv" "$target" --expect 4M --send 4M \
-	    --chunk 16k --read-delay-ms 5 --conn-file "$T/$name.up" ||
-		{ not_ok "$be $tr: target starts"; return; }
-	spawn "$name.cli" "$VSP_PEER" connect "$PROXY_ADDR" --send 4M \
-	    --expect 4M --timeout "$VSP_WAIT"
-	cpid=$SPAWNED
-	if ! wait_for_file "$T/$name.up"; then
-		not_ok "$be $tr: connection reaches the target"
-		return
-	fi
+	local be="$1" tr="$2" name="mf-$1-$2" rc
+	open_conn "$be" "$tr" "$name" 20 \
+	    "--expect 4M --send 4M --chunk 16k --read-delay-ms 5" \
+	    "--send 4M --expect 4M" || return
 	kill -TERM "$PROXY_PID"
 	check "$be $tr: SIGTERM arrived mid-transfer (client still busy)" \
-	    alive "$cpid"
-	reap "$cpid"
+	    alive "$CPID"
+	reap "$CPID"
 	reap "$PEER_PID"
 	check "$be $tr: the transfer in flight completes byte-exact" eval \
 	    'peer_passed "$name.cli" 1 && peer_passed "$name.srv" 1'
@@ -96,37 +94,19 @@ midflight() {
 }
 
 cut() {
-	local be="$1" tr="$2" target name cpid t0 ms rc
-	name="cut-$be-$tr"
-	new_addr "$tr"
-	target=$NEW_ADDR
-	if ! start_proxy "px-$name" "$tr" --connect "$target" \
-	    --shutdown-timeout 0.5; then
-		not_ok "$be $tr: proxy starts"
-		return
-	fi
+	local be="$1" tr="$2" name="cut-$1-$2" t0
 	# Both ends wait for the other to finish: only the proxy can end
 	# this connection.
-	start_peer "$name.srv" "$target" --order recv-first \
-	    --conn-file "$T/$name.up" ||
-		{ not_ok "$be $tr: target starts"; return; }
-	spawn "$name.cli" "$VSP_PEER" connect "$PROXY_ADDR" \
-	    --expect-refused --timeout "$VSP_WAIT"
-	cpid=$SPAWNED
-	if ! wait_for_file "$T/$name.up"; then
-		not_ok "$be $tr: connection reaches the target"
-		return
-	fi
+	open_conn "$be" "$tr" "$name" 0.5 "--order recv-first" \
+	    "--expect-refused" || return
 	t0=$(now_ms)
 	kill -TERM "$PROXY_PID"
-	reap "$PROXY_PID" 8
-	rc=$?
-	ms=$(( $(now_ms) - t0 ))
-	is "$rc" 0 "$be $tr: proxy exits 0 after --shutdown-timeout"
-	check "$be $tr: it waited for the connection ($ms ms >= 400)" \
-	    test "$ms" -ge 400
-	lt "$ms" 2500 "$be $tr: and then cut it (--shutdown-timeout 0.5)"
-	reap "$cpid" 3
+	proxy_exit "$t0" 8
+	is "$RC" 0 "$be $tr: proxy exits 0 after --shutdown-timeout"
+	check "$be $tr: it waited for the connection ($MS ms >= 400)" \
+	    test "$MS" -ge 400
+	lt "$MS" 2500 "$be $tr: and then cut it (--shutdown-timeout 0.5)"
+	reap "$CPID" 3
 	check "$be $tr: the client saw its connection closed" \
 	    peer_passed "$name.cli" 1
 	reap "$PEER_PID" 3
@@ -135,7 +115,7 @@ cut() {
 }
 
 sigint() {
-	local be="$1" tr="$2" t0 rc ms
+	local be="$1" tr="$2" t0
 	if ! start_proxy "px-int-$be-$tr" "$tr" \
 	    --connect "tcp:127.0.0.1:1"; then
 		not_ok "$be $tr: proxy starts"
@@ -143,11 +123,9 @@ sigint() {
 	fi
 	t0=$(now_ms)
 	kill -INT "$PROXY_PID"
-	reap "$PROXY_PID" 5
-	rc=$?
-	ms=$(( $(now_ms) - t0 ))
-	is "$rc" 0 "$be $tr: idle proxy exits 0 on SIGINT"
-	lt "$ms" 1000 "$be $tr: at once ($ms ms)"
+	proxy_exit "$t0" 5
+	is "$RC" 0 "$be $tr: idle proxy exits 0 on SIGINT"
+	lt "$MS" 1000 "$be $tr: at once ($MS ms)"
 }
 
 scenario() {

@@ -430,6 +430,18 @@ start_proxy() {
 	return 1
 }
 
+# start_relay NAME TRANSPORT ARGS...: start_proxy NAME TRANSPORT --connect
+# TARGET ARGS..., TARGET a new TRANSPORT address that nothing listens on
+# yet, left in $TARGET for the test's server.  Returns as start_proxy; the
+# caller reports the failure, in its own words.
+start_relay() {
+	local name="$1" transport="$2"
+	shift 2
+	new_addr "$transport"
+	TARGET=$NEW_ADDR
+	start_proxy "$name" "$transport" --connect "$TARGET" "$@"
+}
+
 # start_peer NAME ADDR ARGS...: start "vsp-peer listen ADDR ARGS" and wait
 # until it listens.  Sets PEER_PID and PEER_ADDR (the real address, with
 # the port chosen when ADDR says port 0).  Output: $T/NAME.out, .err.
@@ -453,6 +465,25 @@ start_peer() {
 }
 file_or_dead() {
 	[ -e "$1" ] || ! alive "$2"
+}
+
+# blackhole NAME SECONDS: start a TCP target that never answers, for
+# SECONDS at most; sets HOLE (its address).  A vsp-peer listens with a
+# backlog of 0 and never accepts, its queue filled by one connection;
+# Linux then drops further SYNs, so a connect() to it neither succeeds
+# nor fails.  Fails unless a direct connection does time out.
+blackhole() {
+	start_peer "$1.hole" "tcp:127.0.0.1:0" --no-accept --backlog 0 \
+	    --timeout "$2" || return 1
+	HOLE=$PEER_ADDR
+	# Fill the queue.  This client waits for an EOF that never comes
+	# and is killed at the end.
+	spawn "$1.fill" "$VSP_PEER" connect "$HOLE" --order recv-first \
+	    --timeout "$2"
+	# Proof that it is a black hole: a direct connection times out.
+	"$VSP_PEER" connect "$HOLE" --expect-refused --timeout 0.3 \
+	    >/dev/null 2>&1
+	[ $? -eq 2 ]
 }
 
 # run_peer NAME ARGS...: run "vsp-peer connect ARGS" in the foreground
@@ -505,6 +536,27 @@ exchange() {
 	diag_file "$T/$name.srv.err" 3
 	[ -n "$PROXY_LOG" ] && diag_file "$PROXY_LOG" 5
 	return 1
+}
+
+# relay_exchanges BACKEND TRANSPORT NAME DESCRIPTION "SERVER ARGS"
+# "CLIENT ARGS" [DESCRIPTION "SERVER ARGS" "CLIENT ARGS"]...: a proxy
+# on TRANSPORT to a new TRANSPORT target (start_relay), one checked
+# exchange through it per triple (files NAME-1, NAME-2, ...), in order,
+# then a check that it exits 0 on SIGTERM.  Every description starts
+# "BACKEND TRANSPORT: "; a proxy that does not start is one "not ok".
+relay_exchanges() {
+	local what="$1 $2" tr="$2" name="$3" n=0
+	shift 3
+	start_relay "px-$name" "$tr" ||
+		{ not_ok "$what: proxy starts"; return; }
+	while [ $# -ge 3 ]; do
+		n=$((n + 1))
+		check "$what: $1" exchange "$name-$n" "$TARGET" "$2" "$3"
+		shift 3
+	done
+	[ $# -eq 0 ] || bail_out "relay_exchanges: $# arguments left over"
+	stop "$PROXY_PID"
+	is "$?" 0 "$what: proxy exits 0 on SIGTERM"
 }
 
 # field NAME KEY: the value of KEY=... in NAME's first result line.

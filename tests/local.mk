@@ -6,7 +6,7 @@
 # "cc -O2 -static" for its guests, and so that the peer does not share
 # the daemon's bugs.
 check_PROGRAMS += tests/vsp-peer
-tests_vsp_peer_SOURCES = tests/peer.c
+tests_vsp_peer_SOURCES = tests/peer.c tests/peeraddr.c tests/peeraddr.h
 tests_vsp_peer_CPPFLAGS =
 
 # One scenario per script, all TAP, each for every event backend.

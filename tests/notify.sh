@@ -51,6 +51,20 @@ after() {
 usec() {
 	sed -n 's/.*MONOTONIC_USEC=\([0-9]*\).*/\1/p'
 }
+# reload_msgs: SIGHUP the daemon and wait for the STATUS= that ends the
+# reload.  Sets RELOAD_MSGS, the sink's lines since the signal joined
+# with '#' (the MONOTONIC_USEC= value as N), and RELOAD_USEC, that value.
+reload_msgs() {
+	local n
+	n=$(grep -c . "$SINK")
+	kill -HUP "$PROXY_PID"
+	wait_until "$VSP_WAIT" sh -c "tail -n +$((n + 1)) '$SINK' |
+	    grep -q STATUS="
+	RELOAD_MSGS=$(after "$n" |
+	    sed 's/MONOTONIC_USEC=[0-9][0-9]*/MONOTONIC_USEC=N/' |
+	    tr '\n' '#')
+	RELOAD_USEC=$(after "$n" | head -n 1 | usec)
+}
 # unix_listeners PREFIX: how many listening UNIX sockets' paths start so.
 unix_listeners() {
 	awk -v p="$1" '$4 == "00010000" && index($NF, p) == 1 { n++ }
@@ -109,29 +123,21 @@ scenario() {
 	# A good reload: one rule less.
 	sed -e '/^rule r400 /,/^}/d' "$conf" >"$conf.new" &&
 	    mv "$conf.new" "$conf"
-	n=$(grep -c . "$SINK")
-	kill -HUP "$PROXY_PID"
-	wait_until "$VSP_WAIT" sh -c "tail -n +$((n + 1)) '$SINK' |
-	    grep -q STATUS="
-	is "$(after "$n" | sed 's/MONOTONIC_USEC=[0-9][0-9]*/MONOTONIC_USEC=N/' |
-	    tr '\n' '#')" \
+	reload_msgs
+	is "$RELOAD_MSGS" \
 	    "RELOADING=1|MONOTONIC_USEC=N#READY=1#STATUS=0 active, 1 accepted, 0 denied, 0 connect-failed#" \
 	    "$be: SIGHUP: RELOADING=1 with MONOTONIC_USEC=, READY=1, STATUS="
 	check "$be: the reload happened" grep -q 'reloaded .* 400 rule' \
 	    "$PROXY_LOG"
-	u1=$(after "$n" | head -n 1 | usec)
+	u1=$RELOAD_USEC
 
 	# A broken file: still READY=1, the error in STATUS=.
 	printf 'rule broken {\n\tlisten tcp:127.0.0.1:1\n}\n' >>"$conf"
-	n=$(grep -c . "$SINK")
-	kill -HUP "$PROXY_PID"
-	wait_until "$VSP_WAIT" sh -c "tail -n +$((n + 1)) '$SINK' |
-	    grep -q STATUS="
-	is "$(after "$n" | sed 's/MONOTONIC_USEC=[0-9][0-9]*/MONOTONIC_USEC=N/' |
-	    tr '\n' '#')" \
+	reload_msgs
+	is "$RELOAD_MSGS" \
 	    "RELOADING=1|MONOTONIC_USEC=N#READY=1#STATUS=reload failed: $conf has errors; 0 active, 1 accepted, 0 denied, 0 connect-failed#" \
 	    "$be: a rejected reload ends in READY=1, the error in STATUS="
-	u2=$(after "$n" | head -n 1 | usec)
+	u2=$RELOAD_USEC
 	check "$be: MONOTONIC_USEC rises from reload to reload" \
 	    test "${u2:-0}" -gt "${u1:-0}"
 	check "$be: the old rules go on serving" \

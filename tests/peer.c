@@ -22,9 +22,11 @@
  *
  * One poll() loop drives every connection; sockets are nonblocking,
  * SIGPIPE is ignored and every send() has MSG_NOSIGNAL.  The program uses
- * libc only and builds with "cc -O2 -static -o vsp-peer peer.c": host
- * names are numeric (or "localhost") so that no NSS module is needed, and
- * AF_VSOCK addresses are supported for use inside virtual machines.
+ * libc only and builds with "cc -O2 -static -o vsp-peer peer.c
+ * peeraddr.c" (peeraddr.c: the addresses, shared with bench/vsp-bench):
+ * host names are numeric (or "localhost") so that no NSS module is
+ * needed, and AF_VSOCK addresses are supported for use inside virtual
+ * machines.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE	/* accept4, pipe2 */
@@ -55,6 +57,8 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "peeraddr.h"
 
 #define PROGNAME	"vsp-peer"
 #define PEER_VERSION	"1.0"
@@ -107,12 +111,6 @@ enum vmm_phase {
 enum endmode {
 	END_SHUTDOWN,		/* shutdown(SHUT_WR), then read to EOF */
 	END_CLOSE		/* close() at once */
-};
-
-struct peeraddr {
-	struct sockaddr_storage ss;
-	socklen_t len;
-	int family;
 };
 
 struct opts {
@@ -345,27 +343,6 @@ hash_update(uint64_t h, const uint8_t *p, size_t n)
 
 /* ---- parsing ---------------------------------------------------------- */
 
-/* Strict decimal in [min, max]: no sign, no spaces, no trailing bytes. */
-static int
-parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
-{
-	uint64_t v = 0;
-
-	if (*s == '\0')
-		return (-1);
-	for (; *s != '\0'; s++) {
-		if (*s < '0' || *s > '9')
-			return (-1);
-		if (v > (UINT64_MAX - (uint64_t)(*s - '0')) / 10)
-			return (-1);
-		v = v * 10 + (uint64_t)(*s - '0');
-	}
-	if (v < min || v > max)
-		return (-1);
-	*out = v;
-	return (0);
-}
-
 /* A byte count with an optional k, M or G suffix (powers of 1024). */
 static int
 parse_size(const char *s, uint64_t *out)
@@ -384,7 +361,7 @@ parse_size(const char *s, uint64_t *out)
 	}
 	if (mul != 1)
 		num[len - 1] = '\0';
-	if (parse_u64(num, 0, UINT64_MAX / mul, &v) == -1)
+	if (peeraddr_u64(num, 0, UINT64_MAX / mul, &v) == -1)
 		return (-1);
 	*out = v * mul;
 	return (0);
@@ -405,143 +382,6 @@ parse_secs(const char *s, int64_t *ms)
 		return (-1);
 	*ms = (int64_t)(d * 1000 + 0.5);
 	return (0);
-}
-
-/*
- * vsock:PORT (listen only), vsock:CID:PORT, tcp:HOST:PORT with HOST an
- * IPv4 address, [IPv6] or "localhost", unix:PATH.  Returns -1 with a
- * reason in err.
- */
-static int
-addr_parse(const char *s, int listening, struct peeraddr *a,
-    const char **err)
-{
-	char host[64];
-	const char *p, *colon;
-	uint64_t port, cid;
-	size_t hlen;
-
-	memset(a, 0, sizeof(*a));
-	if (strncmp(s, "unix:", 5) == 0) {
-		struct sockaddr_un *sun = (struct sockaddr_un *)&a->ss;
-
-		p = s + 5;
-		if (*p == '\0') {
-			*err = "empty unix path";
-			return (-1);
-		}
-		if (strlen(p) >= sizeof(sun->sun_path)) {
-			*err = "unix path too long";
-			return (-1);
-		}
-		sun->sun_family = AF_UNIX;
-		strcpy(sun->sun_path, p);
-		a->len = sizeof(*sun);
-		a->family = AF_UNIX;
-		return (0);
-	}
-	if (strncmp(s, "vsock:", 6) == 0) {
-		struct sockaddr_vm *svm = (struct sockaddr_vm *)&a->ss;
-
-		p = s + 6;
-		colon = strchr(p, ':');
-		if (colon == NULL) {
-			if (!listening) {
-				*err = "vsock:PORT needs a CID to connect";
-				return (-1);
-			}
-			cid = (uint64_t)VMADDR_CID_ANY;
-			if (parse_u64(p, 0, UINT32_MAX, &port) == -1) {
-				*err = "bad vsock port";
-				return (-1);
-			}
-		} else {
-			hlen = (size_t)(colon - p);
-			if (hlen == 0 || hlen >= sizeof(host)) {
-				*err = "bad vsock CID";
-				return (-1);
-			}
-			memcpy(host, p, hlen);
-			host[hlen] = '\0';
-			if (parse_u64(host, 0, UINT32_MAX, &cid) == -1) {
-				*err = "bad vsock CID";
-				return (-1);
-			}
-			if (parse_u64(colon + 1, 0, UINT32_MAX,
-			    &port) == -1) {
-				*err = "bad vsock port";
-				return (-1);
-			}
-		}
-		svm->svm_family = AF_VSOCK;
-		svm->svm_cid = (unsigned)cid;
-		svm->svm_port = (unsigned)port;
-		a->len = sizeof(*svm);
-		a->family = AF_VSOCK;
-		return (0);
-	}
-	if (strncmp(s, "tcp:", 4) == 0) {
-		p = s + 4;
-		if (*p == '[') {
-			colon = strchr(p, ']');
-			if (colon == NULL || colon[1] != ':') {
-				*err = "bad [IPv6] host";
-				return (-1);
-			}
-			hlen = (size_t)(colon - p - 1);
-			p++;
-			colon++;
-		} else {
-			colon = strrchr(p, ':');
-			if (colon == NULL) {
-				*err = "missing port";
-				return (-1);
-			}
-			hlen = (size_t)(colon - p);
-		}
-		if (hlen == 0 || hlen >= sizeof(host)) {
-			*err = "bad host";
-			return (-1);
-		}
-		memcpy(host, p, hlen);
-		host[hlen] = '\0';
-		if (parse_u64(colon + 1, 0, 65535, &port) == -1) {
-			*err = "bad port";
-			return (-1);
-		}
-		if (strcmp(host, "localhost") == 0)
-			strcpy(host, "127.0.0.1");
-		if (strchr(host, ':') != NULL) {
-			struct sockaddr_in6 *sin6 =
-			    (struct sockaddr_in6 *)&a->ss;
-
-			if (inet_pton(AF_INET6, host,
-			    &sin6->sin6_addr) != 1) {
-				*err = "bad IPv6 address";
-				return (-1);
-			}
-			sin6->sin6_family = AF_INET6;
-			sin6->sin6_port = htons((uint16_t)port);
-			a->len = sizeof(*sin6);
-			a->family = AF_INET6;
-		} else {
-			struct sockaddr_in *sin =
-			    (struct sockaddr_in *)&a->ss;
-
-			if (inet_pton(AF_INET, host, &sin->sin_addr) != 1) {
-				*err = "bad IPv4 address (names other than "
-				    "localhost are not resolved)";
-				return (-1);
-			}
-			sin->sin_family = AF_INET;
-			sin->sin_port = htons((uint16_t)port);
-			a->len = sizeof(*sin);
-			a->family = AF_INET;
-		}
-		return (0);
-	}
-	*err = "expected vsock:, tcp: or unix:";
-	return (-1);
 }
 
 static const char *
@@ -1156,7 +996,8 @@ vmm_read_request(struct conn *c)
 	}
 	*nl = '\0';
 	if (strncmp(c->vmm_line, "CONNECT ", 8) != 0 ||
-	    parse_u64(c->vmm_line + 8, 0, UINT32_MAX, &c->vmm_port) == -1) {
+	    peeraddr_u64(c->vmm_line + 8, 0, UINT32_MAX,
+	    &c->vmm_port) == -1) {
 		c->vmm_port = NONE;
 		conn_fail(c, 0, "vmm-request");
 		conn_finish(c);
@@ -1774,7 +1615,7 @@ opt_u64(const char *name, const char *arg, uint64_t max)
 {
 	uint64_t v;
 
-	if (parse_u64(arg, 0, max, &v) == -1)
+	if (peeraddr_u64(arg, 0, max, &v) == -1)
 		usage_error("%s: invalid number '%s'", name, arg);
 	return (v);
 }
@@ -1794,7 +1635,7 @@ cmd_addr(int argc, char **argv)
 	if (i == argc)
 		usage_error("addr: no address given");
 	for (; i < argc; i++) {
-		if (addr_parse(argv[i], listening, &a, &err) == -1) {
+		if (peeraddr_parse(argv[i], listening, &a, &err) == -1) {
 			warnx_("%s: %s", argv[i], err);
 			rc = EX_USAGE;
 			continue;
@@ -2039,12 +1880,12 @@ parse_args(int argc, char **argv)
 		usage_error("one address only, '%s' is extra",
 		    argv[optind + 1]);
 	o.addrstr = argv[optind];
-	if (addr_parse(o.addrstr, o.listen, &o.addr, &err) == -1)
+	if (peeraddr_parse(o.addrstr, o.listen, &o.addr, &err) == -1)
 		usage_error("%s: %s", o.addrstr, err);
 	if (o.bindstr != NULL) {
 		if (o.listen)
 			usage_error("--bind: connect only");
-		if (addr_parse(o.bindstr, 1, &o.bind, &err) == -1)
+		if (peeraddr_parse(o.bindstr, 1, &o.bind, &err) == -1)
 			usage_error("--bind %s: %s", o.bindstr, err);
 		if (o.bind.family != o.addr.family)
 			usage_error("--bind %s: not the family of %s",

@@ -31,8 +31,8 @@ sa_addr() {
 # activate NAME ADDR... -- ARGS...: run "systemd-socket-activate -l ADDR
 # ... -- vsockproxy --event-backend $BACKEND ARGS", wait until the first
 # ADDR listens.  ARGS may start with --fdname=... for the activator.
-# Sets PROXY_PID (the activator, which becomes the daemon: it execs) and
-# PROXY_LOG.
+# Sets PROXY_PID (the activator, which becomes the daemon: it execs),
+# PROXY_LOG and PROXY_ADDR (the first ADDR).
 activate() {
 	local name="$1" first= sa=
 	shift
@@ -46,6 +46,7 @@ activate() {
 	--fdname=*) sa="$sa $1"; shift ;;
 	esac
 	PROXY_LOG=$T/$name.log
+	PROXY_ADDR=$first
 	# shellcheck disable=SC2086 # the -l options
 	systemd-socket-activate $sa -- "$VSOCKPROXY" \
 	    --event-backend "$BACKEND" "$@" >"$PROXY_LOG" 2>&1 &
@@ -58,6 +59,16 @@ activate() {
 	fi
 }
 
+# activate_rule NAME RULE LISTEN TARGET ADDR... -- ARGS...: write
+# $T/NAME.conf, one rule RULE from LISTEN to TARGET, and activate NAME
+# ADDR... -- ARGS... -c $T/NAME.conf.  Returns as activate.
+activate_rule() {
+	local name="$1"
+	rule "$2" "$3" "$4" >"$T/$name.conf"
+	shift 4
+	activate "$name" "$@" -c "$T/$name.conf"
+}
+
 is_daemon() {
 	[ "$(readlink "/proc/$1/exe")" = "$(readlink -f "$VSOCKPROXY")" ]
 }
@@ -65,7 +76,6 @@ xfer() {
 	exchange "$1" "$2" "--conns 1 --send 100k --expect 60k" \
 	    "--send 60k --expect 100k"
 }
-# hup PATTERN: SIGHUP, then wait for one more log line matching PATTERN.
 named_tcp() {
 	local be="$1" passed unbound other extra tgt conf
 	new_addr tcp; passed=$NEW_ADDR
@@ -73,11 +83,9 @@ named_tcp() {
 	new_addr tcp; other=$NEW_ADDR
 	new_addr tcp; extra=$NEW_ADDR
 	new_addr tcp; tgt=$NEW_ADDR
-	conf=$T/$be.tcp.conf
-	rule web "$unbound" "$tgt" >"$conf"
-	activate "$be.tcp" "$passed" -- --fdname=web -c "$conf" -v ||
-	    { not_ok "$be: activator starts"; return; }
-	PROXY_ADDR=$passed
+	activate_rule "$be.tcp" web "$unbound" "$tgt" "$passed" -- \
+	    --fdname=web -v || { not_ok "$be: activator starts"; return; }
+	conf=$T/$be.tcp.conf	# its file, rewritten for the reloads below
 	check "$be: a socket named web serves rule web (byte-exact)" \
 	    xfer "$be.tcp1" "$tgt"
 	check "$be: the daemon is vsockproxy, started by the first client" \
@@ -120,15 +128,12 @@ named_tcp() {
 }
 
 named_unix() {
-	local be="$1" passed unbound tgt conf
+	local be="$1" passed unbound tgt
 	new_addr unix; passed=$NEW_ADDR
 	new_addr unix; unbound=$NEW_ADDR
 	new_addr tcp; tgt=$NEW_ADDR
-	conf=$T/$be.unix.conf
-	rule uweb "$unbound" "$tgt" >"$conf"
-	activate "$be.unix" "$passed" -- --fdname=uweb -c "$conf" ||
-	    { not_ok "$be: activator starts"; return; }
-	PROXY_ADDR=$passed
+	activate_rule "$be.unix" uweb "$unbound" "$tgt" "$passed" -- \
+	    --fdname=uweb || { not_ok "$be: activator starts"; return; }
 	check "$be: a UNIX socket named uweb serves rule uweb (byte-exact)" \
 	    xfer "$be.unix1" "$tgt"
 	check "$be: the rule's own socket file is not created" \
@@ -148,7 +153,6 @@ unnamed() {
 	activate "$be.cli" "$passed" -- ${fdname:+--fdname=$fdname} \
 	    --listen "$unbound" --connect "$tgt" ||
 	    { not_ok "$be: activator starts"; return; }
-	PROXY_ADDR=$passed
 	check "$be: a socket with $what serves the command-line rule" \
 	    xfer "$be.cli" "$tgt"
 	check "$be: ... instead of its --listen address" \
@@ -157,13 +161,11 @@ unnamed() {
 }
 
 mismatch() {
-	local be="$1" passed tgt conf
+	local be="$1" passed tgt
 	new_addr unix; passed=$NEW_ADDR
 	new_addr tcp; tgt=$NEW_ADDR
-	conf=$T/$be.mm.conf
-	rule web "tcp:127.0.0.1:1" "$tgt" >"$conf"
-	activate "$be.mm" "$passed" -- --fdname=web -c "$conf" ||
-	    { not_ok "$be: activator starts"; return; }
+	activate_rule "$be.mm" web tcp:127.0.0.1:1 "$tgt" "$passed" -- \
+	    --fdname=web || { not_ok "$be: activator starts"; return; }
 	# The first client starts the daemon, which must refuse to run.
 	run_peer "$be.mm" "$passed" --expect-refused
 	reap "$PROXY_PID"
@@ -174,15 +176,13 @@ mismatch() {
 }
 
 stray() {
-	local be="$1" passed spare tgt conf
+	local be="$1" passed spare tgt
 	new_addr tcp; passed=$NEW_ADDR
 	new_addr tcp; spare=$NEW_ADDR
 	new_addr tcp; tgt=$NEW_ADDR
-	conf=$T/$be.stray.conf
-	rule web "$passed" "$tgt" >"$conf"
-	activate "$be.stray" "$passed" "$spare" -- --fdname=web:stray \
-	    -c "$conf" || { not_ok "$be: activator starts"; return; }
-	PROXY_ADDR=$passed
+	activate_rule "$be.stray" web "$passed" "$tgt" "$passed" "$spare" \
+	    -- --fdname=web:stray ||
+	    { not_ok "$be: activator starts"; return; }
 	check "$be: with a stray socket, web still serves" \
 	    xfer "$be.stray" "$tgt"
 	check "$be: the stray socket is logged" grep -q \
