@@ -8,9 +8,11 @@
 # target's 1 MiB reply, byte-exact), and exit 0 as soon as it is idle,
 # well before --shutdown-timeout (5 s).
 #
-# Mid-flight: SIGTERM while bytes are moving both ways (the target reads
-# slowly: 4 MiB in 16 KiB reads 5 ms apart, about 1.3 s): the transfer
-# goes on to the end byte-exact at both ends, then the proxy exits 0.
+# Mid-flight: SIGTERM while the client's 4 MiB are on their way (the
+# target reads slowly: 16 KiB reads 5 ms apart, at least 1.3 s, and only
+# then sends its 4 MiB reply, so the client cannot be done before that,
+# however much the socket buffers hold): the transfer goes on to the end
+# byte-exact at both ends, the reply included, then the proxy exits 0.
 #
 # Cut: a connection that stays open past --shutdown-timeout (0.5 s) is
 # closed: the proxy exits 0 after about 0.5 s, not at once nor never,
@@ -79,7 +81,8 @@ drain() {
 midflight() {
 	local be="$1" tr="$2" name="mf-$1-$2" rc
 	open_conn "$be" "$tr" "$name" 20 \
-	    "--expect 4M --send 4M --chunk 16k --read-delay-ms 5" \
+	    "--order recv-first --expect 4M --send 4M --chunk 16k
+	     --read-delay-ms 5" \
 	    "--send 4M --expect 4M" || return
 	kill -TERM "$PROXY_PID"
 	check "$be $tr: SIGTERM arrived mid-transfer (client still busy)" \
