@@ -51,15 +51,15 @@ for f in "$l2_kernel" "$l2_initrd"; do
 	esac
 done
 
-# The stack under the L2 guests (KVM in L1 on QEMU's emulated SVM) has
-# two failures of its own, together seen in about one run in eight here:
-# L1's kernel panics while the L2 guests boot (in __schedule, "Fatal
-# exception in interrupt"), or an L2 guest resets before its kernel prints
-# anything (its QEMU, run with -no-reboot, then exits 0 at once).  Neither
-# involves vsockproxy: it has not been started yet, and it could not take
-# a kernel down from user space anyway.  Such a run is booted again, up to
-# VMTEST_NESTED_TRIES times in all, and says so; a run that failed any
-# other way is never retried.
+# The stack under the L2 guests (KVM in L1 on QEMU 7.2's emulated SVM)
+# has two failures of its own, together in about one run in six here
+# (vmtest/README.md, Known problems): L1's kernel panics ("Fatal exception
+# in interrupt"), or an L2 guest resets while it boots (its QEMU, run with
+# -no-reboot, then exits 0 with nothing on its console).  Neither is
+# vsockproxy's doing: a program in user space cannot panic the kernel, and
+# the proxy is not started before every L2 guest is up.  Such a run is
+# booted again, up to VMTEST_NESTED_TRIES times in all, and says so; a run
+# that failed any other way is never retried.
 nested_infra_failure() {	# rc
 	if [ "$1" -eq 2 ] &&
 	    grep -q 'Kernel panic' "$VT_RUN/nested.console" 2>/dev/null; then
@@ -73,7 +73,7 @@ nested_infra_failure() {	# rc
 }
 
 vt_log "L1 $VT_KREL, L2 $l2_rel; this takes a few minutes"
-tries=${VMTEST_NESTED_TRIES:-3}
+tries=${VMTEST_NESTED_TRIES:-4}
 try=1
 while :; do
 	t0=$(date +%s)

@@ -44,9 +44,8 @@ l1_mount_host() {
 # Start the L2 guest with CID $1 in role $2.  Its serial ports are files
 # in L1's /host/run; its QEMU's pid is in /host/run/l2-CID.pid.
 l2_start() {	# cid role
-	local cid=$1 role=$2 pin=
-	[ "${vt_l2_pin:-0}" = 1 ] && pin="taskset -c $((cid % $(nproc)))"
-	$pin $L2_EXEC timeout -k 5 3600 qemu-system-x86_64 \
+	local cid=$1 role=$2
+	$L2_EXEC timeout -k 5 3600 qemu-system-x86_64 \
 	    $L2_ACCEL -smp 1 -m 256 \
 	    -nodefaults -no-user-config -display none -no-reboot \
 	    -bios /usr/share/qemu/qboot.rom \
@@ -218,7 +217,7 @@ l1_kvm() {
 	tcg)	return 1 ;;
 	esac
 	if grep -qw svm /proc/cpuinfo; then
-		modprobe kvm_amd $(echo "${vt_kvm_amd_opts:-}" | tr , ' ')
+		vt_modprobe kvm_amd
 	elif grep -qw vmx /proc/cpuinfo; then
 		vt_modprobe kvm_intel
 	fi 2>/dev/null
