@@ -9,24 +9,15 @@
 # each receiver works out which one it got, so the test fails if the
 # proxy drops, stalls or crosses connections (each side must see 200
 # different streams, each intact).  Afterwards the proxy must be back to
-# its idle descriptor count: every socket was closed.
+# its idle socket count: every socket was closed.  (Sockets, not all
+# descriptors: under valgrind the daemon's process also holds valgrind's
+# own files, some only for a moment, which once made an idle count taken
+# at start one too high.)
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 
 require_proxy
 
 N=200
-
-nfds() {
-	ls "/proc/$1/fd" 2>/dev/null | wc -l
-}
-
-fds_at_most() {
-	[ "$(nfds "$1")" -le "$2" ]
-}
-
-fds_at_least() {
-	[ "$(nfds "$1")" -ge "$2" ]
-}
 
 concurrent() {
 	local be="$1" tr="$2" target name base streams side crc src
@@ -37,14 +28,14 @@ concurrent() {
 		not_ok "$be $tr: proxy starts"
 		return
 	fi
-	base=$(nfds "$PROXY_PID")
+	base=$(nsockets "$PROXY_PID")
 	start_peer "$name.srv" "$target" --conns "$N" --send 32k \
 	    --expect 64k || { not_ok "$be $tr: target starts"; return; }
 	spawn "$name.cli" "$VSP_PEER" connect "$PROXY_ADDR" --conns "$N" \
 	    --send 64k --expect 32k --wait-file "$T/$name.go" \
 	    --timeout "$VSP_WAIT"
-	check "$be $tr: $N connections open at once ($base + 2 x $N fds)" \
-	    wait_until "$VSP_WAIT" fds_at_least "$PROXY_PID" \
+	check "$be $tr: $N connections open at once ($base + 2 x $N sockets)" \
+	    wait_until "$VSP_WAIT" sockets_at_least "$PROXY_PID" \
 	    $((base + 2 * N))
 	touch "$T/$name.go"
 	reap "$SPAWNED"
@@ -58,8 +49,8 @@ concurrent() {
 		    "$T/$name.$side.out" | sort -u | wc -l)
 		is "$streams" "$N" "$be $tr: $side saw $N distinct streams"
 	done
-	check "$be $tr: proxy closed every socket (back to $base fds)" \
-	    wait_until "$VSP_WAIT" fds_at_most "$PROXY_PID" "$base"
+	check "$be $tr: proxy closed every socket (back to $base)" \
+	    wait_until "$VSP_WAIT" sockets_at_most "$PROXY_PID" "$base"
 	stop "$PROXY_PID"
 	is "$?" 0 "$be $tr: proxy exits 0 on SIGTERM"
 }
