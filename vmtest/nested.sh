@@ -78,7 +78,7 @@ nested_infra_failure() {	# rc
 }
 
 vt_log "L1 $VT_KREL, L2 $l2_rel; this takes a few minutes"
-tries=${VMTEST_NESTED_TRIES:-4}
+tries=${VMTEST_NESTED_TRIES:-5}
 try=1
 while :; do
 	t0=$(date +%s)
