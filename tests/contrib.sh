@@ -68,9 +68,21 @@ else
 	for u in vsockproxy.service vsockproxy@.service vsockproxy.socket; do
 		name=$u
 		[ "$u" = vsockproxy@.service ] && name=vsockproxy@vm1.service
+		# A UNIX socket path has 108 bytes at most, and the
+		# configured runstatedir of a deep build tree (make distcheck
+		# in a long directory) may not fit: the copy listens on a
+		# short path of the same name in $tmp instead (test 3 checks
+		# the configured one).
 		sed -e "s|^ExecStart=[^ ]*|ExecStart=$VSOCKPROXY|" \
 		    -e "s|^EnvironmentFile=.*|EnvironmentFile=$tmp/args.env|" \
+		    -e "s|^\(ListenStream=\)/.*/\([^/]*\)$|\1$tmp/\2|" \
 		    "$b/contrib/systemd/$u" > "$tmp/$u"
+		long=$(sed -n 's/^ListenStream=//p' "$tmp/$u" |
+		    awk 'length($0) > 107')
+		if [ -n "$long" ]; then
+			skip "systemd-analyze verify $name: $long is too long for a UNIX socket path"
+			continue
+		fi
 		out=$(cd "$tmp" && SYSTEMD_LOG_LEVEL=warning \
 		    "$SYSTEMD_ANALYZE" verify --man=no "$tmp/$name" 2>&1)
 		rc=$?

@@ -20,7 +20,8 @@
 #   VMTEST_VERBOSE  1: guests log every scenario's output on their console,
 #                   which is copied to stderr; 2: also trace the scenarios
 #   VMTEST_GUEST_ARGS  more words for the guests' kernel command lines
-#   VMTEST_QEMU     QEMU binary (default qemu-system-x86_64)
+#   VMTEST_QEMU     QEMU binary (default: qemu-system-x86 of
+#                   bookworm-backports, fetched into the cache; see vt_qemu)
 #   VSOCKPROXY, VSP_PEER, top_srcdir, top_builddir: as set by `make check`.
 
 set -u
@@ -123,7 +124,6 @@ vt_setup() {	# name of the topology
 	VMTEST_KERNELS=${VMTEST_KERNELS:-6.1 6.12}
 	VMTEST_ACCEL=${VMTEST_ACCEL:-auto}
 	VMTEST_VERBOSE=${VMTEST_VERBOSE:-0}
-	VMTEST_QEMU=${VMTEST_QEMU:-qemu-system-x86_64}
 	if [ -z "${VMTEST_CACHE:-}" ]; then
 		if [ -n "${XDG_CACHE_HOME:-}" ]; then
 			VMTEST_CACHE=$XDG_CACHE_HOME/vsockproxy-vmtest
@@ -141,6 +141,7 @@ vt_setup() {	# name of the topology
 	trap vt_cleanup EXIT
 	trap 'vt_cleanup; trap - INT; kill -INT $$' INT
 	trap 'vt_cleanup; exit 143' TERM HUP
+	vt_qemu
 }
 
 # Stop every QEMU we started; keep the logs of the last run for a look.
@@ -164,7 +165,7 @@ vt_cleanup() {
 # missing.
 vt_need_host_tools() {
 	local t missing=
-	for t in "$VMTEST_QEMU" busybox dpkg-deb apt-get apt-cache cpio \
+	for t in "$VT_QEMU" busybox dpkg-deb apt-get apt-cache cpio \
 	    timeout flock zstd xz ldd; do
 		command -v "$t" >/dev/null 2>&1 || missing="$missing $t"
 	done
@@ -402,6 +403,153 @@ vt_kernel_cached() {	# series
 	return 1
 }
 
+# ---------------------------------------------------------------- QEMU --
+
+# The QEMU that runs the guests.  Debian 12's QEMU 7.2 emulates AMD SVM
+# (which the nested topology uses to run its L2 guests with KVM inside
+# L1) with faults of its own: L1 panics or resets, an L2 guest resets as
+# it boots, about one nested run in six.  bookworm-backports carries a
+# newer qemu-system-x86 that ran the same suite without one (see
+# vmtest/README.md), and it needs no library beyond Debian 12's: so it is
+# fetched like the 6.12 kernel, through the private apt view, unpacked
+# with dpkg-deb -x into the cache (nothing installed), and run through a
+# wrapper that points it at its own firmware and modules.  VMTEST_QEMU
+# overrides it; without the network the newest cached one is used, and
+# without that the system's QEMU, which vt_qemu_describe says.
+#
+# Sets VT_QEMU (a command), VT_QEMU_BIOS (qboot.rom, or empty) and
+# VT_QEMU_FROM (where it came from, and why, for a TAP comment).
+VT_QEMU_PKGS="qemu-system-x86 qemu-system-common qemu-system-data"
+
+vt_qemu() {
+	local sys_bios=/usr/share/qemu/qboot.rom
+	VT_QEMU_BIOS=
+	if [ -n "${VMTEST_QEMU:-}" ]; then
+		VT_QEMU=$VMTEST_QEMU
+		VT_QEMU_FROM="VMTEST_QEMU"
+		[ -f "$sys_bios" ] && VT_QEMU_BIOS=$sys_bios
+		return 0
+	fi
+	if vt_qemu_backports || vt_qemu_cached; then
+		VT_QEMU=$VT_QDIR/qemu-system-x86_64
+		VT_QEMU_BIOS=$VT_QDIR/root/usr/share/qemu/qboot.rom
+		VT_QEMU_FROM="bookworm-backports, cached in $VT_QDIR"
+		return 0
+	fi
+	VT_QEMU=qemu-system-x86_64
+	VT_QEMU_FROM="the system's; the backports QEMU is unavailable: $VT_WHY"
+	[ -f "$sys_bios" ] && VT_QEMU_BIOS=$sys_bios
+	return 0
+}
+
+# One comment line: which QEMU, and why that one.
+vt_qemu_describe() {
+	local v
+	v=$("$VT_QEMU" --version 2>/dev/null | head -n 1)
+	echo "# QEMU: ${v:-$VT_QEMU (no version)} ($VT_QEMU_FROM)"
+}
+
+# A cached QEMU is complete once its wrapper answers --version.
+vt_qemu_complete() {	# dir
+	[ -x "$1/qemu-system-x86_64" ] && [ -f "$1/complete" ]
+}
+
+vt_qemu_cached() {
+	local d
+	for d in $(ls -d "$VMTEST_CACHE/qemu"/*/ 2>/dev/null | sort -r); do
+		d=${d%/}
+		if vt_qemu_complete "$d" &&
+		    "$d/qemu-system-x86_64" --version >/dev/null 2>&1; then
+			vt_log "using the cached QEMU in $d ($VT_WHY)"
+			VT_QDIR=$d
+			return 0
+		fi
+	done
+	return 1
+}
+
+# Fetch and unpack the backports QEMU (once per version).  Sets VT_QDIR;
+# on failure VT_WHY.
+vt_qemu_backports() {
+	local ver id dir tmp p pkgs=
+	VT_QDIR= VT_WHY=
+	vt_backports_apt || return 1
+	ver=$(apt-cache "${VT_APT_OPTS[@]}" madison qemu-system-x86 \
+	    2>/dev/null | awk -F' *[|] *' '$3 ~ /backports/ { print $2; exit }')
+	[ -n "$ver" ] ||
+	    { VT_WHY="no qemu-system-x86 in bookworm-backports"; return 1; }
+	id=$(echo "$ver" | tr '~+:' '___')
+	dir=$VMTEST_CACHE/qemu/$id
+	vt_qemu_complete "$dir" && { VT_QDIR=$dir; return 0; }
+	mkdir -p "$VMTEST_CACHE/qemu" || return 1
+	exec 8> "$VMTEST_CACHE/qemu/.lock"
+	flock 8
+	if ! vt_qemu_complete "$dir"; then
+		vt_log "fetching qemu-system-x86 $ver"
+		tmp=$(mktemp -d "$VMTEST_CACHE/qemu/dl.XXXXXX")
+		for p in $VT_QEMU_PKGS; do pkgs="$pkgs $p=$ver"; done
+		# shellcheck disable=SC2086
+		if ! (cd "$tmp" && timeout 600 apt-get "${VT_APT_OPTS[@]}" \
+		    -q download $pkgs) > "$tmp.log" 2>&1; then
+			VT_WHY="apt-get download qemu-system-x86=$ver failed: $(tail -n 1 "$tmp.log")"
+			rm -rf "$tmp" "$tmp.log"
+			exec 8>&-
+			return 1
+		fi
+		rm -f "$tmp.log"
+		if ! vt_qemu_unpack "$tmp" "$dir.new"; then
+			rm -rf "$tmp" "$dir.new"
+			exec 8>&-
+			return 1
+		fi
+		rm -rf "$tmp" "$dir"
+		mv "$dir.new" "$dir" && vt_qemu_wrapper "$dir" || {
+			VT_WHY="cannot write the QEMU wrapper in $dir"
+			exec 8>&-
+			return 1
+		}
+		# Older versions are no longer needed.
+		find "$VMTEST_CACHE/qemu" -mindepth 1 -maxdepth 1 -type d \
+		    ! -name "$id" -exec rm -rf {} + 2>/dev/null
+		vt_log "cached qemu-system-x86 $ver in $dir"
+	fi
+	exec 8>&-
+	VT_QDIR=$dir
+}
+
+# Unpack the .debs of $1 into $2/root, check that it runs here.
+vt_qemu_unpack() {	# debs-dir dir
+	local deb q miss
+	mkdir -p "$2/root" || return 1
+	for deb in "$1"/*.deb; do
+		dpkg-deb -x "$deb" "$2/root" ||
+		    { VT_WHY="dpkg-deb -x $deb failed"; return 1; }
+	done
+	q=$2/root/usr/bin/qemu-system-x86_64
+	[ -x "$q" ] || { VT_WHY="no qemu-system-x86_64 in the packages"; return 1; }
+	miss=$(ldd "$q" 2>/dev/null | awk '/not found/ { print $1 }' |
+	    tr '\n' ' ')
+	[ -z "$miss" ] || { VT_WHY="libraries missing here: $miss"; return 1; }
+	"$q" -L "$2/root/usr/share/qemu" --version > "$2/version" 2>&1 ||
+	    { VT_WHY="it does not run here: $(head -n 1 "$2/version")"; return 1; }
+}
+
+# The wrapper $1/qemu-system-x86_64: the unpacked binary with -L for its
+# own firmware (qboot.rom, pvh.bin...) and QEMU_MODULE_DIR for its own
+# modules, so that nothing of the system's QEMU, another version, is
+# ever loaded into it.
+vt_qemu_wrapper() {	# dir
+	cat > "$1/qemu-system-x86_64" <<-EOF &&
+	#!/bin/sh
+	# qemu-system-x86_64 from bookworm-backports, unpacked by vmtest/lib.sh
+	QEMU_MODULE_DIR='$1/root/usr/lib/x86_64-linux-gnu/qemu'
+	export QEMU_MODULE_DIR
+	exec '$1/root/usr/bin/qemu-system-x86_64' \\
+	    -L '$1/root/usr/share/qemu' "\$@"
+	EOF
+	chmod +x "$1/qemu-system-x86_64" && touch "$1/complete"
+}
+
 # ------------------------------------------------------------ initramfs --
 
 # Copy a dynamically linked program and the libraries it needs into a
@@ -483,6 +631,10 @@ vt_initramfs() {
 # boot decides; the answer is remembered per QEMU and kernel.
 vt_accel() {
 	VT_ACCEL_OPTS=(-accel tcg -cpu max)
+	if [ -n "${VMTEST_ACCEL_OPTS:-}" ]; then
+		read -ra VT_ACCEL_OPTS <<< "$VMTEST_ACCEL_OPTS"
+		return 0
+	fi
 	case $VMTEST_ACCEL in
 	tcg)	return 0 ;;
 	kvm)	VT_ACCEL_OPTS=(-accel kvm -cpu host); return 0 ;;
@@ -528,13 +680,13 @@ vt_boot() {	# name deadline-seconds kernel-args [qemu-args...]
 }
 
 vt_boot_once() {
-	local name=$1 deadline=$2 args=$3 rc pid bios=
+	local name=$1 deadline=$2 args=$3 rc pid wd= bios=()
 	shift 3
-	[ -f /usr/share/qemu/qboot.rom ] && bios="-bios /usr/share/qemu/qboot.rom"
-	rm -f "$VT_RUN/$name.tap" "$VT_RUN/$name.console"
-	timeout -k 5 "$deadline" "$VMTEST_QEMU" \
+	[ -n "$VT_QEMU_BIOS" ] && bios=(-bios "$VT_QEMU_BIOS")
+	rm -f "$VT_RUN/$name.tap" "$VT_RUN/$name.console" "$VT_RUN/$name.silent"
+	timeout -k 5 "$deadline" "$VT_QEMU" \
 	    "${VT_ACCEL_OPTS[@]}" -smp "${VT_SMP:-2}" -m "${VT_MEM:-512}" \
-	    -nodefaults -no-user-config -display none -no-reboot $bios \
+	    -nodefaults -no-user-config -display none -no-reboot "${bios[@]}" \
 	    -kernel "$VT_KDIR/vmlinux" -initrd "$VT_INITRD" \
 	    -append "console=ttyS0 quiet panic=-1 rdinit=/init $args vt_verbose=$VMTEST_VERBOSE ${VMTEST_GUEST_ARGS:-}" \
 	    -serial "file:$VT_RUN/$name.console" \
@@ -543,21 +695,59 @@ vt_boot_once() {
 	    "$@" < /dev/null > "$VT_RUN/$name.qemu" 2>&1 &
 	pid=$!
 	VT_PIDS="$VT_PIDS $pid"
+	if [ -n "${VT_SILENCE:-}" ]; then
+		vt_watchdog "$pid" "$name" "$VT_SILENCE" &
+		wd=$!
+	fi
 	wait "$pid"
 	rc=$?
+	[ -z "$wd" ] || { kill "$wd" 2>/dev/null; wait "$wd" 2>/dev/null; }
 	VT_PIDS=${VT_PIDS% $pid}
 	if [ "$VMTEST_VERBOSE" != 0 ]; then
 		sed "s/^/[$name] /" "$VT_RUN/$name.console" >&2
 	fi
 	# isa-debug-exit: QEMU exits with (status << 1) | 1; the guest writes
 	# 0x10 for success and 0x11 for failure.
+	VT_BOOT_STUCK=
 	case $rc in
 	33)	return 0 ;;
 	35)	return 1 ;;
-	124|137) VT_BOOT_WHY="deadline of ${deadline}s reached" ;;
-	*)	VT_BOOT_WHY="QEMU exited with status $rc" ;;
 	esac
+	if [ -e "$VT_RUN/$name.silent" ]; then
+		VT_BOOT_STUCK=1
+		VT_BOOT_WHY="the guest stopped answering (nothing on its console or TAP port for ${VT_SILENCE}s)"
+	else
+		case $rc in
+		124|137) VT_BOOT_WHY="deadline of ${deadline}s reached" ;;
+		*)	VT_BOOT_WHY="QEMU exited with status $rc" ;;
+		esac
+	fi
 	return 2
+}
+
+# A guest that prints a sign of life on its console at least every few
+# seconds (the nested L1 does) and then falls silent for $3 seconds has
+# stopped: kill its QEMU (the timeout(1) process and its child) and leave
+# NAME.silent.
+vt_watchdog() {	# pid name seconds
+	local last=-1 now quiet=0
+	while kill -0 "$1" 2>/dev/null; do
+		sleep 5
+		now=$(cat "$VT_RUN/$2.console" "$VT_RUN/$2.tap" 2>/dev/null |
+		    wc -c)
+		if [ "$now" = "$last" ]; then
+			quiet=$((quiet + 5))
+		else
+			quiet=0
+			last=$now
+		fi
+		if [ "$quiet" -ge "$3" ]; then
+			: > "$VT_RUN/$2.silent"
+			pkill -KILL -P "$1" 2>/dev/null
+			kill -KILL "$1" 2>/dev/null
+			return
+		fi
+	done
 }
 
 # Print the end of a console as TAP comments.
@@ -565,5 +755,6 @@ vt_console_tail() {	# name [lines]
 	[ -f "$VT_RUN/$1.qemu" ] && [ -s "$VT_RUN/$1.qemu" ] &&
 	    vt_diag "$(tail -n 5 "$VT_RUN/$1.qemu")"
 	[ -f "$VT_RUN/$1.console" ] &&
-	    vt_diag "$(tail -n "${2:-30}" "$VT_RUN/$1.console")"
+	    vt_diag "$(grep -v '^vmtest: alive' "$VT_RUN/$1.console" |
+	    tail -n "${2:-30}")"
 }

@@ -9,6 +9,7 @@
 vt_setup loopback
 
 why=$(vt_need_host_tools) || vt_skip_all "$why"
+vt_qemu_describe
 proxy=$(vt_real_binary "$VSOCKPROXY") ||
     vt_skip_all "vsockproxy not built ($VSOCKPROXY)"
 vt_real_binary "$VSP_PEER" >/dev/null ||

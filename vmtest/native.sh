@@ -43,18 +43,26 @@ vt_suite=nested
 vt_l2_kernel=$VT_KDIR/vmlinux
 vt_l2_initrd=$VT_INITRD
 vt_mode=test
+vt_l2_qemu=$VT_QEMU
+vt_l2_bios=$VT_QEMU_BIOS
 L2_EXEC=
 L2_QDIR=$VT_RUN
 L2_DIR=$VT_RUN
 L2_ACCEL="${VT_ACCEL_OPTS[*]}"
 # With KVM the guests boot at once; with TCG one after the other.
 case $L2_ACCEL in *kvm*) L2_PARALLEL=1 ;; esac
-export vt_gdir vt_suite vt_l2_kernel vt_l2_initrd vt_mode
+export vt_gdir vt_suite vt_l2_kernel vt_l2_initrd vt_l2_qemu vt_l2_bios vt_mode
 
 # From here on the guest library's TAP helpers write to our stdout.
 exec 3>&1
 . "$vt_gdir/lib.sh"
 . "$vt_gdir/nested.sh"
+# A stuck step ends this script, not the machine (l1_abort in a guest
+# powers it off).
+l1_abort() {
+	vt_plan
+	exit 1
+}
 
 # The guests' QEMUs are children of this shell: none may outlive it.
 native_cleanup() {

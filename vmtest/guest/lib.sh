@@ -2,11 +2,13 @@
 # (busybox ash).  Sourced by /init and by every scenario process.
 #
 #   vt_test DESC FUNC ARGS...   run FUNC in its own session with a deadline
-#                               (vt_deadline, seconds) and report TAP: FUNC
+#                               (vt_deadline, seconds; vt_only=REGEX runs
+#                               only the matching ones) and report TAP: FUNC
 #                               returns 0 (pass), 77 (skip: reason in the
 #                               file $vt_skipfile) or anything else (fail;
 #                               its output becomes TAP comments)
 #   vt_wait_listen PORT [S]     poll until a vsock listener on PORT exists
+#   vt_wait_unlisten PORT [S]   poll until none does
 #   vt_wait_file PATH [S]       poll until PATH exists
 #   vt_wait_grep RE FILE [S]    poll until FILE has a line matching RE
 #   vt_now_ms                   monotonic milliseconds (from /proc/uptime)
@@ -91,6 +93,10 @@ vt_exit() {
 vt_test() {
 	local desc=$1 pid rc st limit
 	shift
+	# vt_only=REGEX (VMTEST_GUEST_ARGS): only the scenarios it matches.
+	if [ -n "${vt_only:-}" ] && ! echo "$desc" | grep -qE "$vt_only"; then
+		return 0
+	fi
 	vt_n=$((vt_n + 1))
 	vt_tdir=/tmp/t$vt_n
 	mkdir -p "$vt_tdir"
@@ -195,6 +201,18 @@ vt_wait_listen() {	# port [seconds]
 	until vt_listening "$1"; do
 		[ "$(vt_now_ms)" -lt "$limit" ] || {
 			echo "no vsock listener on port $1 after ${2:-20}s"
+			return 1
+		}
+		usleep 20000
+	done
+}
+
+# Poll until no vsock listener is on PORT.
+vt_wait_unlisten() {	# port [seconds]
+	local limit=$(( $(vt_now_ms) + ${2:-20} * 1000 ))
+	while vt_listening "$1"; do
+		[ "$(vt_now_ms)" -lt "$limit" ] || {
+			echo "a vsock listener on port $1 after ${2:-20}s"
 			return 1
 		}
 		usleep 20000
