@@ -743,7 +743,9 @@ vt_watchdog() {	# pid name seconds
 		fi
 		if [ "$quiet" -ge "$3" ]; then
 			: > "$VT_RUN/$2.silent"
+			# QEMU first: timeout(1) then ends by itself.
 			pkill -KILL -P "$1" 2>/dev/null
+			sleep 2
 			kill -KILL "$1" 2>/dev/null
 			return
 		fi
