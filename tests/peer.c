@@ -1372,7 +1372,14 @@ loop_run(struct loop *l)
 				continue;
 			if (c->probing)
 				wake = min_deadline(wake, c->probe_until);
-			if (!c->gate_passed && !gate_open())
+			/*
+			 * conn_step() above decided on the gate: look again
+			 * soon if it did not pass.  (Asking gate_open() here
+			 * again raced with the file's creation: seen now but
+			 * not by conn_step(), the conn then had nothing to
+			 * poll for and slept until the timeout.)
+			 */
+			if (!c->gate_passed)
 				wake = min_deadline(wake, now + GATE_POLL_MS);
 			if (c->connecting)
 				ev |= POLLOUT;
