@@ -167,6 +167,13 @@ event_watch_del(struct event_loop *l, struct event_watch *w)
 }
 
 void
+event_woke(struct event_loop *l)
+{
+
+	l->now = event_clock_ms();
+}
+
+void
 event_dispatch(struct event_watch *w, int revents)
 {
 
@@ -308,9 +315,11 @@ event_loop_run_once(struct event_loop *l, int max_ms)
 		if (ms < 0 || wait < (uint64_t)ms)
 			ms = wait > INT32_MAX ? INT32_MAX : (int)wait;
 	}
-	if (l->ops->wait(l->be, ms) == -1)
+	/* The backend reads the clock between its wait and the first
+	 * callback: an activity stamp from before the wait would make a
+	 * busy connection look idle. */
+	if (l->ops->wait(l->be, ms, l) == -1)
 		return (-1);
-	l->now = event_clock_ms();
 	reap(l);
 	while (l->nheap > 0 && l->heap[0]->deadline <= l->now) {
 		t = l->heap[0];

@@ -64,7 +64,7 @@ int event_defer(struct event_loop *, void (*fn)(void *), void *ptr);
  * them, then expired timers, then deferred frees.  -1 on a loop error. */
 int event_loop_run_once(struct event_loop *, int max_ms);
 
-/* Monotonic milliseconds, cached per batch. */
+/* Monotonic milliseconds, read when the current batch's wait ended. */
 uint64_t event_now(struct event_loop *);
 uint64_t event_clock_ms(void);
 

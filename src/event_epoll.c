@@ -95,13 +95,15 @@ ep_del(void *p, struct event_watch *w)
 }
 
 static int
-ep_wait(void *p, int ms)
+ep_wait(void *p, int ms, struct event_loop *l)
 {
 	struct epoll_be *b = p;
 	uint32_t e;
 	int i, n, rev;
 
-	if ((n = epoll_wait(b->fd, b->ev, MAXEVENTS, ms)) == -1) {
+	n = epoll_wait(b->fd, b->ev, MAXEVENTS, ms);
+	event_woke(l);
+	if (n == -1) {
 		if (errno == EINTR)
 			return (0);
 		log_warn("epoll_wait");

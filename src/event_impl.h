@@ -23,13 +23,18 @@ struct event_ops {
 	int (*add)(void *, struct event_watch *);
 	int (*mod)(void *, struct event_watch *, int events);
 	void (*del)(void *, struct event_watch *);
-	/* Wait up to ms and call event_dispatch() for each ready watch. */
-	int (*wait)(void *, int ms);
+	/*
+	 * Wait up to ms, call event_woke() as soon as the wait is over,
+	 * then event_dispatch() for each ready watch.
+	 */
+	int (*wait)(void *, int ms, struct event_loop *);
 };
 
 extern const struct event_ops event_epoll_ops;
 extern const struct event_ops event_poll_ops;
 
+/* The wait is over: read the clock that callbacks will see. */
+void event_woke(struct event_loop *);
 void event_dispatch(struct event_watch *, int revents);
 
 #endif

@@ -116,16 +116,18 @@ compact(struct poll_be *b)
 }
 
 static int
-pl_wait(void *p, int ms)
+pl_wait(void *p, int ms, struct event_loop *l)
 {
 	struct poll_be *b = p;
 	size_t i, n;
 	short e;
-	int rev;
+	int rc, rev;
 
 	if (b->holes)
 		compact(b);
-	if (poll(b->pfd, b->n, ms) == -1) {
+	rc = poll(b->pfd, b->n, ms);
+	event_woke(l);
+	if (rc == -1) {
 		if (errno == EINTR)
 			return (0);
 		log_warn("poll");

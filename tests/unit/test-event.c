@@ -3,7 +3,8 @@
  * their cookie, interest changes take effect, a watch deleted by an earlier
  * callback of the same batch is not called (its memory stays valid until
  * the batch ends: ASan would see a use-after-free), timers fire in
- * deadline order, deferred work runs after the batch.
+ * deadline order, deferred work runs after the batch, and a callback sees
+ * the time it runs at, not the time the loop went to sleep.
  */
 #include "config.h"
 
@@ -15,7 +16,10 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include <sys/wait.h>
+
 #include <fcntl.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "event.h"
@@ -201,6 +205,61 @@ test_defer(void **state)
 	}
 }
 
+static uint64_t seen_now;
+
+static void
+clock_cb(void *cookie, int revents)
+{
+	struct event_loop *l = cookie;
+
+	(void)revents;
+	seen_now = event_now(l);
+}
+
+/*
+ * A child writes to a pipe 150 ms into the loop's wait; with a timer
+ * pending (the loop reads the clock before waiting, to size the wait)
+ * the callback must still see a time after the write: an idle timeout
+ * stamps activity with it.
+ */
+static void
+test_clock_after_wait(void **state)
+{
+	struct event_timer t;
+	struct timespec ts = { 0, 150 * 1000000 };
+	struct event_watch *w;
+	uint64_t wrote;
+	int i, p[2], st;
+	pid_t pid;
+
+	for (i = 0; i < nbackends; i++) {
+		struct event_loop *l = event_loop_new(backends[i]);
+
+		assert_int_equal(pipe(p), 0);
+		event_timer_init(&t, timer_cb, NULL);
+		assert_int_equal(event_timer_start(l, &t, 5000), 0);
+		w = event_watch_add(l, p[0], EV_READ, clock_cb, l);
+		assert_non_null(w);
+		seen_now = 0;
+		if ((pid = fork()) == 0) {
+			nanosleep(&ts, NULL);
+			_exit(write(p[1], "x", 1) == 1 ? 0 : 1);
+		}
+		assert_true(pid > 0);
+		/* The earliest the byte can have been written. */
+		wrote = event_clock_ms() + 150;
+		assert_int_equal(event_loop_run_once(l, -1), 0);
+		assert_int_equal(waitpid(pid, &st, 0), pid);
+		assert_true(seen_now >= wrote);
+		assert_true(seen_now <= event_clock_ms());
+		event_watch_del(l, w);
+		event_timer_stop(l, &t);
+		close(p[0]);
+		close(p[1]);
+		event_loop_free(l);
+	}
+}
+
 int
 main(void)
 {
@@ -209,6 +268,7 @@ main(void)
 		cmocka_unit_test(test_delete_in_batch),
 		cmocka_unit_test(test_timers),
 		cmocka_unit_test(test_defer),
+		cmocka_unit_test(test_clock_after_wait),
 	};
 
 	if (event_backend_parse("epoll", &backends[nbackends]) == 0)
