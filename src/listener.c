@@ -10,6 +10,7 @@
 #include <netinet/in.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,9 @@
 
 /* How long to stop accepting after running out of descriptors. */
 #define BACKOFF_MS 250
+
+/* Connections accepted per wake-up (haproxy's tune.maxaccept). */
+#define ACCEPT_BATCH 64
 
 struct listener {
 	struct proxy *px;
@@ -191,6 +195,43 @@ admit(struct listener *l, int fd, const struct sockaddr_storage *ss,
 	return (0);
 }
 
+/*
+ * Out of descriptors (or memory): stop polling the socket for a while
+ * instead of spinning on a readable listener.  Logged once per episode.
+ */
+static void
+rest(struct listener *l)
+{
+
+	if (!l->warned)
+		log_warn("%s: accept (pausing %d ms until resources free up)",
+		    l->name, BACKOFF_MS);
+	l->warned = 1;
+	l->resting = 1;
+	if (event_timer_start(l->px->loop, &l->backoff, BACKOFF_MS) == -1)
+		l->resting = 0;
+	update(l);
+}
+
+static int
+out_of_resources(int err)
+{
+
+	return (err == EMFILE || err == ENFILE || err == ENOBUFS ||
+	    err == ENOMEM);
+}
+
+/*
+ * Accept at most ACCEPT_BATCH connections per wake-up: a peer that
+ * connects in a tight loop must not keep the loop from everyone else's
+ * events (level-triggered: what is left is reported again at once).
+ *
+ * A connection takes two descriptors, and the second one is only asked
+ * for after the accept: a spare is held across accept(2) and given back
+ * just before the target's socket is made, so that a client is accepted
+ * only when its connection can be completed.  Otherwise it waits in the
+ * backlog.
+ */
 static void
 accept_cb(void *cookie, int revents)
 {
@@ -198,12 +239,21 @@ accept_cb(void *cookie, int revents)
 	struct sockaddr_storage ss;
 	struct conn_peer id;
 	socklen_t len;
-	int fd;
+	int fd, n, spare;
 
-	while (!l->paused && !l->resting) {
+	(void)revents;
+	for (n = 0; n < ACCEPT_BATCH && !l->paused && !l->resting; n++) {
+		if ((spare = fcntl(l->fd, F_DUPFD_CLOEXEC, 0)) == -1) {
+			if (out_of_resources(errno))
+				rest(l);
+			else
+				log_warn("%s: dup", l->name);
+			return;
+		}
 		len = sizeof(ss);
 		fd = accept4(l->fd, (struct sockaddr *)&ss, &len,
 		    SOCK_NONBLOCK | SOCK_CLOEXEC);
+		close(spare);
 		if (fd == -1) {
 			switch (errno) {
 			case EAGAIN:
@@ -215,23 +265,11 @@ accept_cb(void *cookie, int revents)
 			case ECONNABORTED:
 			case EPROTO:
 				continue;
-			case EMFILE:
-			case ENFILE:
-			case ENOBUFS:
-			case ENOMEM:
-				if (!l->warned)
-					log_warn("%s: accept (pausing %d ms "
-					    "until resources free up)",
-					    l->name, BACKOFF_MS);
-				l->warned = 1;
-				l->resting = 1;
-				if (event_timer_start(l->px->loop,
-				    &l->backoff, BACKOFF_MS) == -1)
-					l->resting = 0;
-				update(l);
-				return;
 			default:
-				log_warn("%s: accept", l->name);
+				if (out_of_resources(errno))
+					rest(l);
+				else
+					log_warn("%s: accept", l->name);
 				return;
 			}
 		}

@@ -1,8 +1,10 @@
 /*
- * listener: one listening socket and the rule it serves.  Accepts until
- * EAGAIN, applies the ACL and the connection limit, and hands each
- * accepted socket to a new conn.  On EMFILE and friends it stops watching
- * the socket for a short back-off instead of spinning.
+ * listener: one listening socket and the rule it serves.  Accepts a
+ * bounded batch per wake-up, only while a descriptor for the target is
+ * free too, applies the ACL and the connection limit, and hands each
+ * accepted socket to a new conn.  Out of descriptors, it stops watching
+ * the socket for a short back-off instead of spinning: clients wait in
+ * the backlog.
  */
 #ifndef VSOCKPROXY_LISTENER_H
 #define VSOCKPROXY_LISTENER_H

@@ -1,13 +1,21 @@
 #!/bin/sh
-# e2e-emfile: running out of descriptors.  Four connections are held open,
-# then the daemon's descriptor limit is set to one more than it uses: the
-# next client is accepted but its target cannot be dialled, and it is
-# closed cleanly.  With the limit at exactly what it uses, accept(2)
-# fails with EMFILE: the daemon logs once, stops polling the
-# listener for a back-off instead of spinning (its CPU time over two
-# seconds of exhaustion is reported and stays under 0.5 s), and the held
-# connections are untouched.
-# Once they finish, the waiting clients are served, intact.
+# e2e-emfile: running out of descriptors.  A connection takes two: the
+# client's and the target's.  A client is accepted only when both can be
+# had; otherwise it waits in the backlog and is served later, never
+# accepted and dropped.
+#
+#   - Four connections are held open, then the daemon's descriptor limit
+#     is set to leave exactly one descriptor free, then none (two
+#     adjacent limits: with one free, accept(2) used to succeed and the
+#     target's socket(2) fail, and the client was closed).  Either way,
+#     three new clients wait: the daemon logs once, stops polling the
+#     listener for a back-off instead of spinning (its CPU time over two
+#     seconds of exhaustion is reported and stays under 0.5 s), closes
+#     nobody, and the held connections are untouched.  Once they finish,
+#     the waiting clients are served, intact.
+#   - The daemon started with nofile 64 and 65 (adjacent limits again:
+#     which one used to drop clients depended on the backend's own
+#     descriptors): 100 clients at once are all served, byte-exact.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 
 require_proxy
@@ -28,7 +36,7 @@ limit_for() {
 }
 
 emfile() {
-	local be="$1" name="emf-$1" t0 t1 hz nfd ms
+	local be="$1, $2 free" free="$2" name="emf-$1-$2" t0 t1 hz nfd ms
 	start_peer "$name.srv" tcp:127.0.0.1:0 --conns 0 --send 64k \
 	    --expect 64k || { not_ok "$be: target starts"; return; }
 	start_proxy "px-$name" tcp -v --connect "$PEER_ADDR" || {
@@ -38,18 +46,11 @@ emfile() {
 	    --timeout "$VSP_WAIT"
 	check "$be: four connections open" wait_until 5 sh -c \
 	    "[ \$(grep -c 'open peer' '$T/px-$name.log') -ge 4 ]"
-	nfd=$(limit_for "$PROXY_PID" 1)
-	prlimit --pid "$PROXY_PID" --nofile="$nfd:$nfd"
-	run_peer "$name.turned" "$PROXY_ADDR" --expect-refused
-	check "$be: the fifth is closed cleanly (target not dialled)" \
-	    peer_passed "$name.turned"
-	check "$be: ... and the reason is logged" grep -q \
-	    'failed: Too many open files' "$T/px-$name.log"
-	nfd=$(limit_for "$PROXY_PID" 0)
+	nfd=$(limit_for "$PROXY_PID" "$free")
 	prlimit --pid "$PROXY_PID" --nofile="$nfd:$nfd"
 	spawn "$name.wait" "$VSP_PEER" connect "$PROXY_ADDR" --conns 3 \
 	    --send 64k --expect 64k --timeout "$VSP_WAIT"
-	check "$be: accept hits EMFILE and backs off, logged" wait_until 5 \
+	check "$be: out of descriptors: backs off, logged" wait_until 5 \
 	    grep -q 'accept (pausing' "$T/px-$name.log"
 	hz=$(getconf CLK_TCK)
 	t0=$(cpu_ticks "$PROXY_PID")
@@ -59,6 +60,8 @@ emfile() {
 	lt "$ms" 500 \
 	    "$be: $ms ms of CPU in 2 s of exhaustion (under 500: no spinning)"
 	check "$be: the daemon is alive" alive "$PROXY_PID"
+	is "$(grep -c 'close peer' "$T/px-$name.log")" 0 \
+	    "$be: no client was accepted and closed"
 	is "$(grep -c 'accept (pausing' "$T/px-$name.log")" 1 \
 	    "$be: the exhaustion is logged once"
 	touch "$T/$name.go"
@@ -72,5 +75,27 @@ emfile() {
 	stop "$PEER_PID"
 }
 
-for_each_backend emfile
+# crowd BACKEND NOFILE: 100 clients at once through a daemon started
+# with that descriptor limit.
+crowd() {
+	local be="$1, nofile $2" name="crowd-$1-$2"
+	start_peer "$name.srv" tcp:127.0.0.1:0 --conns 100 --send 16k \
+	    --expect 16k || { not_ok "$be: target starts"; return; }
+	start_proxy "px-$name" tcp --connect "$PEER_ADDR" ||
+	    { not_ok "$be: proxy starts"; return; }
+	prlimit --pid "$PROXY_PID" --nofile="$2:$2"
+	run_peer "$name.cli" "$PROXY_ADDR" --conns 100 --send 16k \
+	    --expect 16k
+	check "$be: 100 clients at once, all served intact" \
+	    peer_passed "$name.cli" 100
+	reap "$PEER_PID"
+	check "$be: ... the target saw all 100" peer_passed "$name.srv" 100
+	stop "$PROXY_PID"
+	is "$?" 0 "$be: proxy exits 0 on SIGTERM"
+}
+
+for_each_backend emfile 1
+for_each_backend emfile 0
+for_each_backend crowd 64
+for_each_backend crowd 65
 done_testing
