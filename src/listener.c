@@ -23,6 +23,7 @@
 #include "listener.h"
 #include "log.h"
 #include "proxy.h"
+#include "ratelim.h"
 #include "sock.h"
 #include "vsock.h"
 
@@ -45,12 +46,80 @@ struct listener {
 	int paused;		/* by pause(): limit or shutdown */
 	int resting;		/* by the back-off timer */
 	int warned;		/* the back-off was logged */
+	struct ratelim denials;	/* "denied peer" lines */
+	struct event_timer quiet;	/* ... their summary is due */
 	unsigned int nconns;
 	char name[ADDR_STRLEN];
 	struct listener *next;
 };
 
 static void accept_cb(void *, int);
+
+/* Say how many denial lines were held back, and start a new interval. */
+static void
+summary(struct listener *l)
+{
+	char from[sizeof(l->denials.from) + 16];
+	uint64_t n;
+
+	event_timer_stop(l->px->loop, &l->quiet);
+	n = ratelim_flush(&l->denials, event_now(l->px->loop), from,
+	    sizeof(from));
+	if (n > 0)
+		log_info("%s: %llu more denial(s) from %s suppressed",
+		    l->name, (unsigned long long)n, from);
+}
+
+static void
+quiet_cb(void *cookie)
+{
+
+	summary(cookie);
+}
+
+/*
+ * Who a peer is, without its port (a new one per connection): the name
+ * the summary of held-back denials gives.
+ */
+static void
+peer_host(const struct sockaddr_storage *ss, const char *peer, char *buf,
+    size_t len)
+{
+	const struct sockaddr_in *sin = (const struct sockaddr_in *)ss;
+	const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)ss;
+	const struct sockaddr_vm *svm = (const struct sockaddr_vm *)ss;
+	char a[INET6_ADDRSTRLEN];
+
+	if (ss->ss_family == AF_INET &&
+	    inet_ntop(AF_INET, &sin->sin_addr, a, sizeof(a)) != NULL)
+		snprintf(buf, len, "tcp:%s", a);
+	else if (ss->ss_family == AF_INET6 &&
+	    inet_ntop(AF_INET6, &sin6->sin6_addr, a, sizeof(a)) != NULL)
+		snprintf(buf, len, "tcp:[%s]", a);
+	else if (ss->ss_family == AF_VSOCK)
+		snprintf(buf, len, "vsock:%u", svm->svm_cid);
+	else
+		snprintf(buf, len, "%s", peer);
+}
+
+/*
+ * A refusal is logged at most RATELIM_BURST times per interval: a peer
+ * that is turned away in a loop must not fill the disk.
+ */
+static void
+log_denial(struct listener *l, const char *peer, const char *host,
+    const char *why)
+{
+	uint64_t now = event_now(l->px->loop);
+
+	if (ratelim_allow(&l->denials, now, host)) {
+		log_info("%s: denied peer %s (%s)", l->name, peer, why);
+		return;
+	}
+	if (l->denials.held == 1 && event_timer_start(l->px->loop,
+	    &l->quiet, ratelim_due(&l->denials) - now) == -1)
+		summary(l);
+}
 
 struct listener *
 listener_next(struct listener *l)
@@ -125,7 +194,7 @@ admit(struct listener *l, int fd, const struct sockaddr_storage *ss,
 	struct ucred cred;
 	socklen_t clen = sizeof(cred);
 	int have_cred = 0;
-	char peer[ADDR_STRLEN], why[64];
+	char peer[ADDR_STRLEN], host[ADDR_STRLEN], why[64];
 	struct conn *c;
 	unsigned int n;
 
@@ -191,7 +260,8 @@ admit(struct listener *l, int fd, const struct sockaddr_storage *ss,
 	else
 		addr_format_sa((const struct sockaddr *)ss, len, peer,
 		    sizeof(peer));
-	log_info("%s: denied peer %s (%s)", l->name, peer, why);
+	peer_host(ss, peer, host, sizeof(host));
+	log_denial(l, peer, host, why);
 	return (0);
 }
 
@@ -321,6 +391,8 @@ listener_new(struct proxy *px, struct proxy_gen *gen,
 	l->family = addr_family(&rule->listen);
 	addr_format(&rule->listen, l->name, sizeof(l->name));
 	event_timer_init(&l->backoff, backoff_cb, l);
+	event_timer_init(&l->quiet, quiet_cb, l);
+	ratelim_init(&l->denials);
 	if (fd != -1) {
 		l->fd = fd;
 		l->activated = 1;
@@ -359,6 +431,7 @@ listener_close(struct listener *l)
 	l->w = NULL;
 	if (l->fd == -1)
 		return;
+	summary(l);
 	close(l->fd);
 	l->fd = -1;
 	/*

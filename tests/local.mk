@@ -9,6 +9,12 @@ check_PROGRAMS += tests/vsp-peer
 tests_vsp_peer_SOURCES = tests/peer.c tests/peeraddr.c tests/peeraddr.h
 tests_vsp_peer_CPPFLAGS =
 
+# The hostile peer of e2e-flood: connects in a loop; and its latency
+# probe and echo server.  libc only, like vsp-peer.
+check_PROGRAMS += tests/vsp-flood
+tests_vsp_flood_SOURCES = tests/flood.c tests/peeraddr.c tests/peeraddr.h
+tests_vsp_flood_CPPFLAGS =
+
 # One scenario per script, all TAP, each for every event backend.
 E2E_TESTS = \
 	tests/e2e-peer.sh \
@@ -28,6 +34,7 @@ E2E_TESTS = \
 	tests/e2e-check-config.sh \
 	tests/e2e-rules.sh \
 	tests/e2e-idle.sh \
+	tests/e2e-flood.sh \
 	tests/e2e-reload.sh \
 	tests/e2e-hybrid.sh \
 	tests/notify.sh \
