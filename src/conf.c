@@ -61,6 +61,7 @@ enum setting {
 	S_STATS_INTERVAL,
 	S_SHUTDOWN_TIMEOUT,
 	S_EVENT_BACKEND,
+	S_MAX_BUFFER_MEMORY,
 	S_USER,
 	S_GROUP,
 	S_N
@@ -599,6 +600,25 @@ kw_shutdown_timeout(struct parser *p, struct prule *r, char **av, int ac)
 }
 
 static int
+kw_max_buffer_memory(struct parser *p, struct prule *r, char **av, int ac)
+{
+	size_t *v = &p->conf->max_buffer_memory;
+
+	(void)r;
+	(void)ac;
+	if (parse_size(av[1], 0, MAX_BUFFER_MEMORY, v) == -1 ||
+	    (*v > 0 && *v < MIN_BUFSIZE)) {
+		perr(p, "bad max-buffer-memory '%s': expected 0 (no limit) "
+		    "or %d to %llu bytes (k, M and G suffixes allowed)",
+		    av[1], MIN_BUFSIZE,
+		    (unsigned long long)MAX_BUFFER_MEMORY);
+		return (-1);
+	}
+	p->conf->set |= CONF_SET_MAX_BUFFER_MEMORY;
+	return (0);
+}
+
+static int
 kw_event_backend(struct parser *p, struct prule *r, char **av, int ac)
 {
 
@@ -678,6 +698,8 @@ static const struct keyword keywords[] = {
 	{ "shutdown-timeout", K_GLOBAL, S_SHUTDOWN_TIMEOUT, 0,
 	    kw_shutdown_timeout },
 	{ "event-backend", K_GLOBAL, S_EVENT_BACKEND, 0, kw_event_backend },
+	{ "max-buffer-memory", K_GLOBAL, S_MAX_BUFFER_MEMORY, 0,
+	    kw_max_buffer_memory },
 	{ "user", K_GLOBAL, S_USER, 0, kw_user },
 	{ "group", K_GLOBAL, S_GROUP, 0, kw_group },
 };

@@ -55,6 +55,7 @@ struct conf_rule {
 #define CONF_SET_STATS_INTERVAL		0x1
 #define CONF_SET_SHUTDOWN_TIMEOUT	0x2
 #define CONF_SET_EVENT_BACKEND		0x4
+#define CONF_SET_MAX_BUFFER_MEMORY	0x8
 
 struct conf {
 	struct conf_rule *rules;	/* in file order, includes inlined */
@@ -62,6 +63,7 @@ struct conf {
 	unsigned int set;		/* CONF_SET_* */
 	uint64_t stats_interval_ms;
 	uint64_t shutdown_timeout_ms;
+	size_t max_buffer_memory;	/* 0 = no limit */
 	enum event_backend backend;
 	char *user;			/* run as; NULL = stay root */
 	char *group;			/* NULL = the user's group */

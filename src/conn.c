@@ -65,6 +65,7 @@ struct conn {
 
 static void client_cb(void *, int);
 static void server_cb(void *, int);
+static void conn_wake(void *);
 
 struct conn *
 conn_next(struct conn *c)
@@ -243,6 +244,23 @@ conn_pump(struct conn *c)
 		conn_close(c, "error");
 }
 
+/*
+ * The buffer budget has room for a relay that was waiting: watch its
+ * source again (it was readable when it had to wait, so the loop calls
+ * back at once).  Called from another connection's pump or close.
+ */
+static void
+conn_wake(void *cookie)
+{
+	struct conn *c = cookie;
+
+	if (c->closed)
+		return;
+	if (side_watch(c, &c->cl, &c->up, &c->down, client_cb) == -1 ||
+	    side_watch(c, &c->sv, &c->down, &c->up, server_cb) == -1)
+		conn_close(c, "error");
+}
+
 static void
 connect_failed(struct conn *c, const char *why, const char *reason)
 {
@@ -400,9 +418,10 @@ conn_start(struct proxy *px, struct listener *l, struct proxy_gen *gen,
 	event_timer_init(&c->timer, timeout_cb, c);
 	c->sv.fd = sock_connect(&rule->connect, rule->connect_timeout_ms,
 	    &inprogress);
-	relay_init(&c->up, c->cl.fd, c->cl.family, c->sv.fd, rule->bufsize);
+	relay_init(&c->up, c->cl.fd, c->cl.family, c->sv.fd, rule->bufsize,
+	    &px->buffers, conn_wake, c);
 	relay_init(&c->down, c->sv.fd, c->sv.family, c->cl.fd,
-	    rule->bufsize);
+	    rule->bufsize, &px->buffers, conn_wake, c);
 	c->connecting = 1;
 	px->stats.accepted++;
 

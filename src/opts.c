@@ -23,7 +23,8 @@ enum {
 	OPT_MAX_CONNS,
 	OPT_SHUTDOWN_TIMEOUT,
 	OPT_EVENT_BACKEND,
-	OPT_STATS_INTERVAL
+	OPT_STATS_INTERVAL,
+	OPT_MAX_BUFFER_MEMORY
 };
 
 static const struct option longopts[] = {
@@ -37,6 +38,8 @@ static const struct option longopts[] = {
 	    OPT_SHUTDOWN_TIMEOUT },
 	{ "event-backend",	required_argument, NULL, OPT_EVENT_BACKEND },
 	{ "stats-interval",	required_argument, NULL, OPT_STATS_INTERVAL },
+	{ "max-buffer-memory",	required_argument, NULL,
+	    OPT_MAX_BUFFER_MEMORY },
 	{ "config",		required_argument, NULL, 'c' },
 	{ "check-config",	no_argument,	   NULL, 't' },
 	{ "daemon",		no_argument,	   NULL, 'd' },
@@ -87,6 +90,8 @@ opts_usage(void)
 "  --shutdown-timeout SECS   on SIGTERM, wait SECS for connections (5)\n"
 "  --event-backend NAME      epoll or poll (" DEFAULT_EVENT_BACKEND ")\n"
 "  --stats-interval SECS     log statistics every SECS, 0 = off (60)\n"
+"  --max-buffer-memory BYTES all relay buffers together, 0 = no limit\n"
+"                            (256M)\n"
 "  -d, --daemon              detach; log to syslog\n"
 "  -p, --pidfile PATH        write and lock a pid file\n"
 "  -u, --user USER           once started, run as USER (name or uid)\n"
@@ -175,6 +180,7 @@ opts_parse_flags(int argc, char **argv, int flags, struct opts *o, char *err,
 	o->verbosity = LOG_LEVEL_INFO;
 	o->shutdown_timeout_ms = DEFAULT_SHUTDOWN_TIMEOUT_MS;
 	o->stats_interval_ms = DEFAULT_STATS_INTERVAL_MS;
+	o->max_buffer_memory = DEFAULT_MAX_BUFFER_MEMORY;
 	o->rule.connect_timeout_ms = DEFAULT_CONNECT_TIMEOUT_MS;
 	o->rule.bufsize = DEFAULT_BUFSIZE;
 	(void)event_backend_parse(DEFAULT_EVENT_BACKEND, &o->backend);
@@ -243,6 +249,19 @@ opts_parse_flags(int argc, char **argv, int flags, struct opts *o, char *err,
 				    "bad --stats-interval '%s': expected "
 				    "seconds (0 = off)", optarg));
 			o->set |= OPTS_SET_STATS_INTERVAL;
+			break;
+		case OPT_MAX_BUFFER_MEMORY:
+			if (parse_size(optarg, 0, MAX_BUFFER_MEMORY,
+			    &o->max_buffer_memory) == -1 ||
+			    (o->max_buffer_memory > 0 &&
+			    o->max_buffer_memory < MIN_BUFSIZE))
+				return (bad(err, errlen,
+				    "bad --max-buffer-memory '%s': expected "
+				    "0 (no limit) or %d to %llu bytes (k, M "
+				    "and G suffixes allowed)", optarg,
+				    MIN_BUFSIZE, (unsigned long long)
+				    MAX_BUFFER_MEMORY));
+			o->set |= OPTS_SET_MAX_BUFFER_MEMORY;
 			break;
 		case OPT_LISTEN:
 			lopt = optarg;

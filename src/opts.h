@@ -29,6 +29,7 @@ struct opts {
 	enum event_backend backend;
 	uint64_t shutdown_timeout_ms;
 	uint64_t stats_interval_ms;	/* 0 = only on SIGUSR1 */
+	size_t max_buffer_memory;	/* 0 = no limit */
 	int daemonize;
 	const char *pidfile;
 	const char *syslog_facility;	/* NULL = log to stderr */
@@ -46,6 +47,7 @@ struct opts {
 #define OPTS_SET_STATS_INTERVAL		0x1
 #define OPTS_SET_SHUTDOWN_TIMEOUT	0x2
 #define OPTS_SET_EVENT_BACKEND		0x4
+#define OPTS_SET_MAX_BUFFER_MEMORY	0x8
 
 /* Exit statuses (sysexits.h values where one fits). */
 #define EXIT_USAGE	64	/* EX_USAGE: bad command line */
@@ -60,9 +62,11 @@ struct opts {
 #define DEFAULT_CONNECT_TIMEOUT_MS	2000
 #define DEFAULT_SHUTDOWN_TIMEOUT_MS	5000
 #define DEFAULT_STATS_INTERVAL_MS	60000
+#define DEFAULT_MAX_BUFFER_MEMORY	((size_t)256 * 1024 * 1024)
 #define DEFAULT_BUFSIZE			(256 * 1024)
 #define MIN_BUFSIZE			1024
 #define MAX_BUFSIZE			(64 * 1024 * 1024)
+#define MAX_BUFFER_MEMORY		((size_t)1 << 40)
 
 enum opts_result {
 	OPTS_RUN = 0,		/* settings are complete: start */

@@ -86,6 +86,10 @@ parse_size(const char *s, size_t min, size_t max, size_t *out)
 	case 'M':
 		mult = 1024 * 1024;
 		break;
+	case 'g':
+	case 'G':
+		mult = 1024 * 1024 * 1024;
+		break;
 	default:
 		break;
 	}

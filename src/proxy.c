@@ -101,6 +101,10 @@ apply_globals(struct proxy *px, const struct conf *conf)
 	px->stats_interval_ms = (o->set & OPTS_SET_STATS_INTERVAL) ||
 	    !(conf->set & CONF_SET_STATS_INTERVAL) ?
 	    o->stats_interval_ms : conf->stats_interval_ms;
+	relay_pool_set_limit(&px->buffers,
+	    (o->set & OPTS_SET_MAX_BUFFER_MEMORY) ||
+	    !(conf->set & CONF_SET_MAX_BUFFER_MEMORY) ?
+	    o->max_buffer_memory : conf->max_buffer_memory);
 }
 
 static void
@@ -409,6 +413,7 @@ proxy_init(struct proxy *px, const struct opts *o, struct conf *conf,
 	memset(px, 0, sizeof(*px));
 	px->sigpipe[0] = px->sigpipe[1] = -1;
 	px->opts = o;
+	relay_pool_init(&px->buffers, 0);
 	if ((px->gen = gen_new(conf)) == NULL)
 		return (-1);
 	apply_globals(px, conf);

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "event.h"
+#include "relay.h"
 
 struct activation;
 struct conf;
@@ -49,6 +50,7 @@ struct proxy {
 	struct conn *conns;		/* all live connections */
 	unsigned int nconns;
 	struct proxy_stats stats;
+	struct relay_pool buffers;	/* every relay's buffer */
 	int stopping;			/* SIGTERM seen: draining */
 	int done;			/* leave the loop */
 	int sigpipe[2];			/* self-pipe from signal handlers */

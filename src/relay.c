@@ -13,11 +13,112 @@
 #include "sock.h"
 
 /* Rounds of read+write per pump: enough to drain a burst, bounded so one
- * busy connection cannot starve the others. */
+ * busy connection cannot starve the others; and bytes per pump, so that
+ * a large buffer-size does not undo that bound. */
 #define PUMP_ROUNDS 8
+#define PUMP_QUANTUM (2 * 1024 * 1024)
 
 void
-relay_init(struct relay *r, int src, int src_family, int dst, size_t size)
+relay_pool_init(struct relay_pool *p, size_t limit)
+{
+
+	memset(p, 0, sizeof(*p));
+	p->limit = limit;
+	p->tail = &p->waiting;
+}
+
+static int
+fits(const struct relay_pool *p, size_t size)
+{
+
+	return (p->limit == 0 || p->used == 0 || p->used + size <= p->limit);
+}
+
+static void
+take(struct relay_pool *p, size_t size)
+{
+
+	p->used += size;
+	if (p->used > p->peak)
+		p->peak = p->used;
+}
+
+static void
+dequeue(struct relay *r)
+{
+	struct relay_pool *p = r->pool;
+
+	if ((*r->prev_wait = r->next_wait) != NULL)
+		r->next_wait->prev_wait = r->prev_wait;
+	else
+		p->tail = r->prev_wait;
+	r->next_wait = NULL;
+	r->prev_wait = NULL;
+	r->waits = 0;
+}
+
+/* Reserve buffers for the first waiters that fit, and tell their owners. */
+static void
+wake_waiters(struct relay_pool *p)
+{
+	struct relay *r;
+
+	while ((r = p->waiting) != NULL && fits(p, r->size)) {
+		dequeue(r);
+		take(p, r->size);
+		r->reserved = 1;
+		r->wake(r->cookie);
+	}
+}
+
+void
+relay_pool_set_limit(struct relay_pool *p, size_t limit)
+{
+
+	p->limit = limit;
+	wake_waiters(p);
+}
+
+/* A buffer for r, if the budget allows; else r waits in the queue. */
+static int
+get_buffer(struct relay *r)
+{
+	struct relay_pool *p = r->pool;
+
+	if (r->reserved)
+		r->reserved = 0;
+	else if (r->waits || !fits(p, r->size)) {
+		if (!r->waits) {
+			r->waits = 1;
+			p->waits++;
+			r->next_wait = NULL;
+			r->prev_wait = p->tail;
+			*p->tail = r;
+			p->tail = &r->next_wait;
+		}
+		return (-1);
+	} else
+		take(p, r->size);
+	if ((r->buf = malloc(r->size)) == NULL) {
+		p->used -= r->size;
+		return (-1);
+	}
+	return (0);
+}
+
+static void
+put_buffer(struct relay *r)
+{
+
+	free(r->buf);
+	r->buf = NULL;
+	r->pool->used -= r->size;
+	wake_waiters(r->pool);
+}
+
+void
+relay_init(struct relay *r, int src, int src_family, int dst, size_t size,
+    struct relay_pool *pool, void (*wake)(void *), void *cookie)
 {
 
 	memset(r, 0, sizeof(*r));
@@ -26,14 +127,24 @@ relay_init(struct relay *r, int src, int src_family, int dst, size_t size)
 	r->dst = dst;
 	r->size = size;
 	r->state = RELAY_OPEN;
+	r->pool = pool;
+	r->wake = wake;
+	r->cookie = cookie;
 }
 
 void
 relay_fini(struct relay *r)
 {
 
-	free(r->buf);
-	r->buf = NULL;
+	if (r->waits)
+		dequeue(r);
+	if (r->reserved) {
+		r->reserved = 0;
+		r->pool->used -= r->size;
+		wake_waiters(r->pool);
+	}
+	if (r->buf != NULL)
+		put_buffer(r);
 	r->len = r->off = 0;
 }
 
@@ -41,7 +152,7 @@ int
 relay_wants_read(const struct relay *r)
 {
 
-	return (r->state == RELAY_OPEN && r->len < r->size);
+	return (r->state == RELAY_OPEN && r->len < r->size && !r->waits);
 }
 
 int
@@ -64,15 +175,17 @@ enum relay_status
 relay_pump(struct relay *r)
 {
 	ssize_t n;
-	size_t space;
+	size_t space, sent = 0;
 	int round, idle = 0, moved;
 
 	for (round = 0; round < PUMP_ROUNDS; round++) {
 		moved = 0;
 		if (r->state == RELAY_OPEN && r->len < r->size) {
-			if (r->buf == NULL &&
-			    (r->buf = malloc(r->size)) == NULL)
+			if (r->buf == NULL && get_buffer(r) == -1) {
+				if (r->waits)
+					break;
 				return (fail(r, ENOMEM, 0));
+			}
 			if (r->off > 0 && r->off + r->len == r->size) {
 				memmove(r->buf, r->buf + r->off, r->len);
 				r->off = 0;
@@ -99,6 +212,7 @@ relay_pump(struct relay *r)
 				r->off += (size_t)n;
 				r->len -= (size_t)n;
 				r->bytes += (uint64_t)n;
+				sent += (size_t)n;
 				if (r->len == 0)
 					r->off = 0;
 				moved = 1;
@@ -106,16 +220,15 @@ relay_pump(struct relay *r)
 			    errno != EWOULDBLOCK && errno != EINTR)
 				return (fail(r, errno, 1));
 		}
-		if (!moved)
+		if (!moved || sent >= PUMP_QUANTUM)
 			break;
 	}
 	if (r->len == 0) {
 		/* Nothing in flight: an idle or finished relay holds no
-		 * buffer. */
-		if (r->buf != NULL && (idle || r->state != RELAY_OPEN)) {
-			free(r->buf);
-			r->buf = NULL;
-		}
+		 * buffer, nor does a busy one while others wait for one. */
+		if (r->buf != NULL && (idle || r->state != RELAY_OPEN ||
+		    r->pool->waiting != NULL))
+			put_buffer(r);
 		if (r->state == RELAY_EOF) {
 			if (r->peer_closed)
 				return (RELAY_CLOSE);

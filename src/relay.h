@@ -7,6 +7,15 @@
  * for now, so an idle connection holds no buffer at all.  A full buffer
  * stops reads from the source (backpressure).  At EOF the buffered bytes
  * are delivered, then the destination is shut down for writing.
+ *
+ * All buffers come out of one relay_pool, a budget for the whole
+ * process.  A relay that finds it spent waits, first come first served,
+ * without reading (backpressure again: nothing is dropped); when buffers
+ * are given back, the first waiters get theirs reserved and their owners
+ * are told through the wake callback handed to relay_init().  While
+ * others wait, a relay gives its buffer back whenever it drains, so that
+ * streams take turns.  When no buffer is out at all, one may always be
+ * taken, whatever the budget: there is always progress.
  */
 #ifndef VSOCKPROXY_RELAY_H
 #define VSOCKPROXY_RELAY_H
@@ -20,6 +29,17 @@ enum relay_state {
 	RELAY_DONE	/* drained, destination shut down for writing */
 };
 
+struct relay;
+
+struct relay_pool {
+	size_t limit;		/* bytes; 0: no limit */
+	size_t used;		/* taken or reserved */
+	size_t peak;
+	uint64_t waits;		/* times a relay had to wait */
+	struct relay *waiting;	/* FIFO */
+	struct relay **tail;
+};
+
 struct relay {
 	int src, dst;
 	int src_family;
@@ -30,6 +50,12 @@ struct relay {
 	char *buf;
 	size_t size, off, len;
 	uint64_t bytes;		/* delivered to the destination */
+	struct relay_pool *pool;
+	int waits;		/* for a buffer: not reading */
+	int reserved;		/* a buffer's worth is set aside for us */
+	struct relay *next_wait, **prev_wait;
+	void (*wake)(void *);	/* a waiting relay may go on */
+	void *cookie;
 };
 
 enum relay_status {
@@ -38,8 +64,13 @@ enum relay_status {
 	RELAY_FAIL	/* read or write error (err says which) */
 };
 
+void relay_pool_init(struct relay_pool *, size_t limit);
+/* A new budget; waiters that now fit are woken. */
+void relay_pool_set_limit(struct relay_pool *, size_t limit);
+
 void relay_init(struct relay *, int src, int src_family, int dst,
-    size_t size);
+    size_t size, struct relay_pool *, void (*wake)(void *), void *cookie);
+/* Give back the buffer (and its place in the queue, or its reserve). */
 void relay_fini(struct relay *);
 
 /* Move what can be moved now, without blocking. */

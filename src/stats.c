@@ -38,9 +38,11 @@ stats_format(struct proxy *px, char *buf, size_t len)
 	snprintf(buf, len, "stats active=%u accepted=%" PRIu64
 	    " denied=%" PRIu64 " connect_failed=%" PRIu64 " closed=%" PRIu64
 	    " bytes_up=%" PRIu64 " bytes_down=%" PRIu64 " rate_up=%" PRIu64
-	    " rate_down=%" PRIu64 " abandoned=%" PRIu64, px->nconns,
+	    " rate_down=%" PRIu64 " abandoned=%" PRIu64 " buffer_bytes=%zu"
+	    " buffer_peak=%zu buffer_waits=%" PRIu64, px->nconns,
 	    s->accepted, s->denied, s->connect_failed, s->closed, up, down,
-	    rate_up, rate_down, s->abandoned);
+	    rate_up, rate_down, s->abandoned, px->buffers.used,
+	    px->buffers.peak, px->buffers.waits);
 	return (buf);
 }
 

@@ -2,11 +2,14 @@
  * stats: the statistics line, every --stats-interval and on SIGUSR1.
  *
  *   stats active=N accepted=N denied=N connect_failed=N closed=N
- *         bytes_up=N bytes_down=N rate_up=N rate_down=N
+ *         bytes_up=N bytes_down=N rate_up=N rate_down=N abandoned=N
+ *         buffer_bytes=N buffer_peak=N buffer_waits=N
  *
  * Counters are totals since start; bytes include connections still open;
  * up is client to target, down target to client; rates are bytes per
- * second since the previous report.  The format is stable: fields may be
+ * second since the previous report.  buffer_bytes is what relay buffers
+ * take now (max-buffer-memory bounds it), buffer_peak the most they took,
+ * buffer_waits how often a relay had to wait for the budget.  The format is stable: fields may be
  * added at the end, never renamed or reordered.
  *
  * The service manager gets a shorter summary for "systemctl status":

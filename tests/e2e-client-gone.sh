@@ -61,7 +61,7 @@ gone() {
 	reap "$CLI"
 	kill -USR1 "$PROXY_PID"
 	check "$be $tr: ... counted (abandoned=3)" wait_until 5 \
-	    grep -q ' stats .*closed=3 .* abandoned=3$' "$PROXY_LOG"
+	    grep -q ' stats .*closed=3 .* abandoned=3 ' "$PROXY_LOG"
 	stop "$PROXY_PID"
 	is "$?" 0 "$be $tr: proxy exits 0 on SIGTERM"
 }

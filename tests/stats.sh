@@ -27,7 +27,7 @@ scenario() {
 	start_proxy "$b-px" tcp -v --stats-interval 0 --connect "$PEER_ADDR"
 	log=$T/$b-px.log
 	usr1 "$PROXY_PID" "$log"
-	is "$(last_stats "$log")" "active=0 accepted=0 denied=0 connect_failed=0 closed=0 bytes_up=0 bytes_down=0 rate_up=0 rate_down=0 abandoned=0" \
+	is "$(last_stats "$log")" "active=0 accepted=0 denied=0 connect_failed=0 closed=0 bytes_up=0 bytes_down=0 rate_up=0 rate_down=0 abandoned=0 buffer_bytes=0 buffer_peak=0 buffer_waits=0" \
 	    "$b: a fresh daemon's line is all zeroes"
 	for i in 1 2 3; do
 		run_peer "$b-c$i" "$PROXY_ADDR" --send 12345 --expect 70000

@@ -1,7 +1,9 @@
 /*
  * Unit tests: one relay direction over UNIX socketpairs: byte-exact
  * transfer, bounded buffer and backpressure, EOF turned into a half-close
- * after the drain, lazy buffers, read and write failures.  SIGPIPE is left
+ * after the drain, lazy buffers, read and write failures, and the buffer
+ * budget (a relay waits for it, first come first served, and is woken
+ * when a buffer comes back; nothing is lost).  SIGPIPE is left
  * at its default so that a send without MSG_NOSIGNAL kills the test.
  */
 #include "config.h"
@@ -25,8 +27,17 @@
  * the relay's destination, dst[1] the peer reading from it. */
 struct fixture {
 	int src[2], dst[2];
+	struct relay_pool pool;
 	struct relay r;
 };
+
+static void
+no_wake(void *cookie)
+{
+
+	(void)cookie;
+	fail_msg("woken without a budget");
+}
 
 static void
 pair(int sv[2])
@@ -43,7 +54,9 @@ setup(void **state)
 
 	pair(f->src);
 	pair(f->dst);
-	relay_init(&f->r, f->src[0], AF_UNIX, f->dst[0], 4096);
+	relay_pool_init(&f->pool, 0);
+	relay_init(&f->r, f->src[0], AF_UNIX, f->dst[0], 4096, &f->pool,
+	    no_wake, NULL);
 	*state = f;
 	return (0);
 }
@@ -54,6 +67,7 @@ teardown(void **state)
 	struct fixture *f = *state;
 
 	relay_fini(&f->r);
+	assert_int_equal(f->pool.used, 0);
 	close(f->src[0]);
 	if (f->src[1] != -1)
 		close(f->src[1]);
@@ -219,6 +233,73 @@ test_read_failure(void **state)
 	assert_false(f->r.werr);
 }
 
+static int woken;
+
+static void
+count_wake(void *cookie)
+{
+
+	woken += (int)(intptr_t)cookie;
+}
+
+/*
+ * A budget of one buffer, two relays: the second waits without reading
+ * until the first gives its buffer back, then moves its bytes intact.
+ */
+static void
+test_budget(void **state)
+{
+	struct fixture *f = *state;
+	struct relay b;
+	int src[2], dst[2];
+	char out[64];
+
+	memset(out, 0, sizeof(out));
+	pair(src);
+	pair(dst);
+	relay_pool_set_limit(&f->pool, 4096);
+	relay_init(&b, src[0], AF_UNIX, dst[0], 4096, &f->pool, count_wake,
+	    (void *)1);
+	/* The first relay's destination is full: it keeps its buffer. */
+	while (write(f->dst[0], out, sizeof(out)) > 0)
+		;
+	assert_int_equal(write(f->src[1], "first", 5), 5);
+	assert_int_equal(relay_pump(&f->r), RELAY_OK);
+	assert_int_equal(f->pool.used, 4096);
+	assert_true(relay_wants_read(&b));
+	assert_int_equal(write(src[1], "second", 6), 6);
+	assert_int_equal(relay_pump(&b), RELAY_OK);
+	assert_null(b.buf);
+	assert_false(relay_wants_read(&b));
+	assert_int_equal(f->pool.waits, 1);
+	assert_int_equal(read(dst[1], out, sizeof(out)), -1);
+	assert_int_equal(woken, 0);
+	/* It drains: the buffer goes back and the waiter is woken. */
+	while (read(f->dst[1], out, sizeof(out)) > 0)
+		;
+	assert_int_equal(relay_pump(&f->r), RELAY_OK);
+	assert_null(f->r.buf);
+	assert_int_equal(woken, 1);
+	assert_int_equal(read(f->dst[1], out, sizeof(out)), 5);
+	assert_memory_equal(out, "first", 5);
+	relay_fini(&f->r);
+	assert_int_equal(f->pool.used, 4096);	/* reserved for b */
+	assert_true(relay_wants_read(&b));
+	assert_int_equal(relay_pump(&b), RELAY_OK);
+	assert_int_equal(read(dst[1], out, sizeof(out)), 6);
+	assert_memory_equal(out, "second", 6);
+	assert_int_equal(f->pool.peak, 4096);
+	/* A waiter that goes away leaves the queue. */
+	relay_init(&f->r, f->src[0], AF_UNIX, f->dst[0], 4096, &f->pool,
+	    no_wake, NULL);
+	relay_fini(&b);
+	assert_int_equal(f->pool.used, 0);
+	close(src[0]);
+	close(src[1]);
+	close(dst[0]);
+	close(dst[1]);
+}
+
 int
 main(void)
 {
@@ -232,6 +313,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_write_failure, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_read_failure, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_budget, setup,
 		    teardown),
 	};
 
