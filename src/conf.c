@@ -42,6 +42,7 @@
 /* Same bound as the command line's timeouts: a day. */
 #define TIMEOUT_MAX_S	86400.0
 #define MAX_CONNS_MAX	1000000
+#define MAX_CONN_RATE_MAX	1000000
 /* Enough words for any sane allow list on one line. */
 #define MAX_WORDS	64
 
@@ -55,6 +56,7 @@ enum setting {
 	S_ALLOW_ADDR,
 	S_MAX_CONNS,
 	S_MAX_PER_PEER,
+	S_MAX_CONN_RATE,
 	S_IDLE_TIMEOUT,
 	S_CONNECT_TIMEOUT,
 	S_BUFSIZE,
@@ -524,6 +526,22 @@ kw_max_conns(struct parser *p, struct prule *r, char **av, int ac)
 }
 
 static int
+kw_max_conn_rate(struct parser *p, struct prule *r, char **av, int ac)
+{
+	uint64_t v;
+
+	(void)ac;
+	if (parse_uint(av[1], 0, MAX_CONN_RATE_MAX, &v) == -1) {
+		perr(p, "bad max-conn-rate '%s': expected connections per "
+		    "second, 0 to %d (0 = no limit)", av[1],
+		    MAX_CONN_RATE_MAX);
+		return (-1);
+	}
+	r->r.max_conn_rate = (unsigned int)v;
+	return (0);
+}
+
+static int
 kw_idle_timeout(struct parser *p, struct prule *r, char **av, int ac)
 {
 
@@ -688,6 +706,8 @@ static const struct keyword keywords[] = {
 	{ "max-conns", K_RULE | K_DEFAULTS, S_MAX_CONNS, 0, kw_max_conns },
 	{ "max-conns-per-peer", K_RULE | K_DEFAULTS, S_MAX_PER_PEER, 0,
 	    kw_max_conns },
+	{ "max-conn-rate", K_RULE | K_DEFAULTS, S_MAX_CONN_RATE, 0,
+	    kw_max_conn_rate },
 	{ "idle-timeout", K_RULE | K_DEFAULTS, S_IDLE_TIMEOUT, 0,
 	    kw_idle_timeout },
 	{ "connect-timeout", K_RULE | K_DEFAULTS, S_CONNECT_TIMEOUT, 0,
@@ -1261,6 +1281,8 @@ inherit(struct conf_rule *r, const struct prule *d, const struct prule *pr)
 		r->max_conns = d->r.max_conns;
 	if (pr->at[S_MAX_PER_PEER].line == 0)
 		r->max_per_peer = d->r.max_per_peer;
+	if (pr->at[S_MAX_CONN_RATE].line == 0)
+		r->max_conn_rate = d->r.max_conn_rate;
 	if (pr->at[S_IDLE_TIMEOUT].line == 0)
 		r->idle_timeout_ms = d->r.idle_timeout_ms;
 	if (pr->at[S_CONNECT_TIMEOUT].line == 0)

@@ -45,6 +45,7 @@ struct conf_rule {
 	size_t nprefixes;
 	unsigned int max_conns;		/* 0 = no limit */
 	unsigned int max_per_peer;	/* per CID, address, uid; 0 = none */
+	unsigned int max_conn_rate;	/* per peer and second; 0 = none */
 	uint64_t idle_timeout_ms;	/* 0 = none */
 	uint64_t connect_timeout_ms;
 	size_t bufsize;

@@ -19,6 +19,7 @@
 #include "addr.h"
 #include "conf.h"
 #include "conn.h"
+#include "connrate.h"
 #include "event.h"
 #include "listener.h"
 #include "log.h"
@@ -29,6 +30,9 @@
 
 /* How long to stop accepting after running out of descriptors. */
 #define BACKOFF_MS 250
+
+_Static_assert(sizeof(((struct conn_peer *)0)->id) == CONNRATE_IDLEN,
+    "connrate keys are conn_peer ids");
 
 /* Connections accepted per wake-up (haproxy's tune.maxaccept). */
 #define ACCEPT_BATCH 64
@@ -47,6 +51,7 @@ struct listener {
 	int resting;		/* by the back-off timer */
 	int warned;		/* the back-off was logged */
 	struct ratelim denials;	/* "denied peer" lines */
+	struct connrate *rate;	/* max-conn-rate, once needed */
 	struct event_timer quiet;	/* ... their summary is due */
 	unsigned int nconns;
 	char name[ADDR_STRLEN];
@@ -226,7 +231,8 @@ admit(struct listener *l, int fd, const struct sockaddr_storage *ss,
 		id->id[0] = AF_UNIX;
 		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred,
 		    &clen) == -1) {
-			if (l->rule->nuids == 0 && l->rule->max_per_peer == 0)
+			if (l->rule->nuids == 0 && l->rule->max_per_peer == 0 &&
+			    l->rule->max_conn_rate == 0)
 				break;
 			log_warn("%s: SO_PEERCRED", l->name);
 			snprintf(why, sizeof(why), "peer unknown");
@@ -249,6 +255,15 @@ admit(struct listener *l, int fd, const struct sockaddr_storage *ss,
 		if (n >= l->rule->max_per_peer)
 			snprintf(why, sizeof(why), "at max-conns-per-peer %u",
 			    l->rule->max_per_peer);
+	}
+	if (why[0] == '\0' && l->rule->max_conn_rate > 0) {
+		if (l->rate == NULL)
+			l->rate = connrate_new();
+		/* Out of memory: the limit waits for a later connection. */
+		if (l->rate != NULL && !connrate_allow(l->rate, id->id,
+		    l->rule->max_conn_rate, event_now(l->px->loop)))
+			snprintf(why, sizeof(why), "over max-conn-rate %u/s",
+			    l->rule->max_conn_rate);
 	}
 	if (why[0] == '\0')
 		return (1);
@@ -453,6 +468,7 @@ listener_free(struct listener *l)
 		return;
 	listener_close(l);
 	proxy_gen_unref(l->gen);
+	connrate_free(l->rate);
 	free(l);
 }
 

@@ -21,8 +21,10 @@ int
 ratelim_allow(struct ratelim *r, uint64_t now, const char *peer)
 {
 
-	/* While lines are held back the summary ends the interval. */
-	if (r->held == 0 && now - r->start >= RATELIM_INTERVAL_MS) {
+	/* The first line starts an interval; while lines are held back
+	 * the summary ends it. */
+	if (r->held == 0 &&
+	    (r->logged == 0 || now - r->start >= RATELIM_INTERVAL_MS)) {
 		r->start = now;
 		r->logged = 0;
 	}

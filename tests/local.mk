@@ -36,6 +36,7 @@ E2E_TESTS = \
 	tests/e2e-idle.sh \
 	tests/e2e-flood.sh \
 	tests/e2e-memory.sh \
+	tests/e2e-conn-rate.sh \
 	tests/e2e-reload.sh \
 	tests/e2e-hybrid.sh \
 	tests/notify.sh \
