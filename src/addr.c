@@ -16,33 +16,16 @@
 #include <string.h>
 
 #include "addr.h"
+#include "escape.h"
 #include "parse.h"
 #include "vsock.h"
 
+/*
+ * An error's reason is one line whatever the argument held: the user's
+ * text in it is escaped (a newline in it would forge a log line).
+ */
 #define ERR(...) do { snprintf(err, errlen, __VA_ARGS__); return (-1); } \
 	while (0)
-
-/*
- * The user's text for an error message, control bytes as \xNN: the
- * reason is one line, whatever the argument held (a newline in it would
- * forge a log line).
- */
-static const char *
-printable(const char *s, char *buf, size_t len)
-{
-	size_t o = 0;
-	unsigned char c;
-
-	for (; *s != '\0' && o + 5 < len; s++) {
-		c = (unsigned char)*s;
-		if (c < 0x20 || c == 0x7f)
-			o += (size_t)snprintf(buf + o, len - o, "\\x%02x", c);
-		else
-			buf[o++] = (char)c;
-	}
-	buf[o] = '\0';
-	return (buf);
-}
 
 void
 addr_vsock(struct addr *a, uint32_t cid, uint32_t port)
@@ -74,13 +57,13 @@ parse_vsock(const char *s, enum addr_use use, struct addr *a, char *err,
 		cidbuf[n] = '\0';
 		if (parse_u32(cidbuf, &cid) == -1)
 			ERR("bad vsock CID '%s' (0-4294967295)",
-			    printable(cidbuf, pb, sizeof(pb)));
+			    escape_str(cidbuf, pb, sizeof(pb)));
 		s = colon + 1;
 	} else if (use == ADDR_CONNECT)
 		ERR("a vsock target needs a CID: vsock:CID:PORT");
 	if (parse_u32(s, &port) == -1)
 		ERR("bad vsock port '%s' (0-4294967295)",
-		    printable(s, pb, sizeof(pb)));
+		    escape_str(s, pb, sizeof(pb)));
 	addr_vsock(a, cid, port);
 	return (0);
 }
@@ -89,7 +72,7 @@ static int
 parse_tcp(const char *s, enum addr_use use, int flags, struct addr *a,
     char *err, size_t errlen)
 {
-	char host[256], pb[sizeof(host) * 4];
+	char host[256], pb[ESCAPE_SIZE(sizeof(host))];
 	const char *port, *end;
 	struct addrinfo hints, *res;
 	uint64_t pnum;
@@ -116,7 +99,7 @@ parse_tcp(const char *s, enum addr_use use, int flags, struct addr *a,
 	host[n] = '\0';
 	if (parse_uint(port, use == ADDR_LISTEN ? 0 : 1, 65535, &pnum) == -1)
 		ERR("bad tcp port '%s' (%d-65535)",
-		    printable(port, pb, sizeof(pb)),
+		    escape_str(port, pb, sizeof(pb)),
 		    use == ADDR_LISTEN ? 0 : 1);
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = AF_UNSPEC;
@@ -130,7 +113,7 @@ parse_tcp(const char *s, enum addr_use use, int flags, struct addr *a,
 	}
 	if ((rc = getaddrinfo(host, port, &hints, &res)) != 0)
 		ERR("cannot resolve '%s': %s",
-		    printable(host, pb, sizeof(pb)), gai_strerror(rc));
+		    escape_str(host, pb, sizeof(pb)), gai_strerror(rc));
 	memset(a, 0, sizeof(*a));
 	a->kind = ADDR_TCP;
 	memcpy(&a->sa, res->ai_addr, res->ai_addrlen);
@@ -178,7 +161,7 @@ parse_hvsock(const char *s, enum addr_use use, struct addr *a, char *err,
 		ERR("hybrid-vsock address needs PATH:PORT");
 	if (parse_u32(colon + 1, &port) == -1)
 		ERR("bad hybrid-vsock port '%s' (0-4294967295)",
-		    printable(colon + 1, pb, sizeof(pb)));
+		    escape_str(colon + 1, pb, sizeof(pb)));
 	if (parse_path(s, (size_t)(colon - s), a, err, errlen) == -1)
 		return (-1);
 	a->kind = ADDR_HVSOCK;
@@ -218,6 +201,33 @@ addr_family(const struct addr *a)
 	return (a->sa.ss_family);
 }
 
+/*
+ * A UNIX socket's name, escaped: the path a peer bound is its own choice
+ * of bytes.  An abstract name (a leading NUL, then len bytes that may
+ * hold anything, NULs too) is shown as "@name", as ss(8) does.
+ */
+static void
+format_unix(const struct sockaddr_un *sun, socklen_t len, const char *kind,
+    char *buf, size_t buflen)
+{
+	char path[ESCAPE_SIZE(sizeof(sun->sun_path))];
+	size_t n = 0;
+
+	if (len > offsetof(struct sockaddr_un, sun_path))
+		n = len - offsetof(struct sockaddr_un, sun_path);
+	if (n > sizeof(sun->sun_path))
+		n = sizeof(sun->sun_path);
+	if (n == 0 || (sun->sun_path[0] == '\0' && n == 1))
+		snprintf(buf, buflen, "%s:(unnamed)", kind);
+	else if (sun->sun_path[0] == '\0')
+		snprintf(buf, buflen, "%s:@%s", kind,
+		    escape_mem(sun->sun_path + 1, n - 1, path, sizeof(path)));
+	else
+		snprintf(buf, buflen, "%s:%s", kind,
+		    escape_mem(sun->sun_path, strnlen(sun->sun_path, n), path,
+		    sizeof(path)));
+}
+
 const char *
 addr_format_sa(const struct sockaddr *sa, socklen_t len, char *buf,
     size_t buflen)
@@ -226,13 +236,14 @@ addr_format_sa(const struct sockaddr *sa, socklen_t len, char *buf,
 	const struct sockaddr_vm *svm = (const struct sockaddr_vm *)&ss;
 	const struct sockaddr_in *sin = (const struct sockaddr_in *)&ss;
 	const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)&ss;
-	const struct sockaddr_un *sun = (const struct sockaddr_un *)&ss;
 	char ip[INET6_ADDRSTRLEN];
 
 	/* A copy: sa may be less aligned than the family's struct, and
 	 * shorter (then the rest reads as zeros). */
+	if (len > sizeof(ss))
+		len = sizeof(ss);
 	memset(&ss, 0, sizeof(ss));
-	memcpy(&ss, sa, len < sizeof(ss) ? len : sizeof(ss));
+	memcpy(&ss, sa, len);
 	switch (sa->sa_family) {
 	case AF_VSOCK:
 		if (svm->svm_cid == VMADDR_CID_ANY)
@@ -251,13 +262,8 @@ addr_format_sa(const struct sockaddr *sa, socklen_t len, char *buf,
 		    ntohs(sin6->sin6_port));
 		break;
 	case AF_UNIX:
-		if (len <= offsetof(struct sockaddr_un, sun_path) ||
-		    sun->sun_path[0] == '\0')
-			snprintf(buf, buflen, "unix:(unnamed)");
-		else
-			snprintf(buf, buflen, "unix:%.*s",
-			    (int)strnlen(sun->sun_path,
-			    sizeof(sun->sun_path)), sun->sun_path);
+		format_unix((const struct sockaddr_un *)&ss, len, "unix", buf,
+		    buflen);
 		break;
 	default:
 		snprintf(buf, buflen, "family-%d", sa->sa_family);
@@ -269,11 +275,12 @@ addr_format_sa(const struct sockaddr *sa, socklen_t len, char *buf,
 const char *
 addr_format(const struct addr *a, char *buf, size_t buflen)
 {
-	const struct sockaddr_un *sun = (const struct sockaddr_un *)&a->sa;
+	char path[ADDR_STRLEN];
 
 	if (a->kind == ADDR_HVSOCK) {
-		snprintf(buf, buflen, "hybrid-vsock:%s:%u", sun->sun_path,
-		    a->hvport);
+		format_unix((const struct sockaddr_un *)&a->sa, a->salen,
+		    "hybrid-vsock", path, sizeof(path));
+		snprintf(buf, buflen, "%s:%u", path, a->hvport);
 		return (buf);
 	}
 	return (addr_format_sa((const struct sockaddr *)&a->sa, a->salen,

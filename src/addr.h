@@ -41,8 +41,12 @@ struct addr {
 	uint32_t hvport;	/* ADDR_HVSOCK: the guest's vsock port */
 };
 
-/* Longest string addr_format() writes, with its NUL. */
-#define ADDR_STRLEN 160
+/*
+ * Longest string addr_format() writes, with its NUL: a UNIX path is
+ * escaped (escape.h), up to 4 bytes for each of its 107, so that
+ * "hybrid-vsock:" PATH ":4294967295" takes at most 453.
+ */
+#define ADDR_STRLEN 464
 
 /*
  * Parse s into a.  On error return -1 and write a one-line reason (without
@@ -64,8 +68,10 @@ int addr_parse_flags(const char *s, enum addr_use use, int flags,
 void addr_vsock(struct addr *a, uint32_t cid, uint32_t port);
 
 /*
- * Describe a socket address, e.g. "vsock:3:1234", "tcp:[::1]:80";
- * addr_format() also knows "hybrid-vsock:/run/fc.sock:5000".
+ * Describe a socket address, e.g. "vsock:3:1234", "tcp:[::1]:80",
+ * "unix:/run/a.sock", "unix:@abstract"; addr_format() also knows
+ * "hybrid-vsock:/run/fc.sock:5000".  A UNIX name is escaped as
+ * escape.h says: it may come from a peer, and the result is for logs.
  */
 const char *addr_format_sa(const struct sockaddr *sa, socklen_t len,
     char *buf, size_t buflen);

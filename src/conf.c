@@ -33,6 +33,7 @@
 #include "acl.h"
 #include "addr.h"
 #include "conf.h"
+#include "escape.h"
 #include "event.h"
 #include "opts.h"
 #include "parse.h"
@@ -44,6 +45,13 @@
 #define MAX_CONNS_MAX	1000000
 /* Enough words for any sane allow list on one line. */
 #define MAX_WORDS	64
+/*
+ * A file name in a message, escaped (escape.h): a glob finds names that
+ * whoever may write to a drop-in directory chose.  Longer ones are cut.
+ */
+#define SHOWN_MAX	1024
+/* An error message: a line's worth of text and two file names. */
+#define MSG_MAX		(CONF_LINE_MAX + 2 * SHOWN_MAX + 256)
 
 /* Settings, to catch duplicates and to know what a rule left unset. */
 enum setting {
@@ -136,10 +144,18 @@ static void perr_at(struct parser *, const char *, int, const char *, ...)
 static void perr(struct parser *, const char *, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* A file name as messages show it. */
+static const char *
+shown(const char *file, char *buf, size_t len)
+{
+
+	return (escape_str(file, buf, len));
+}
+
 static void
 perr_at(struct parser *p, const char *file, int line, const char *fmt, ...)
 {
-	char msg[CONF_LINE_MAX + 256], full[CONF_LINE_MAX + 1024];
+	char msg[MSG_MAX], full[MSG_MAX + SHOWN_MAX + 32], f[SHOWN_MAX];
 	va_list ap;
 
 	if (p->stop)
@@ -153,10 +169,11 @@ perr_at(struct parser *p, const char *file, int line, const char *fmt, ...)
 		vsnprintf(msg, sizeof(msg), fmt, ap);
 		va_end(ap);
 	}
+	shown(file, f, sizeof(f));
 	if (line > 0)
-		snprintf(full, sizeof(full), "%s:%d: %s", file, line, msg);
+		snprintf(full, sizeof(full), "%s:%d: %s", f, line, msg);
 	else
-		snprintf(full, sizeof(full), "%s: %s", file, msg);
+		snprintf(full, sizeof(full), "%s: %s", f, msg);
 	if (p->errfn != NULL)
 		p->errfn(p->cookie, full);
 }
@@ -165,7 +182,7 @@ perr_at(struct parser *p, const char *file, int line, const char *fmt, ...)
 static void
 perr(struct parser *p, const char *fmt, ...)
 {
-	char msg[CONF_LINE_MAX + 256];
+	char msg[MSG_MAX];
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -723,7 +740,7 @@ check_rule(struct parser *p, struct prule *r)
 {
 	struct conf_rule *q;
 	struct prule *pq;
-	char a[ADDR_STRLEN];
+	char a[ADDR_STRLEN], f[SHOWN_MAX];
 
 	if (r->at[S_LISTEN].line == 0)
 		perr_at(p, r->r.file, r->r.line, "rule '%s' has no listen "
@@ -751,7 +768,8 @@ check_rule(struct parser *p, struct prule *r)
 			perr_at(p, r->at[S_LISTEN].file, r->at[S_LISTEN].line,
 			    "listen address %s clashes with rule '%s' "
 			    "(%s:%d)", addr_format(&r->r.listen, a,
-			    sizeof(a)), q->name, q->file, q->line);
+			    sizeof(a)), q->name, shown(q->file, f, sizeof(f)),
+			    q->line);
 			break;
 		}
 	}
@@ -796,6 +814,7 @@ open_rule(struct parser *p, char **av, int ac)
 {
 	struct conf_rule *q;
 	struct prule *r;
+	char f[SHOWN_MAX];
 	int bad = 0;
 
 	close_unfinished(p, "rule");
@@ -815,7 +834,8 @@ open_rule(struct parser *p, char **av, int ac)
 			if (!((struct prule *)q)->bad &&
 			    strcmp(q->name, av[1]) == 0) {
 				perr(p, "duplicate rule name '%s' (first at "
-				    "%s:%d)", av[1], q->file, q->line);
+				    "%s:%d)", av[1], shown(q->file, f,
+				    sizeof(f)), q->line);
 				break;
 			}
 	/* Open a block even so, so the lines that follow make sense. */
@@ -859,6 +879,7 @@ do_keyword(struct parser *p, char **av, int ac)
 {
 	const struct keyword *k = NULL;
 	struct where *at;
+	char f[SHOWN_MAX];
 	size_t i;
 	int here;
 
@@ -896,8 +917,8 @@ do_keyword(struct parser *p, char **av, int ac)
 	at = here == K_GLOBAL ? &p->global[k->setting] :
 	    &p->cur->at[k->setting];
 	if (at->line != 0 && !k->list) {
-		perr(p, "duplicate '%s' (first at %s:%d)", k->name, at->file,
-		    at->line);
+		perr(p, "duplicate '%s' (first at %s:%d)", k->name,
+		    shown(at->file, f, sizeof(f)), at->line);
 		return;
 	}
 	/* Set even if the value is bad: "no listen address" would be
@@ -939,7 +960,7 @@ glob_error(const char *path, int error)
 static void
 do_include(struct parser *p, char **av, int ac)
 {
-	char path[PATH_MAX], pattern[PATH_MAX * 2], *o;
+	char path[PATH_MAX], pattern[PATH_MAX * 2], *o, f[SHOWN_MAX];
 	const char *slash, *s;
 	glob_t g;
 	size_t i, dirlen = 0;
@@ -996,7 +1017,8 @@ do_include(struct parser *p, char **av, int ac)
 		goto done;
 	}
 	if (rc != 0) {
-		perr(p, "include '%s': %s: %s", av[1], glob_errpath,
+		perr(p, "include '%s': %s: %s", av[1],
+		    shown(glob_errpath, f, sizeof(f)),
 		    strerror(glob_errno != 0 ? glob_errno : EIO));
 		goto done;
 	}
@@ -1148,11 +1170,12 @@ next:
 static void
 file_error(struct parser *p, const char *path, const char *why)
 {
+	char f[SHOWN_MAX];
 
 	if (p->file == NULL)
 		perr_at(p, path, 0, "%s", why);
 	else
-		perr(p, "include '%s': %s", path, why);
+		perr(p, "include '%s': %s", shown(path, f, sizeof(f)), why);
 }
 
 static void

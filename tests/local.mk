@@ -25,6 +25,7 @@ E2E_TESTS = \
 	tests/e2e-emfile.sh \
 	tests/e2e-sigterm.sh \
 	tests/e2e-logging.sh \
+	tests/e2e-log-escape.sh \
 	tests/e2e-check-config.sh \
 	tests/e2e-rules.sh \
 	tests/e2e-reload.sh \

@@ -473,6 +473,38 @@ test_includes(void **state)
 	assert_int_equal(rmdir(dir), 0);
 }
 
+/* A file name a glob found is shown escaped: it cannot forge a line. */
+static void
+test_include_names(void **state)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 64], want[PATH_MAX * 2 + 256];
+	const char *tmp = getenv("TMPDIR");
+	struct errs e = { .n = 0 };
+
+	snprintf(dir, sizeof(dir), "%s/test-conf.XXXXXX",
+	    tmp != NULL ? tmp : "/tmp");
+	assert_non_null(mkdtemp(dir));
+	write_file(dir, "top.conf", "include d/*.conf\n");
+	snprintf(path, sizeof(path), "%s/d", dir);
+	assert_int_equal(mkdir(path, 0755), 0);
+	write_file(dir, "d/a\nFORGED: x\\.conf", "bogus\n");
+	snprintf(path, sizeof(path), "%s/top.conf", dir);
+	assert_null(conf_load(path, collect, &e));
+	assert_int_equal(e.n, 1);
+	snprintf(want, sizeof(want), "%s/d/a\\nFORGED: x\\\\.conf:1: "
+	    "unknown keyword 'bogus'", dir);
+	assert_string_equal(e.msg[0], want);
+	errs_free(&e);
+
+	snprintf(path, sizeof(path), "%s/d/a\nFORGED: x\\.conf", dir);
+	assert_int_equal(unlink(path), 0);
+	snprintf(path, sizeof(path), "%s/d", dir);
+	assert_int_equal(rmdir(path), 0);
+	snprintf(path, sizeof(path), "%s/top.conf", dir);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(rmdir(dir), 0);
+}
+
 static void
 test_syntax(void **state)
 {
@@ -495,8 +527,9 @@ test_syntax(void **state)
 	assert_string_equal(c->rules->name, "q.-_Z9");
 	assert_string_equal(addr_format(&c->rules->listen, a, sizeof(a)),
 	    "unix:/a b#c");
+	/* Shown escaped: the path holds one backslash. */
 	assert_string_equal(addr_format(&c->rules->connect, a, sizeof(a)),
-	    "unix:/x\"y\\z");
+	    "unix:/x\"y\\\\z");
 	assert_int_equal(c->rules->connect_timeout_ms,
 	    DEFAULT_CONNECT_TIMEOUT_MS);
 	assert_int_equal(c->rules->bufsize, DEFAULT_BUFSIZE);
@@ -874,6 +907,7 @@ main(void)
 		cmocka_unit_test(test_bad_file),
 		cmocka_unit_test(test_file_errors),
 		cmocka_unit_test(test_includes),
+		cmocka_unit_test(test_include_names),
 		cmocka_unit_test(test_syntax),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_acls),
