@@ -114,6 +114,7 @@ struct parser {
 	} open[CONF_INCLUDE_DEPTH + 1];
 	int nopen;
 	int depth;
+	int nfiles;			/* read so far, for CONF_FILES_MAX */
 	const char *root;		/* for errors before a file is open */
 	const char *file;		/* NULL before the first file */
 	int line;
@@ -1188,6 +1189,14 @@ parse_file(struct parser *p, const char *path)
 	ssize_t n;
 	int fd, i;
 
+	if (++p->nfiles > CONF_FILES_MAX) {
+		snprintf(why, sizeof(why), "more than %d files in all, "
+		    "includes of includes counted: giving up",
+		    CONF_FILES_MAX);
+		file_error(p, path, why);
+		p->stop = 1;
+		return;
+	}
 	/* O_NONBLOCK: a FIFO named by mistake must not hang a reload. */
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY |
 	    O_NONBLOCK)) == -1) {

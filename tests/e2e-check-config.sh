@@ -75,6 +75,41 @@ is "$RC" 1 "start with a broken file: exit 1"
 check "start with a broken file: the error is logged" \
     grep -q "bad.conf:5:" "$T/start-bad.err"
 
+# Bounded work: includes nest eight deep at most, and at most 1024 files
+# are read in all.  A tree ten wide and six deep (a million opens, seconds
+# of a frozen event loop on a reload before the bound) stops at once with
+# one error at the include that goes too far.
+mkdir "$T/deep"
+for i in 0 1 2 3 4 5 6 7 8 9; do
+	echo "include d$((i + 1)).conf" >"$T/deep/d$i.conf"
+done
+: >"$T/deep/d10.conf"
+check_config deep -t -c "$T/deep/d0.conf"
+is "$RC" 1 "-t: includes nested 9 deep: exits 1"
+check "-t: ... the error names file:line and the limit" \
+    grep -q "^$T/deep/d8.conf:1: includes nested more than 8 deep\$" \
+    "$T/deep.err"
+mkdir "$T/tree"
+for k in 1 2 3 4 5 6; do
+	mkdir "$T/tree/L$k"
+	for i in 0 1 2 3 4 5 6 7 8 9; do
+		if [ $k -lt 6 ]; then
+			echo "include $T/tree/L$((k + 1))/*.conf"
+		fi >"$T/tree/L$k/$i.conf"
+	done
+done
+echo "include $T/tree/L1/*.conf" >"$T/tree/main.conf"
+t0=$(now_ms)
+check_config tree -t -c "$T/tree/main.conf"
+ms=$(($(now_ms) - t0))
+is "$RC" 1 "-t: an include tree 10 wide, 6 deep: exits 1"
+# 1025th file: main, L1/0, L2/0, L3/0, 9 * 111 under L4/0-8, L4/9, 11
+# under L5/0, L5/1, L6/0-7 under it.
+check "-t: ... one error, at the include of the 1025th file" sh -c \
+    "[ \$(wc -l <'$T/tree.err') = 1 ] && grep -q \"^$T/tree/L5/1.conf:1: \
+include '$T/tree/L6/8.conf': more than 1024 files in all\" '$T/tree.err'"
+lt "$ms" 3000 "-t: ... at once ($ms ms)"
+
 # -c and a rule on the command line do not mix.
 check_config mixed -c "$T/good.conf" --listen tcp:127.0.0.1:1 \
     --connect tcp:127.0.0.1:2

@@ -505,6 +505,70 @@ test_include_names(void **state)
 	assert_int_equal(rmdir(dir), 0);
 }
 
+/*
+ * A tree of includes ten wide and four deep is 11,111 files: reading
+ * stops at the 1025th, with one error at the include that names it.
+ */
+static void
+test_include_count(void **state)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 64], text[PATH_MAX + 64];
+	char want[PATH_MAX * 2 + 256];
+	const char *tmp = getenv("TMPDIR");
+	struct errs e = { .n = 0 };
+	int k, i;
+
+	snprintf(dir, sizeof(dir), "%s/test-conf.XXXXXX",
+	    tmp != NULL ? tmp : "/tmp");
+	assert_non_null(mkdtemp(dir));
+	for (k = 1; k <= 4; k++) {
+		snprintf(path, sizeof(path), "%s/L%d", dir, k);
+		assert_int_equal(mkdir(path, 0755), 0);
+		for (i = 0; i < 10; i++) {
+			snprintf(path, sizeof(path), "L%d/%d.conf", k, i);
+			snprintf(text, sizeof(text), "include %s/L%d/*.conf\n",
+			    dir, k + 1);
+			write_file(dir, path, k < 4 ? text : "");
+		}
+	}
+	snprintf(text, sizeof(text), "include %s/L1/*.conf\n", dir);
+	write_file(dir, "main.conf", text);
+	snprintf(path, sizeof(path), "%s/main.conf", dir);
+	assert_null(conf_load(path, collect, &e));
+	assert_int_equal(e.n, 1);
+	/* 1 + L1/0 + 9 * 111 for L2/0-8, L2/9, 2 * 11 for L3/0-1. */
+	snprintf(want, sizeof(want), "%s/L2/9.conf:1: include "
+	    "'%s/L3/2.conf': more than %d files in all, includes of "
+	    "includes counted: giving up", dir, dir, CONF_FILES_MAX);
+	assert_string_equal(e.msg[0], want);
+	errs_free(&e);
+
+	/* One level less, 1,111 files: still too many. */
+	snprintf(text, sizeof(text), "include %s/L2/*.conf\n", dir);
+	write_file(dir, "main.conf", text);
+	assert_null(conf_load(path, collect, &e));
+	assert_int_equal(e.n, 1);
+	errs_free(&e);
+	/* Two less, 111: fine. */
+	snprintf(text, sizeof(text), "include %s/L3/*.conf\n", dir);
+	write_file(dir, "main.conf", text);
+	conf_free(conf_load(path, collect, &e));
+	assert_int_equal(e.n, 0);
+
+	for (k = 1; k <= 4; k++) {
+		for (i = 0; i < 10; i++) {
+			snprintf(path, sizeof(path), "%s/L%d/%d.conf", dir, k,
+			    i);
+			assert_int_equal(unlink(path), 0);
+		}
+		snprintf(path, sizeof(path), "%s/L%d", dir, k);
+		assert_int_equal(rmdir(path), 0);
+	}
+	snprintf(path, sizeof(path), "%s/main.conf", dir);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(rmdir(dir), 0);
+}
+
 static void
 test_syntax(void **state)
 {
@@ -908,6 +972,7 @@ main(void)
 		cmocka_unit_test(test_file_errors),
 		cmocka_unit_test(test_includes),
 		cmocka_unit_test(test_include_names),
+		cmocka_unit_test(test_include_count),
 		cmocka_unit_test(test_syntax),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_acls),
