@@ -287,16 +287,51 @@ addr_format(const struct addr *a, char *buf, size_t buflen)
 	    buf, buflen));
 }
 
+void
+addr_tcp_ip(const struct addr *a, struct addr_ip *ip)
+{
+	static const unsigned char v4mapped[12] = {
+		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff
+	};
+	const struct sockaddr_in *sin = (const struct sockaddr_in *)&a->sa;
+	const struct sockaddr_in6 *sin6 =
+	    (const struct sockaddr_in6 *)&a->sa;
+	const unsigned char *b6 = sin6->sin6_addr.s6_addr;
+
+	memset(ip, 0, sizeof(*ip));
+	if (a->sa.ss_family == AF_INET) {
+		ip->family = AF_INET;
+		memcpy(ip->ip, &sin->sin_addr, 4);
+		ip->port = ntohs(sin->sin_port);
+	} else if (memcmp(b6, v4mapped, sizeof(v4mapped)) == 0) {
+		ip->family = AF_INET;
+		memcpy(ip->ip, b6 + 12, 4);
+		ip->port = ntohs(sin6->sin6_port);
+	} else {
+		ip->family = AF_INET6;
+		memcpy(ip->ip, b6, 16);
+		ip->scope = sin6->sin6_scope_id;
+		ip->port = ntohs(sin6->sin6_port);
+	}
+}
+
 int
 addr_equal(const struct addr *a, const struct addr *b)
 {
 	const struct sockaddr_vm *va, *vb;
-	const struct sockaddr_in *ia, *ib;
-	const struct sockaddr_in6 *a6, *b6;
 	const struct sockaddr_un *ua, *ub;
+	struct addr_ip ia, ib;
 
-	if (a->kind != b->kind || a->sa.ss_family != b->sa.ss_family ||
-	    a->hvport != b->hvport)
+	if (a->kind != b->kind || a->hvport != b->hvport)
+		return (0);
+	/* Before the family: [::ffff:127.0.0.1] is 127.0.0.1. */
+	if (a->kind == ADDR_TCP) {
+		addr_tcp_ip(a, &ia);
+		addr_tcp_ip(b, &ib);
+		return (ia.family == ib.family && ia.port == ib.port &&
+		    ia.scope == ib.scope && memcmp(ia.ip, ib.ip, 16) == 0);
+	}
+	if (a->sa.ss_family != b->sa.ss_family)
 		return (0);
 	switch (a->sa.ss_family) {
 	case AF_VSOCK:
@@ -304,18 +339,6 @@ addr_equal(const struct addr *a, const struct addr *b)
 		vb = (const struct sockaddr_vm *)&b->sa;
 		return (va->svm_cid == vb->svm_cid &&
 		    va->svm_port == vb->svm_port);
-	case AF_INET:
-		ia = (const struct sockaddr_in *)&a->sa;
-		ib = (const struct sockaddr_in *)&b->sa;
-		return (ia->sin_port == ib->sin_port &&
-		    ia->sin_addr.s_addr == ib->sin_addr.s_addr);
-	case AF_INET6:
-		a6 = (const struct sockaddr_in6 *)&a->sa;
-		b6 = (const struct sockaddr_in6 *)&b->sa;
-		return (a6->sin6_port == b6->sin6_port &&
-		    a6->sin6_scope_id == b6->sin6_scope_id &&
-		    memcmp(&a6->sin6_addr, &b6->sin6_addr,
-		    sizeof(a6->sin6_addr)) == 0);
 	case AF_UNIX:
 		ua = (const struct sockaddr_un *)&a->sa;
 		ub = (const struct sockaddr_un *)&b->sa;
@@ -330,43 +353,39 @@ addr_equal(const struct addr *a, const struct addr *b)
 int
 addr_tcp_port(const struct addr *a)
 {
-	const struct sockaddr_in *sin = (const struct sockaddr_in *)&a->sa;
-	const struct sockaddr_in6 *sin6 =
-	    (const struct sockaddr_in6 *)&a->sa;
+	struct addr_ip ip;
 
-	if (a->sa.ss_family == AF_INET)
-		return (ntohs(sin->sin_port));
-	return (ntohs(sin6->sin6_port));
+	addr_tcp_ip(a, &ip);
+	return (ip.port);
 }
 
 int
 addr_tcp_wildcard(const struct addr *a)
 {
-	const struct sockaddr_in *sin = (const struct sockaddr_in *)&a->sa;
-	const struct sockaddr_in6 *sin6 =
-	    (const struct sockaddr_in6 *)&a->sa;
+	static const unsigned char any[16];
+	struct addr_ip ip;
 
-	if (a->sa.ss_family == AF_INET)
-		return (sin->sin_addr.s_addr == htonl(INADDR_ANY));
-	return (IN6_IS_ADDR_UNSPECIFIED(&sin6->sin6_addr));
+	addr_tcp_ip(a, &ip);
+	return (memcmp(ip.ip, any, sizeof(any)) == 0);
 }
 
 static int
-tcp_loopback(const struct addr *a)
+tcp_loopback(const struct addr_ip *ip)
 {
-	const struct sockaddr_in *sin = (const struct sockaddr_in *)&a->sa;
-	const struct sockaddr_in6 *sin6 =
-	    (const struct sockaddr_in6 *)&a->sa;
+	static const unsigned char lo6[16] = {
+		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1
+	};
 
-	if (a->sa.ss_family == AF_INET)
-		return ((ntohl(sin->sin_addr.s_addr) >> 24) == 127);
-	return (IN6_IS_ADDR_LOOPBACK(&sin6->sin6_addr));
+	if (ip->family == AF_INET)
+		return (ip->ip[0] == 127);
+	return (memcmp(ip->ip, lo6, sizeof(lo6)) == 0);
 }
 
 int
 addr_leads_to(const struct addr *c, const struct addr *l)
 {
 	const struct sockaddr_un *ul, *uc;
+	struct addr_ip il, ic;
 
 	if (addr_equal(l, c))
 		return (1);
@@ -376,9 +395,11 @@ addr_leads_to(const struct addr *c, const struct addr *l)
 		return (strncmp(ul->sun_path, uc->sun_path,
 		    sizeof(ul->sun_path)) == 0);
 	}
-	return (l->kind == ADDR_TCP && c->kind == ADDR_TCP &&
-	    (l->sa.ss_family == c->sa.ss_family ||
-	    l->sa.ss_family == AF_INET6) && addr_tcp_port(l) != 0 &&
-	    addr_tcp_port(l) == addr_tcp_port(c) &&
-	    addr_tcp_wildcard(l) && tcp_loopback(c));
+	if (l->kind != ADDR_TCP || c->kind != ADDR_TCP)
+		return (0);
+	addr_tcp_ip(l, &il);
+	addr_tcp_ip(c, &ic);
+	return ((il.family == ic.family || il.family == AF_INET6) &&
+	    il.port != 0 && il.port == ic.port && addr_tcp_wildcard(l) &&
+	    tcp_loopback(&ic));
 }

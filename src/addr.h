@@ -80,10 +80,28 @@ const char *addr_format(const struct addr *a, char *buf, size_t buflen);
 /* The socket family of an address kind. */
 int addr_family(const struct addr *a);
 
-/* Nonzero if two addresses are the same (kind, family, address, port). */
+/*
+ * A TCP address as addresses are compared: an IPv4-mapped IPv6 address
+ * ([::ffff:127.0.0.1]) is the IPv4 address it stands for, since a socket
+ * bound to one is bound to the other, and a connection to one reaches
+ * the other.
+ */
+struct addr_ip {
+	int family;			/* AF_INET or AF_INET6 */
+	unsigned char ip[16];		/* IPv4: the first 4 bytes */
+	uint32_t scope;			/* IPv6 scope id; 0 for IPv4 */
+	uint16_t port;			/* host byte order */
+};
+void addr_tcp_ip(const struct addr *a, struct addr_ip *ip);
+
+/*
+ * Nonzero if two addresses are the same (kind, address, port; for TCP
+ * as addr_tcp_ip() has it, else the family too).
+ */
 int addr_equal(const struct addr *a, const struct addr *b);
 
-/* A TCP address's port; nonzero if its host is 0.0.0.0 or [::]. */
+/* A TCP address's port; nonzero if its host is 0.0.0.0, [::] or
+ * [::ffff:0.0.0.0]. */
 int addr_tcp_port(const struct addr *a);
 int addr_tcp_wildcard(const struct addr *a);
 

@@ -226,6 +226,7 @@ static int
 listen_clash(const struct addr *a, const struct addr *b)
 {
 	const struct sockaddr_vm *va, *vb;
+	struct addr_ip ia, ib;
 
 	if (a->kind != b->kind)
 		return (0);
@@ -243,11 +244,13 @@ listen_clash(const struct addr *a, const struct addr *b)
 			return (0);
 		if (addr_equal(a, b))
 			return (1);
-		if (a->sa.ss_family == AF_INET6 && addr_tcp_wildcard(a))
+		addr_tcp_ip(a, &ia);
+		addr_tcp_ip(b, &ib);
+		if (ia.family == AF_INET6 && addr_tcp_wildcard(a))
 			return (1);
-		if (b->sa.ss_family == AF_INET6 && addr_tcp_wildcard(b))
+		if (ib.family == AF_INET6 && addr_tcp_wildcard(b))
 			return (1);
-		return (a->sa.ss_family == b->sa.ss_family &&
+		return (ia.family == ib.family &&
 		    (addr_tcp_wildcard(a) || addr_tcp_wildcard(b)));
 	default:
 		return (addr_equal(a, b));
@@ -1461,5 +1464,8 @@ int
 conf_rule_same_listen(const struct conf_rule *a, const struct conf_rule *b)
 {
 
-	return (addr_equal(&a->listen, &b->listen));
+	/* A socket cannot change its family: [::ffff:127.0.0.1] is not
+	 * 127.0.0.1 here, though the two clash. */
+	return (a->listen.sa.ss_family == b->listen.sa.ss_family &&
+	    addr_equal(&a->listen, &b->listen));
 }

@@ -673,6 +673,27 @@ test_syntax(void **state)
 	    "t.conf:7: rule 'b' connects to its own listen address",
 	    "t.conf:11: rule 'c' connects to its own listen address",
 	    "t.conf:15: rule 'd' connects to its own listen address", NULL);
+	/* An IPv4-mapped IPv6 address is its IPv4 address. */
+	bad("rule a {\nlisten tcp:127.0.0.1:7\n"
+	    "connect tcp:[::ffff:127.0.0.1]:7\n}\n"
+	    "rule b {\nlisten tcp:[::ffff:127.0.0.1]:8\n"
+	    "connect tcp:127.0.0.1:8\n}\n"
+	    "rule c {\nlisten tcp:0.0.0.0:9\n"
+	    "connect tcp:[::ffff:127.0.0.2]:9\n}\n"
+	    "rule d {\nlisten tcp:[::ffff:0.0.0.0]:10\n"
+	    "connect tcp:127.0.0.1:10\n}\n"
+	    "rule e {\nlisten tcp:[::]:11\n"
+	    "connect tcp:[::ffff:127.0.0.1]:11\n}\n",
+	    "t.conf:3: rule 'a' connects to its own listen address",
+	    "t.conf:7: rule 'b' connects to its own listen address",
+	    "t.conf:11: rule 'c' connects to its own listen address",
+	    "t.conf:15: rule 'd' connects to its own listen address",
+	    "t.conf:19: rule 'e' connects to its own listen address", NULL);
+	conf_free(good(
+	    "rule a {\nlisten tcp:[::ffff:127.0.0.1]:7\n"
+	    "connect tcp:[::1]:7\n}\n"
+	    "rule b {\nlisten tcp:[::ffff:0.0.0.0]:8\n"
+	    "connect tcp:[::1]:8\n}\n"));
 	/* Near misses: another path, port or family, a concrete address. */
 	conf_free(good(
 	    "rule a {\nlisten unix:/a\nconnect hybrid-vsock:/b:5\n}\n"
@@ -833,8 +854,31 @@ test_listen(void **state)
 	    "rule b {\nlisten unix:/s\nconnect vsock:3:1\n}\n",
 	    "t.conf:6: listen address unix:/s clashes with rule 'a' "
 	    "(t.conf:1)", NULL);
+	/* IPv4-mapped IPv6 addresses are their IPv4 addresses. */
+	bad("rule a {\nlisten tcp:127.0.0.1:80\nconnect vsock:3:1\n}\n"
+	    "rule b {\nlisten tcp:[::ffff:127.0.0.1]:80\n"
+	    "connect vsock:3:1\n}\n"
+	    "rule c {\nlisten tcp:0.0.0.0:81\nconnect vsock:3:1\n}\n"
+	    "rule d {\nlisten tcp:[::ffff:10.0.0.1]:81\n"
+	    "connect vsock:3:1\n}\n"
+	    "rule e {\nlisten tcp:[::ffff:0.0.0.0]:82\n"
+	    "connect vsock:3:1\n}\n"
+	    "rule f {\nlisten tcp:10.0.0.1:82\nconnect vsock:3:1\n}\n",
+	    "t.conf:6: listen address tcp:[::ffff:127.0.0.1]:80 clashes "
+	    "with rule 'a' (t.conf:1)",
+	    "t.conf:14: listen address tcp:[::ffff:10.0.0.1]:81 clashes "
+	    "with rule 'c' (t.conf:9)",
+	    "t.conf:22: listen address tcp:10.0.0.1:82 clashes with rule "
+	    "'e' (t.conf:17)", NULL);
 
 	/* And addresses that can. */
+	conf_free(good(
+	    "rule a {\nlisten tcp:[::ffff:127.0.0.1]:80\n"
+	    "connect vsock:3:1\n}\n"
+	    "rule b {\nlisten tcp:[::1]:80\nconnect vsock:3:1\n}\n"
+	    "rule c {\nlisten tcp:127.0.0.2:80\nconnect vsock:3:1\n}\n"
+	    "rule d {\nlisten tcp:[::ffff:127.0.0.3]:80\n"
+	    "connect vsock:3:1\n}\n"));
 	c = good("rule a {\nlisten vsock:2:5\nconnect vsock:3:1\n}\n"
 	    "rule b {\nlisten vsock:3:5\nconnect vsock:3:1\n}\n"
 	    "rule c {\nlisten tcp:127.0.0.1:80\nconnect vsock:3:1\n}\n"
@@ -857,6 +901,17 @@ test_listen(void **state)
 	assert_false(conf_rule_same_listen(r->next->next,
 	    conf_find_rule(c, "a")));
 	assert_true(conf_rule_same_listen(r->next->next, r->next->next));
+	conf_free(c);
+	conf_free(d);
+	/* A socket keeps its family: a mapped address is another one. */
+	c = good("rule a {\nlisten tcp:[::ffff:127.0.0.1]:80\n"
+	    "connect vsock:3:1\n}\n");
+	d = good("rule a {\nlisten tcp:127.0.0.1:80\nconnect vsock:3:1\n}\n"
+	    "rule b {\nlisten tcp:[::ffff:127.0.0.1]:81\n"
+	    "connect vsock:3:1\n}\n");
+	assert_false(conf_rule_same_listen(c->rules, d->rules));
+	assert_false(conf_rule_same_listen(c->rules, d->rules->next));
+	assert_true(conf_rule_same_listen(c->rules, c->rules));
 	conf_free(c);
 	conf_free(d);
 
