@@ -32,9 +32,11 @@
 
 #include "acl.h"
 #include "addr.h"
+#include "clash.h"
 #include "conf.h"
 #include "escape.h"
 #include "event.h"
+#include "htab.h"
 #include "opts.h"
 #include "parse.h"
 #include "privdrop.h"
@@ -123,6 +125,10 @@ struct parser {
 	struct prule *cur;		/* the open rule, or &defaults */
 	struct prule defaults;
 	struct where global[S_N];
+	/* The rules so far, to check a new one in constant time: by name
+	 * (not bad ones), and by listen address (closed ones). */
+	struct htab *names;
+	struct clash *listens;
 };
 
 /* Where a keyword may appear. */
@@ -212,49 +218,6 @@ intern(struct parser *p, const char *s)
 	n->next = p->conf->names;
 	p->conf->names = n;
 	return (n->name);
-}
-
-/* Addresses. */
-
-/*
- * Nonzero if two listen addresses cannot both be bound: a vsock port
- * bound on any CID takes that port on every CID, and a wildcard TCP
- * address takes the port on every address ([::] usually includes IPv4).
- * Port 0 asks the kernel for a fresh port and never clashes.
- */
-static int
-listen_clash(const struct addr *a, const struct addr *b)
-{
-	const struct sockaddr_vm *va, *vb;
-	struct addr_ip ia, ib;
-
-	if (a->kind != b->kind)
-		return (0);
-	switch (a->kind) {
-	case ADDR_VSOCK:
-		va = (const struct sockaddr_vm *)&a->sa;
-		vb = (const struct sockaddr_vm *)&b->sa;
-		return (va->svm_port == vb->svm_port &&
-		    (va->svm_cid == vb->svm_cid ||
-		    va->svm_cid == VMADDR_CID_ANY ||
-		    vb->svm_cid == VMADDR_CID_ANY));
-	case ADDR_TCP:
-		if (addr_tcp_port(a) == 0 ||
-		    addr_tcp_port(a) != addr_tcp_port(b))
-			return (0);
-		if (addr_equal(a, b))
-			return (1);
-		addr_tcp_ip(a, &ia);
-		addr_tcp_ip(b, &ib);
-		if (ia.family == AF_INET6 && addr_tcp_wildcard(a))
-			return (1);
-		if (ib.family == AF_INET6 && addr_tcp_wildcard(b))
-			return (1);
-		return (ia.family == ib.family &&
-		    (addr_tcp_wildcard(a) || addr_tcp_wildcard(b)));
-	default:
-		return (addr_equal(a, b));
-	}
 }
 
 /* Address prefixes for allow-addr. */
@@ -743,7 +706,6 @@ static void
 check_rule(struct parser *p, struct prule *r)
 {
 	struct conf_rule *q;
-	struct prule *pq;
 	char a[ADDR_STRLEN], f[SHOWN_MAX];
 
 	if (r->at[S_LISTEN].line == 0)
@@ -764,19 +726,28 @@ check_rule(struct parser *p, struct prule *r)
 		perr_at(p, r->at[S_CONNECT].file, r->at[S_CONNECT].line,
 		    "rule '%s' connects to its own listen address",
 		    r->r.name);
-	for (q = p->conf->rules; q != NULL && q != &r->r; q = q->next) {
-		pq = (struct prule *)q;
-		if (pq->bad || q->listen.kind == 0)
-			continue;
-		if (listen_clash(&q->listen, &r->r.listen)) {
-			perr_at(p, r->at[S_LISTEN].file, r->at[S_LISTEN].line,
-			    "listen address %s clashes with rule '%s' "
-			    "(%s:%d)", addr_format(&r->r.listen, a,
-			    sizeof(a)), q->name, shown(q->file, f, sizeof(f)),
-			    q->line);
-			break;
-		}
-	}
+	if (p->listens != NULL &&
+	    (q = clash_find(p->listens, &r->r.listen)) != NULL)
+		perr_at(p, r->at[S_LISTEN].file, r->at[S_LISTEN].line,
+		    "listen address %s clashes with rule '%s' (%s:%d)",
+		    addr_format(&r->r.listen, a, sizeof(a)), q->name,
+		    shown(q->file, f, sizeof(f)), q->line);
+}
+
+/*
+ * A closed rule's listen address, for the clash checks of later rules;
+ * also a rule that was not checked (its file ended first), as every
+ * earlier rule with a good listen line counts.
+ */
+static void
+add_listen(struct parser *p, struct prule *r)
+{
+
+	if (r->bad || r->r.listen.kind == 0)
+		return;
+	if ((p->listens == NULL && (p->listens = clash_new()) == NULL) ||
+	    clash_add(p->listens, &r->r.listen, &r->r) == -1)
+		oom(p);
 }
 
 static void
@@ -785,6 +756,8 @@ close_block(struct parser *p, int check)
 
 	if (p->block == B_RULE && check && !p->cur->bad)
 		check_rule(p, p->cur);
+	if (p->block == B_RULE)
+		add_listen(p, p->cur);
 	p->block = B_NONE;
 	p->cur = NULL;
 }
@@ -802,6 +775,20 @@ close_unfinished(struct parser *p, const char *what)
 	close_block(p, 1);
 }
 
+static uint64_t
+name_hash(const char *name)
+{
+
+	return (htab_hash(HTAB_HASH_INIT, name, strlen(name)));
+}
+
+static int
+name_eq(const void *name, const void *rule)
+{
+
+	return (strcmp(name, ((const struct conf_rule *)rule)->name) == 0);
+}
+
 static int
 name_ok(const char *s)
 {
@@ -816,7 +803,7 @@ name_ok(const char *s)
 static void
 open_rule(struct parser *p, char **av, int ac)
 {
-	struct conf_rule *q;
+	struct conf_rule *q = NULL;
 	struct prule *r;
 	char f[SHOWN_MAX];
 	int bad = 0;
@@ -833,15 +820,10 @@ open_rule(struct parser *p, char **av, int ac)
 		perr(p, "expected 'rule %s {'", av[1]);
 		bad = 1;
 	}
-	if (!bad)
-		for (q = p->conf->rules; q != NULL; q = q->next)
-			if (!((struct prule *)q)->bad &&
-			    strcmp(q->name, av[1]) == 0) {
-				perr(p, "duplicate rule name '%s' (first at "
-				    "%s:%d)", av[1], shown(q->file, f,
-				    sizeof(f)), q->line);
-				break;
-			}
+	if (!bad && (q = htab_find(p->names, name_hash(av[1]), name_eq,
+	    av[1])) != NULL)
+		perr(p, "duplicate rule name '%s' (first at %s:%d)", av[1],
+		    shown(q->file, f, sizeof(f)), q->line);
 	/* Open a block even so, so the lines that follow make sense. */
 	if ((r = malloc(sizeof(*r))) == NULL) {
 		oom(p);
@@ -856,6 +838,11 @@ open_rule(struct parser *p, char **av, int ac)
 	}
 	r->r.file = p->file;
 	r->r.line = p->line;
+	/* The first of a name is the one a duplicate is told about. */
+	if (!bad && q == NULL &&
+	    ((p->names == NULL && (p->names = htab_new()) == NULL) ||
+	    htab_add(p->names, name_hash(r->r.name), &r->r) == -1))
+		oom(p);
 	*p->tail = &r->r;
 	p->tail = &r->r.next;
 	p->conf->nrules++;
@@ -1306,6 +1293,10 @@ parser_finish(struct parser *p)
 	struct conf_rule *r;
 	struct prule *pr;
 
+	htab_free(p->names);
+	clash_free(p->listens);
+	p->names = NULL;
+	p->listens = NULL;
 	if (p->nerrors > 0) {
 		conf_free(p->conf);
 		return (NULL);

@@ -110,6 +110,46 @@ check "-t: ... one error, at the include of the 1025th file" sh -c \
 include '$T/tree/L6/8.conf': more than 1024 files in all\" '$T/tree.err'"
 lt "$ms" 3000 "-t: ... at once ($ms ms)"
 
+# 20,000 rules in 20 drop-ins (a file is 1 MiB at most): the checks
+# between rules (names, listen clashes) are not pairwise, so -t takes a
+# fraction of a second (7 s before, in a walk over all earlier rules).
+# Then the same with a clash and a duplicate name in the last file, both
+# found against the first rule.
+mkdir "$T/many.d"
+awk -v dir="$T/many.d" 'BEGIN {
+	for (i = 0; i < 20000; i++) {
+		f = sprintf("%s/%02d.conf", dir, int(i / 1000))
+		if (i % 3 == 0)
+			l = sprintf("tcp:127.0.0.1:%d", 10000 + i)
+		else if (i % 3 == 1)
+			l = sprintf("vsock:%d", 100000 + i)
+		else
+			l = sprintf("unix:/run/vsp-many/%d.sock", i)
+		printf "rule r%d {\n\tlisten %s\n\tconnect unix:/run/t%d\n}\n", \
+		    i, l, i >f
+	}
+}'
+echo "include many.d/*.conf" >"$T/many.conf"
+t0=$(now_ms)
+check_config many -t -v -c "$T/many.conf"
+ms=$(($(now_ms) - t0))
+is "$RC" 0 "-t: 20,000 rules: exits 0"
+check "-t: ... all counted" grep -q "20000 rule(s)" "$T/many.out"
+lt "$ms" 3000 "-t: ... in well under a second ($ms ms; bound 3000)"
+rule r0 tcp:0.0.0.0:10000 unix:/run/x >>"$T/many.d/19.conf"
+t0=$(now_ms)
+check_config many-bad -t -c "$T/many.conf"
+ms=$(($(now_ms) - t0))
+is "$RC" 1 "-t: 20,000 rules and a clash: exits 1"
+check "-t: ... the duplicate name and the clash, against the first rule" \
+    sh -c "[ \$(wc -l <'$T/many-bad.err') = 2 ] &&
+    grep -q \"^$T/many.d/19.conf:4001: duplicate rule name 'r0' \
+(first at $T/many.d/00.conf:1)\\\$\" '$T/many-bad.err' &&
+    grep -q \"^$T/many.d/19.conf:4002: listen address \
+tcp:0.0.0.0:10000 clashes with rule 'r0' (\
+$T/many.d/00.conf:1)\\\$\" '$T/many-bad.err'"
+lt "$ms" 3000 "-t: ... also at once ($ms ms)"
+
 # -c and a rule on the command line do not mix.
 check_config mixed -c "$T/good.conf" --listen tcp:127.0.0.1:1 \
     --connect tcp:127.0.0.1:2
