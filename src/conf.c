@@ -948,6 +948,39 @@ glob_error(const char *path, int error)
 	return (1);
 }
 
+/*
+ * Nonzero if a pattern has a wildcard that glob(3) expands: '*', '?', or
+ * a bracket expression closed within its path component.  Otherwise it
+ * is a plain name, even with a '[' (glob(3) takes "[.conf" literally),
+ * and must exist, instead of matching nothing in silence.  A backslash
+ * quotes the next character, as in glob(7).
+ */
+static int
+has_wildcard(const char *s)
+{
+	const char *t;
+
+	for (; *s != '\0'; s++) {
+		if (*s == '\\') {
+			if (*++s == '\0')
+				break;
+		} else if (*s == '*' || *s == '?')
+			return (1);
+		else if (*s == '[') {
+			t = s + 1;
+			if (*t == '!' || *t == '^')
+				t++;
+			/* A ']' first is a member, not the end. */
+			if (*t == ']')
+				t++;
+			t += strcspn(t, "]/");
+			if (*t == ']')
+				return (1);
+		}
+	}
+	return (0);
+}
+
 static void
 do_include(struct parser *p, char **av, int ac)
 {
@@ -984,9 +1017,15 @@ do_include(struct parser *p, char **av, int ac)
 		return;
 	}
 	memcpy(path, p->file, dirlen);
-	strcpy(path + dirlen, av[1]);
-	if (strpbrk(av[1], "*?[") == NULL) {
-		/* A plain name: it must exist. */
+	if (!has_wildcard(av[1])) {
+		/* A plain name: it must exist.  Unquoted, as glob(3)
+		 * would match it. */
+		for (o = path + dirlen, s = av[1]; *s != '\0'; s++)
+			if (*s != '\\' || *++s != '\0')
+				*o++ = *s;
+			else
+				break;
+		*o = '\0';
 		parse_file(p, path);
 		return;
 	}

@@ -150,6 +150,21 @@ tcp:0.0.0.0:10000 clashes with rule 'r0' (\
 $T/many.d/00.conf:1)\\\$\" '$T/many-bad.err'"
 lt "$ms" 3000 "-t: ... also at once ($ms ms)"
 
+# A '[' without its ']' is no wildcard: "[.conf" is a plain name, so it
+# must exist (it was ignored, as a pattern that matched nothing).
+mkdir "$T/br"
+echo 'include "[.conf"' >"$T/br/main.conf"
+check_config bracket-missing -t -c "$T/br/main.conf"
+is "$RC" 1 "-t: include \"[.conf\" with no such file: exits 1"
+check "-t: ... the error names the file, at the include line" \
+    grep -q "^$T/br/main.conf:1: include '$T/br/\\[.conf': No such file" \
+    "$T/bracket-missing.err"
+rule bracket unix:/run/vsp-bracket.sock unix:/run/x >"$T/br/[.conf"
+check_config bracket -t -v -c "$T/br/main.conf"
+is "$RC" 0 "-t: include \"[.conf\" with that file: exits 0"
+check "-t: ... and its rule is read" grep -q ": 1 rule(s)" \
+    "$T/bracket.out"
+
 # -c and a rule on the command line do not mix.
 check_config mixed -c "$T/good.conf" --listen tcp:127.0.0.1:1 \
     --connect tcp:127.0.0.1:2

@@ -569,6 +569,74 @@ test_include_count(void **state)
 	assert_int_equal(rmdir(dir), 0);
 }
 
+/* What is a wildcard: a '[' needs its ']' in the same component. */
+static void
+test_include_patterns(void **state)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 64], want[PATH_MAX * 2 + 256];
+	const char *tmp = getenv("TMPDIR");
+	struct errs e = { .n = 0 };
+	struct conf *c;
+
+	snprintf(dir, sizeof(dir), "%s/test-conf.XXXXXX",
+	    tmp != NULL ? tmp : "/tmp");
+	assert_non_null(mkdtemp(dir));
+	/* Wildcards that match nothing: fine.  Plain names: must exist,
+	 * unquoted as glob(3) would. */
+	write_file(dir, "top.conf", "include [ab].conf\ninclude *.none\n"
+	    "include x?y\ninclude [!]].none\ninclude [.conf\n"
+	    "include x[]\ninclude d[/x]\ninclude \"a\\\\*b.conf\"\n"
+	    "include \"q\\\\[.conf\"\n");
+	write_file(dir, "a*b.conf", "rule ab {\nlisten unix:/ab\n"
+	    "connect unix:/x\n}\n");
+	snprintf(path, sizeof(path), "%s/top.conf", dir);
+	assert_null(conf_load(path, collect, &e));
+	assert_int_equal(e.n, 4);
+	snprintf(want, sizeof(want), "%s/top.conf:5: include '%s/[.conf': "
+	    "No such file or directory", dir, dir);
+	assert_string_equal(e.msg[0], want);
+	snprintf(want, sizeof(want), "%s/top.conf:6: include '%s/x[]': "
+	    "No such file or directory", dir, dir);
+	assert_string_equal(e.msg[1], want);
+	snprintf(want, sizeof(want), "%s/top.conf:7: include '%s/d[/x]': "
+	    "No such file or directory", dir, dir);
+	assert_string_equal(e.msg[2], want);
+	snprintf(want, sizeof(want), "%s/top.conf:9: include '%s/q[.conf': "
+	    "No such file or directory", dir, dir);
+	assert_string_equal(e.msg[3], want);
+	errs_free(&e);
+	/* The plain names, there: read. */
+	write_file(dir, "[.conf", "");
+	write_file(dir, "x[]", "");
+	write_file(dir, "q[.conf", "");
+	snprintf(path, sizeof(path), "%s/d[", dir);
+	assert_int_equal(mkdir(path, 0755), 0);
+	write_file(dir, "d[/x]", "");
+	snprintf(path, sizeof(path), "%s/top.conf", dir);
+	c = conf_load(path, collect, &e);
+	assert_int_equal(e.n, 0);
+	assert_non_null(c);
+	assert_int_equal(c->nrules, 1);
+	assert_string_equal(c->rules->name, "ab");
+	conf_free(c);
+
+	snprintf(path, sizeof(path), "%s/d[/x]", dir);
+	assert_int_equal(unlink(path), 0);
+	snprintf(path, sizeof(path), "%s/d[", dir);
+	assert_int_equal(rmdir(path), 0);
+	snprintf(path, sizeof(path), "%s/[.conf", dir);
+	assert_int_equal(unlink(path), 0);
+	snprintf(path, sizeof(path), "%s/x[]", dir);
+	assert_int_equal(unlink(path), 0);
+	snprintf(path, sizeof(path), "%s/q[.conf", dir);
+	assert_int_equal(unlink(path), 0);
+	snprintf(path, sizeof(path), "%s/a*b.conf", dir);
+	assert_int_equal(unlink(path), 0);
+	snprintf(path, sizeof(path), "%s/top.conf", dir);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(rmdir(dir), 0);
+}
+
 static void
 test_syntax(void **state)
 {
@@ -1028,6 +1096,7 @@ main(void)
 		cmocka_unit_test(test_includes),
 		cmocka_unit_test(test_include_names),
 		cmocka_unit_test(test_include_count),
+		cmocka_unit_test(test_include_patterns),
 		cmocka_unit_test(test_syntax),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_acls),
