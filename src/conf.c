@@ -1208,6 +1208,36 @@ file_error(struct parser *p, const char *path, const char *why)
 		perr(p, "include '%s': %s", shown(path, f, sizeof(f)), why);
 }
 
+/*
+ * Nonzero, with the reason, if someone other than root or this process's
+ * user could have written the file (sshd's StrictModes, logrotate): the
+ * rules say who reaches what, and a daemon started as root keeps its
+ * privileged sockets after -u.  Checked on the open descriptor, so the
+ * file judged is the file read.
+ */
+static int
+file_unsafe(const struct stat *sb, char *why, size_t whylen)
+{
+	uid_t me = geteuid();
+
+	if (sb->st_mode & (S_IWGRP | S_IWOTH)) {
+		snprintf(why, whylen, "writable by group or others (mode "
+		    "%04o): refused", (unsigned int)(sb->st_mode & 07777));
+		return (1);
+	}
+	if (sb->st_uid != 0 && sb->st_uid != me) {
+		if (me == 0)
+			snprintf(why, whylen, "owned by uid %lu, not by root: "
+			    "refused", (unsigned long)sb->st_uid);
+		else
+			snprintf(why, whylen, "owned by uid %lu, not by root "
+			    "or uid %lu (this process): refused",
+			    (unsigned long)sb->st_uid, (unsigned long)me);
+		return (1);
+	}
+	return (0);
+}
+
 static void
 parse_file(struct parser *p, const char *path)
 {
@@ -1238,6 +1268,10 @@ parse_file(struct parser *p, const char *path)
 	}
 	if (!S_ISREG(sb.st_mode)) {
 		file_error(p, path, "not a regular file");
+		goto out;
+	}
+	if (file_unsafe(&sb, why, sizeof(why))) {
+		file_error(p, path, why);
 		goto out;
 	}
 	for (i = 0; i < p->nopen; i++)

@@ -27,6 +27,7 @@ E2E_TESTS = \
 	tests/e2e-logging.sh \
 	tests/e2e-log-escape.sh \
 	tests/e2e-check-config.sh \
+	tests/e2e-conf-perms.sh \
 	tests/e2e-rules.sh \
 	tests/e2e-reload.sh \
 	tests/e2e-hybrid.sh \
