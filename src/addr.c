@@ -17,6 +17,7 @@
 
 #include "addr.h"
 #include "escape.h"
+#include "htab.h"
 #include "parse.h"
 #include "vsock.h"
 
@@ -347,6 +348,35 @@ addr_equal(const struct addr *a, const struct addr *b)
 	default:
 		return (a->salen == b->salen &&
 		    memcmp(&a->sa, &b->sa, a->salen) == 0);
+	}
+}
+
+uint64_t
+addr_hash(const struct addr *a)
+{
+	const struct sockaddr_vm *svm = (const struct sockaddr_vm *)&a->sa;
+	const struct sockaddr_un *sun = (const struct sockaddr_un *)&a->sa;
+	uint64_t h = htab_hash(HTAB_HASH_INIT, &a->kind, sizeof(a->kind));
+	struct addr_ip ip;
+
+	switch (a->kind) {
+	case ADDR_VSOCK:
+		h = htab_hash(h, &svm->svm_cid, sizeof(svm->svm_cid));
+		return (htab_hash(h, &svm->svm_port, sizeof(svm->svm_port)));
+	case ADDR_TCP:
+		/* As addr_equal() compares them. */
+		addr_tcp_ip(a, &ip);
+		h = htab_hash(h, &ip.family, sizeof(ip.family));
+		h = htab_hash(h, ip.ip, sizeof(ip.ip));
+		h = htab_hash(h, &ip.scope, sizeof(ip.scope));
+		return (htab_hash(h, &ip.port, sizeof(ip.port)));
+	case ADDR_UNIX:
+	case ADDR_HVSOCK:
+		h = htab_hash(h, &a->hvport, sizeof(a->hvport));
+		return (htab_hash(h, sun->sun_path,
+		    strnlen(sun->sun_path, sizeof(sun->sun_path))));
+	default:
+		return (h);
 	}
 }
 

@@ -99,6 +99,9 @@ void addr_tcp_ip(const struct addr *a, struct addr_ip *ip);
  * as addr_tcp_ip() has it, else the family too).
  */
 int addr_equal(const struct addr *a, const struct addr *b);
+/* A hash of the address: addresses that addr_equal() finds equal have
+ * equal hashes (see htab.h). */
+uint64_t addr_hash(const struct addr *a);
 
 /* A TCP address's port; nonzero if its host is 0.0.0.0, [::] or
  * [::ffff:0.0.0.0]. */

@@ -1,8 +1,9 @@
 /*
  * htab: a set of pointers found by a hash and an equality test, so that
- * checks over every rule of a configuration (duplicate names, listen
- * addresses that clash) cost constant time per rule instead of a walk
- * over all earlier ones: 20,000 rules took seconds with the walk.
+ * work over every rule of a configuration (duplicate names, listen
+ * addresses that clash, the running listener a reloaded rule keeps)
+ * costs constant time per rule instead of a walk over all the others:
+ * 20,000 rules took seconds with the walks.
  *
  * The caller hashes its key (htab_hash() is FNV-1a) and says when a key
  * and an item are equal; items are never removed.  To keep the first of

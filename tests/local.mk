@@ -30,6 +30,7 @@ E2E_TESTS = \
 	tests/e2e-conf-perms.sh \
 	tests/e2e-rules.sh \
 	tests/e2e-reload.sh \
+	tests/e2e-reload-many.sh \
 	tests/e2e-hybrid.sh \
 	tests/notify.sh \
 	tests/socket-activation.sh
