@@ -1227,8 +1227,8 @@ file_unsafe(const struct stat *sb, char *why, size_t whylen)
 	}
 	if (sb->st_uid != 0 && sb->st_uid != me) {
 		if (me == 0)
-			snprintf(why, whylen, "owned by uid %lu, not by root: "
-			    "refused", (unsigned long)sb->st_uid);
+			snprintf(why, whylen, "owned by uid %lu, not by "
+			    "root: refused", (unsigned long)sb->st_uid);
 		else
 			snprintf(why, whylen, "owned by uid %lu, not by root "
 			    "or uid %lu (this process): refused",

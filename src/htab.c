@@ -86,7 +86,8 @@ htab_add(struct htab *t, uint64_t hash, void *item)
 
 	if ((t->n + 1) * 2 > t->cap) {
 		ncap = t->cap == 0 ? 64 : t->cap * 2;
-		if (ncap < t->cap || (ns = calloc(ncap, sizeof(*ns))) == NULL) {
+		if (ncap < t->cap ||
+		    (ns = calloc(ncap, sizeof(*ns))) == NULL) {
 			errno = ENOMEM;
 			return (-1);
 		}

@@ -125,8 +125,8 @@ awk -v dir="$T/many.d" 'BEGIN {
 			l = sprintf("vsock:%d", 100000 + i)
 		else
 			l = sprintf("unix:/run/vsp-many/%d.sock", i)
-		printf "rule r%d {\n\tlisten %s\n\tconnect unix:/run/t%d\n}\n", \
-		    i, l, i >f
+		printf "rule r%d {\n\tlisten %s\n\t", i, l >f
+		printf "connect unix:/run/t%d\n}\n", i >f
 	}
 }'
 echo "include many.d/*.conf" >"$T/many.conf"

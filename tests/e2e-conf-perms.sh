@@ -96,7 +96,8 @@ if [ -n "$ROOT" ] && command -v setpriv >/dev/null 2>&1; then
 		local name="$1"
 		shift
 		setpriv --reuid="$NOBODY" --regid="$NOBODY" --clear-groups \
-		    timeout 5 "$VSOCKPROXY" "$@" >"$T/$name.out" 2>"$T/$name.err"
+		    timeout 5 "$VSOCKPROXY" "$@" >"$T/$name.out" \
+		    2>"$T/$name.err"
 		RC=$?
 	}
 	chown "$NOBODY" "$T/t/inc.d/a.conf"
@@ -105,7 +106,7 @@ if [ -n "$ROOT" ] && command -v setpriv >/dev/null 2>&1; then
 	chown 4242 "$T/t/inc.d/a.conf"
 	as_nobody nobody-other -t -c "$T/t/main.conf"
 	is "$RC" 1 "-t as nobody: an included file of uid 4242: exits 1"
-	check "-t as nobody: ... the error names the owner and who may own it" \
+	check "-t as nobody: ... the error names who may own the file" \
 	    one_error nobody-other "^$T/t/main.conf:5: include \
 '$T/t/inc.d/a.conf': owned by uid 4242, not by root or uid $NOBODY \
 \(this process\): refused\$"
@@ -115,8 +116,7 @@ else
 	why="not root, or no setpriv"
 	skip "-t as nobody: root's file including nobody's: accepted" "$why"
 	skip "-t as nobody: an included file of uid 4242: exits 1" "$why"
-	skip "-t as nobody: ... the error names the owner and who may own it" \
-	    "$why"
+	skip "-t as nobody: ... the error names who may own the file" "$why"
 fi
 check_config ok-again -t -c "$T/t/main.conf"
 is "$RC" 0 "-t: put right: accepted"
@@ -164,7 +164,8 @@ $NOBODY, not by root: refused" "$PROXY_LOG"
 	else
 		skip "$be: reload with an included file owned by nobody is \
 rejected" "not root"
-		skip "$be: ... the log names the file and its owner" "not root"
+		skip "$be: ... the log names the file and its owner" \
+		    "not root"
 	fi
 	check "$be: the running rule still listens" is_listening "$keep"
 	PROXY_ADDR=$keep

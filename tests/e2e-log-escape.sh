@@ -14,7 +14,8 @@
 require_proxy
 
 # A line of the daemon's own on stderr (see log.c).
-LINE_RE='^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}\.[0-9]{3} vsockproxy\[[0-9]+\]: '
+D='[0-9]'
+LINE_RE="^$D{4}-$D{2}-$D{2}T$D{2}:$D{2}:$D{2}\\.$D{3} vsockproxy\\[$D+\\]: "
 
 # forged_lines LOG: lines that are not the daemon's.
 forged_lines() {

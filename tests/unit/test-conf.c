@@ -532,8 +532,8 @@ test_include_count(void **state)
 		assert_int_equal(mkdir(path, 0755), 0);
 		for (i = 0; i < 10; i++) {
 			snprintf(path, sizeof(path), "L%d/%d.conf", k, i);
-			snprintf(text, sizeof(text), "include %s/L%d/*.conf\n",
-			    dir, k + 1);
+			snprintf(text, sizeof(text),
+			    "include %s/L%d/*.conf\n", dir, k + 1);
 			write_file(dir, path, k < 4 ? text : "");
 		}
 	}
