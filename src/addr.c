@@ -16,33 +16,17 @@
 #include <string.h>
 
 #include "addr.h"
+#include "escape.h"
+#include "htab.h"
 #include "parse.h"
 #include "vsock.h"
 
+/*
+ * An error's reason is one line whatever the argument held: the user's
+ * text in it is escaped (a newline in it would forge a log line).
+ */
 #define ERR(...) do { snprintf(err, errlen, __VA_ARGS__); return (-1); } \
 	while (0)
-
-/*
- * The user's text for an error message, control bytes as \xNN: the
- * reason is one line, whatever the argument held (a newline in it would
- * forge a log line).
- */
-static const char *
-printable(const char *s, char *buf, size_t len)
-{
-	size_t o = 0;
-	unsigned char c;
-
-	for (; *s != '\0' && o + 5 < len; s++) {
-		c = (unsigned char)*s;
-		if (c < 0x20 || c == 0x7f)
-			o += (size_t)snprintf(buf + o, len - o, "\\x%02x", c);
-		else
-			buf[o++] = (char)c;
-	}
-	buf[o] = '\0';
-	return (buf);
-}
 
 void
 addr_vsock(struct addr *a, uint32_t cid, uint32_t port)
@@ -74,13 +58,13 @@ parse_vsock(const char *s, enum addr_use use, struct addr *a, char *err,
 		cidbuf[n] = '\0';
 		if (parse_u32(cidbuf, &cid) == -1)
 			ERR("bad vsock CID '%s' (0-4294967295)",
-			    printable(cidbuf, pb, sizeof(pb)));
+			    escape_str(cidbuf, pb, sizeof(pb)));
 		s = colon + 1;
 	} else if (use == ADDR_CONNECT)
 		ERR("a vsock target needs a CID: vsock:CID:PORT");
 	if (parse_u32(s, &port) == -1)
 		ERR("bad vsock port '%s' (0-4294967295)",
-		    printable(s, pb, sizeof(pb)));
+		    escape_str(s, pb, sizeof(pb)));
 	addr_vsock(a, cid, port);
 	return (0);
 }
@@ -89,7 +73,7 @@ static int
 parse_tcp(const char *s, enum addr_use use, int flags, struct addr *a,
     char *err, size_t errlen)
 {
-	char host[256], pb[sizeof(host) * 4];
+	char host[256], pb[ESCAPE_SIZE(sizeof(host))];
 	const char *port, *end;
 	struct addrinfo hints, *res;
 	uint64_t pnum;
@@ -116,7 +100,7 @@ parse_tcp(const char *s, enum addr_use use, int flags, struct addr *a,
 	host[n] = '\0';
 	if (parse_uint(port, use == ADDR_LISTEN ? 0 : 1, 65535, &pnum) == -1)
 		ERR("bad tcp port '%s' (%d-65535)",
-		    printable(port, pb, sizeof(pb)),
+		    escape_str(port, pb, sizeof(pb)),
 		    use == ADDR_LISTEN ? 0 : 1);
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = AF_UNSPEC;
@@ -130,7 +114,7 @@ parse_tcp(const char *s, enum addr_use use, int flags, struct addr *a,
 	}
 	if ((rc = getaddrinfo(host, port, &hints, &res)) != 0)
 		ERR("cannot resolve '%s': %s",
-		    printable(host, pb, sizeof(pb)), gai_strerror(rc));
+		    escape_str(host, pb, sizeof(pb)), gai_strerror(rc));
 	memset(a, 0, sizeof(*a));
 	a->kind = ADDR_TCP;
 	memcpy(&a->sa, res->ai_addr, res->ai_addrlen);
@@ -178,7 +162,7 @@ parse_hvsock(const char *s, enum addr_use use, struct addr *a, char *err,
 		ERR("hybrid-vsock address needs PATH:PORT");
 	if (parse_u32(colon + 1, &port) == -1)
 		ERR("bad hybrid-vsock port '%s' (0-4294967295)",
-		    printable(colon + 1, pb, sizeof(pb)));
+		    escape_str(colon + 1, pb, sizeof(pb)));
 	if (parse_path(s, (size_t)(colon - s), a, err, errlen) == -1)
 		return (-1);
 	a->kind = ADDR_HVSOCK;
@@ -218,6 +202,33 @@ addr_family(const struct addr *a)
 	return (a->sa.ss_family);
 }
 
+/*
+ * A UNIX socket's name, escaped: the path a peer bound is its own choice
+ * of bytes.  An abstract name (a leading NUL, then len bytes that may
+ * hold anything, NULs too) is shown as "@name", as ss(8) does.
+ */
+static void
+format_unix(const struct sockaddr_un *sun, socklen_t len, const char *kind,
+    char *buf, size_t buflen)
+{
+	char path[ESCAPE_SIZE(sizeof(sun->sun_path))];
+	size_t n = 0;
+
+	if (len > offsetof(struct sockaddr_un, sun_path))
+		n = len - offsetof(struct sockaddr_un, sun_path);
+	if (n > sizeof(sun->sun_path))
+		n = sizeof(sun->sun_path);
+	if (n == 0 || (sun->sun_path[0] == '\0' && n == 1))
+		snprintf(buf, buflen, "%s:(unnamed)", kind);
+	else if (sun->sun_path[0] == '\0')
+		snprintf(buf, buflen, "%s:@%s", kind,
+		    escape_mem(sun->sun_path + 1, n - 1, path, sizeof(path)));
+	else
+		snprintf(buf, buflen, "%s:%s", kind,
+		    escape_mem(sun->sun_path, strnlen(sun->sun_path, n), path,
+		    sizeof(path)));
+}
+
 const char *
 addr_format_sa(const struct sockaddr *sa, socklen_t len, char *buf,
     size_t buflen)
@@ -226,13 +237,14 @@ addr_format_sa(const struct sockaddr *sa, socklen_t len, char *buf,
 	const struct sockaddr_vm *svm = (const struct sockaddr_vm *)&ss;
 	const struct sockaddr_in *sin = (const struct sockaddr_in *)&ss;
 	const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)&ss;
-	const struct sockaddr_un *sun = (const struct sockaddr_un *)&ss;
 	char ip[INET6_ADDRSTRLEN];
 
 	/* A copy: sa may be less aligned than the family's struct, and
 	 * shorter (then the rest reads as zeros). */
+	if (len > sizeof(ss))
+		len = sizeof(ss);
 	memset(&ss, 0, sizeof(ss));
-	memcpy(&ss, sa, len < sizeof(ss) ? len : sizeof(ss));
+	memcpy(&ss, sa, len);
 	switch (sa->sa_family) {
 	case AF_VSOCK:
 		if (svm->svm_cid == VMADDR_CID_ANY)
@@ -251,13 +263,8 @@ addr_format_sa(const struct sockaddr *sa, socklen_t len, char *buf,
 		    ntohs(sin6->sin6_port));
 		break;
 	case AF_UNIX:
-		if (len <= offsetof(struct sockaddr_un, sun_path) ||
-		    sun->sun_path[0] == '\0')
-			snprintf(buf, buflen, "unix:(unnamed)");
-		else
-			snprintf(buf, buflen, "unix:%.*s",
-			    (int)strnlen(sun->sun_path,
-			    sizeof(sun->sun_path)), sun->sun_path);
+		format_unix((const struct sockaddr_un *)&ss, len, "unix", buf,
+		    buflen);
 		break;
 	default:
 		snprintf(buf, buflen, "family-%d", sa->sa_family);
@@ -269,27 +276,63 @@ addr_format_sa(const struct sockaddr *sa, socklen_t len, char *buf,
 const char *
 addr_format(const struct addr *a, char *buf, size_t buflen)
 {
-	const struct sockaddr_un *sun = (const struct sockaddr_un *)&a->sa;
+	char path[ADDR_STRLEN];
 
 	if (a->kind == ADDR_HVSOCK) {
-		snprintf(buf, buflen, "hybrid-vsock:%s:%u", sun->sun_path,
-		    a->hvport);
+		format_unix((const struct sockaddr_un *)&a->sa, a->salen,
+		    "hybrid-vsock", path, sizeof(path));
+		snprintf(buf, buflen, "%s:%u", path, a->hvport);
 		return (buf);
 	}
 	return (addr_format_sa((const struct sockaddr *)&a->sa, a->salen,
 	    buf, buflen));
 }
 
+void
+addr_tcp_ip(const struct addr *a, struct addr_ip *ip)
+{
+	static const unsigned char v4mapped[12] = {
+		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff
+	};
+	const struct sockaddr_in *sin = (const struct sockaddr_in *)&a->sa;
+	const struct sockaddr_in6 *sin6 =
+	    (const struct sockaddr_in6 *)&a->sa;
+	const unsigned char *b6 = sin6->sin6_addr.s6_addr;
+
+	memset(ip, 0, sizeof(*ip));
+	if (a->sa.ss_family == AF_INET) {
+		ip->family = AF_INET;
+		memcpy(ip->ip, &sin->sin_addr, 4);
+		ip->port = ntohs(sin->sin_port);
+	} else if (memcmp(b6, v4mapped, sizeof(v4mapped)) == 0) {
+		ip->family = AF_INET;
+		memcpy(ip->ip, b6 + 12, 4);
+		ip->port = ntohs(sin6->sin6_port);
+	} else {
+		ip->family = AF_INET6;
+		memcpy(ip->ip, b6, 16);
+		ip->scope = sin6->sin6_scope_id;
+		ip->port = ntohs(sin6->sin6_port);
+	}
+}
+
 int
 addr_equal(const struct addr *a, const struct addr *b)
 {
 	const struct sockaddr_vm *va, *vb;
-	const struct sockaddr_in *ia, *ib;
-	const struct sockaddr_in6 *a6, *b6;
 	const struct sockaddr_un *ua, *ub;
+	struct addr_ip ia, ib;
 
-	if (a->kind != b->kind || a->sa.ss_family != b->sa.ss_family ||
-	    a->hvport != b->hvport)
+	if (a->kind != b->kind || a->hvport != b->hvport)
+		return (0);
+	/* Before the family: [::ffff:127.0.0.1] is 127.0.0.1. */
+	if (a->kind == ADDR_TCP) {
+		addr_tcp_ip(a, &ia);
+		addr_tcp_ip(b, &ib);
+		return (ia.family == ib.family && ia.port == ib.port &&
+		    ia.scope == ib.scope && memcmp(ia.ip, ib.ip, 16) == 0);
+	}
+	if (a->sa.ss_family != b->sa.ss_family)
 		return (0);
 	switch (a->sa.ss_family) {
 	case AF_VSOCK:
@@ -297,18 +340,6 @@ addr_equal(const struct addr *a, const struct addr *b)
 		vb = (const struct sockaddr_vm *)&b->sa;
 		return (va->svm_cid == vb->svm_cid &&
 		    va->svm_port == vb->svm_port);
-	case AF_INET:
-		ia = (const struct sockaddr_in *)&a->sa;
-		ib = (const struct sockaddr_in *)&b->sa;
-		return (ia->sin_port == ib->sin_port &&
-		    ia->sin_addr.s_addr == ib->sin_addr.s_addr);
-	case AF_INET6:
-		a6 = (const struct sockaddr_in6 *)&a->sa;
-		b6 = (const struct sockaddr_in6 *)&b->sa;
-		return (a6->sin6_port == b6->sin6_port &&
-		    a6->sin6_scope_id == b6->sin6_scope_id &&
-		    memcmp(&a6->sin6_addr, &b6->sin6_addr,
-		    sizeof(a6->sin6_addr)) == 0);
 	case AF_UNIX:
 		ua = (const struct sockaddr_un *)&a->sa;
 		ub = (const struct sockaddr_un *)&b->sa;
@@ -320,46 +351,71 @@ addr_equal(const struct addr *a, const struct addr *b)
 	}
 }
 
+uint64_t
+addr_hash(const struct addr *a)
+{
+	const struct sockaddr_vm *svm = (const struct sockaddr_vm *)&a->sa;
+	const struct sockaddr_un *sun = (const struct sockaddr_un *)&a->sa;
+	uint64_t h = htab_hash(HTAB_HASH_INIT, &a->kind, sizeof(a->kind));
+	struct addr_ip ip;
+
+	switch (a->kind) {
+	case ADDR_VSOCK:
+		h = htab_hash(h, &svm->svm_cid, sizeof(svm->svm_cid));
+		return (htab_hash(h, &svm->svm_port, sizeof(svm->svm_port)));
+	case ADDR_TCP:
+		/* As addr_equal() compares them. */
+		addr_tcp_ip(a, &ip);
+		h = htab_hash(h, &ip.family, sizeof(ip.family));
+		h = htab_hash(h, ip.ip, sizeof(ip.ip));
+		h = htab_hash(h, &ip.scope, sizeof(ip.scope));
+		return (htab_hash(h, &ip.port, sizeof(ip.port)));
+	case ADDR_UNIX:
+	case ADDR_HVSOCK:
+		h = htab_hash(h, &a->hvport, sizeof(a->hvport));
+		return (htab_hash(h, sun->sun_path,
+		    strnlen(sun->sun_path, sizeof(sun->sun_path))));
+	default:
+		return (h);
+	}
+}
+
 int
 addr_tcp_port(const struct addr *a)
 {
-	const struct sockaddr_in *sin = (const struct sockaddr_in *)&a->sa;
-	const struct sockaddr_in6 *sin6 =
-	    (const struct sockaddr_in6 *)&a->sa;
+	struct addr_ip ip;
 
-	if (a->sa.ss_family == AF_INET)
-		return (ntohs(sin->sin_port));
-	return (ntohs(sin6->sin6_port));
+	addr_tcp_ip(a, &ip);
+	return (ip.port);
 }
 
 int
 addr_tcp_wildcard(const struct addr *a)
 {
-	const struct sockaddr_in *sin = (const struct sockaddr_in *)&a->sa;
-	const struct sockaddr_in6 *sin6 =
-	    (const struct sockaddr_in6 *)&a->sa;
+	static const unsigned char any[16];
+	struct addr_ip ip;
 
-	if (a->sa.ss_family == AF_INET)
-		return (sin->sin_addr.s_addr == htonl(INADDR_ANY));
-	return (IN6_IS_ADDR_UNSPECIFIED(&sin6->sin6_addr));
+	addr_tcp_ip(a, &ip);
+	return (memcmp(ip.ip, any, sizeof(any)) == 0);
 }
 
 static int
-tcp_loopback(const struct addr *a)
+tcp_loopback(const struct addr_ip *ip)
 {
-	const struct sockaddr_in *sin = (const struct sockaddr_in *)&a->sa;
-	const struct sockaddr_in6 *sin6 =
-	    (const struct sockaddr_in6 *)&a->sa;
+	static const unsigned char lo6[16] = {
+		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1
+	};
 
-	if (a->sa.ss_family == AF_INET)
-		return ((ntohl(sin->sin_addr.s_addr) >> 24) == 127);
-	return (IN6_IS_ADDR_LOOPBACK(&sin6->sin6_addr));
+	if (ip->family == AF_INET)
+		return (ip->ip[0] == 127);
+	return (memcmp(ip->ip, lo6, sizeof(lo6)) == 0);
 }
 
 int
 addr_leads_to(const struct addr *c, const struct addr *l)
 {
 	const struct sockaddr_un *ul, *uc;
+	struct addr_ip il, ic;
 
 	if (addr_equal(l, c))
 		return (1);
@@ -369,9 +425,11 @@ addr_leads_to(const struct addr *c, const struct addr *l)
 		return (strncmp(ul->sun_path, uc->sun_path,
 		    sizeof(ul->sun_path)) == 0);
 	}
-	return (l->kind == ADDR_TCP && c->kind == ADDR_TCP &&
-	    (l->sa.ss_family == c->sa.ss_family ||
-	    l->sa.ss_family == AF_INET6) && addr_tcp_port(l) != 0 &&
-	    addr_tcp_port(l) == addr_tcp_port(c) &&
-	    addr_tcp_wildcard(l) && tcp_loopback(c));
+	if (l->kind != ADDR_TCP || c->kind != ADDR_TCP)
+		return (0);
+	addr_tcp_ip(l, &il);
+	addr_tcp_ip(c, &ic);
+	return ((il.family == ic.family || il.family == AF_INET6) &&
+	    il.port != 0 && il.port == ic.port && addr_tcp_wildcard(l) &&
+	    tcp_loopback(&ic));
 }

@@ -41,8 +41,12 @@ struct addr {
 	uint32_t hvport;	/* ADDR_HVSOCK: the guest's vsock port */
 };
 
-/* Longest string addr_format() writes, with its NUL. */
-#define ADDR_STRLEN 160
+/*
+ * Longest string addr_format() writes, with its NUL: a UNIX path is
+ * escaped (escape.h), up to 4 bytes for each of its 107, so that
+ * "hybrid-vsock:" PATH ":4294967295" takes at most 453.
+ */
+#define ADDR_STRLEN 464
 
 /*
  * Parse s into a.  On error return -1 and write a one-line reason (without
@@ -64,8 +68,10 @@ int addr_parse_flags(const char *s, enum addr_use use, int flags,
 void addr_vsock(struct addr *a, uint32_t cid, uint32_t port);
 
 /*
- * Describe a socket address, e.g. "vsock:3:1234", "tcp:[::1]:80";
- * addr_format() also knows "hybrid-vsock:/run/fc.sock:5000".
+ * Describe a socket address, e.g. "vsock:3:1234", "tcp:[::1]:80",
+ * "unix:/run/a.sock", "unix:@abstract"; addr_format() also knows
+ * "hybrid-vsock:/run/fc.sock:5000".  A UNIX name is escaped as
+ * escape.h says: it may come from a peer, and the result is for logs.
  */
 const char *addr_format_sa(const struct sockaddr *sa, socklen_t len,
     char *buf, size_t buflen);
@@ -74,10 +80,31 @@ const char *addr_format(const struct addr *a, char *buf, size_t buflen);
 /* The socket family of an address kind. */
 int addr_family(const struct addr *a);
 
-/* Nonzero if two addresses are the same (kind, family, address, port). */
-int addr_equal(const struct addr *a, const struct addr *b);
+/*
+ * A TCP address as addresses are compared: an IPv4-mapped IPv6 address
+ * ([::ffff:127.0.0.1]) is the IPv4 address it stands for, since a socket
+ * bound to one is bound to the other, and a connection to one reaches
+ * the other.
+ */
+struct addr_ip {
+	int family;			/* AF_INET or AF_INET6 */
+	unsigned char ip[16];		/* IPv4: the first 4 bytes */
+	uint32_t scope;			/* IPv6 scope id; 0 for IPv4 */
+	uint16_t port;			/* host byte order */
+};
+void addr_tcp_ip(const struct addr *a, struct addr_ip *ip);
 
-/* A TCP address's port; nonzero if its host is 0.0.0.0 or [::]. */
+/*
+ * Nonzero if two addresses are the same (kind, address, port; for TCP
+ * as addr_tcp_ip() has it, else the family too).
+ */
+int addr_equal(const struct addr *a, const struct addr *b);
+/* A hash of the address: addresses that addr_equal() finds equal have
+ * equal hashes (see htab.h). */
+uint64_t addr_hash(const struct addr *a);
+
+/* A TCP address's port; nonzero if its host is 0.0.0.0, [::] or
+ * [::ffff:0.0.0.0]. */
 int addr_tcp_port(const struct addr *a);
 int addr_tcp_wildcard(const struct addr *a);
 

@@ -32,8 +32,11 @@
 
 #include "acl.h"
 #include "addr.h"
+#include "clash.h"
 #include "conf.h"
+#include "escape.h"
 #include "event.h"
+#include "htab.h"
 #include "opts.h"
 #include "parse.h"
 #include "privdrop.h"
@@ -45,6 +48,13 @@
 #define MAX_CONN_RATE_MAX	1000000
 /* Enough words for any sane allow list on one line. */
 #define MAX_WORDS	64
+/*
+ * A file name in a message, escaped (escape.h): a glob finds names that
+ * whoever may write to a drop-in directory chose.  Longer ones are cut.
+ */
+#define SHOWN_MAX	1024
+/* An error message: a line's worth of text and two file names. */
+#define MSG_MAX		(CONF_LINE_MAX + 2 * SHOWN_MAX + 256)
 
 /* Settings, to catch duplicates and to know what a rule left unset. */
 enum setting {
@@ -109,6 +119,7 @@ struct parser {
 	} open[CONF_INCLUDE_DEPTH + 1];
 	int nopen;
 	int depth;
+	int nfiles;			/* read so far, for CONF_FILES_MAX */
 	const char *root;		/* for errors before a file is open */
 	const char *file;		/* NULL before the first file */
 	int line;
@@ -117,6 +128,10 @@ struct parser {
 	struct prule *cur;		/* the open rule, or &defaults */
 	struct prule defaults;
 	struct where global[S_N];
+	/* The rules so far, to check a new one in constant time: by name
+	 * (not bad ones), and by listen address (closed ones). */
+	struct htab *names;
+	struct clash *listens;
 };
 
 /* Where a keyword may appear. */
@@ -139,10 +154,18 @@ static void perr_at(struct parser *, const char *, int, const char *, ...)
 static void perr(struct parser *, const char *, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* A file name as messages show it. */
+static const char *
+shown(const char *file, char *buf, size_t len)
+{
+
+	return (escape_str(file, buf, len));
+}
+
 static void
 perr_at(struct parser *p, const char *file, int line, const char *fmt, ...)
 {
-	char msg[CONF_LINE_MAX + 256], full[CONF_LINE_MAX + 1024];
+	char msg[MSG_MAX], full[MSG_MAX + SHOWN_MAX + 32], f[SHOWN_MAX];
 	va_list ap;
 
 	if (p->stop)
@@ -156,10 +179,11 @@ perr_at(struct parser *p, const char *file, int line, const char *fmt, ...)
 		vsnprintf(msg, sizeof(msg), fmt, ap);
 		va_end(ap);
 	}
+	shown(file, f, sizeof(f));
 	if (line > 0)
-		snprintf(full, sizeof(full), "%s:%d: %s", file, line, msg);
+		snprintf(full, sizeof(full), "%s:%d: %s", f, line, msg);
 	else
-		snprintf(full, sizeof(full), "%s: %s", file, msg);
+		snprintf(full, sizeof(full), "%s: %s", f, msg);
 	if (p->errfn != NULL)
 		p->errfn(p->cookie, full);
 }
@@ -168,7 +192,7 @@ perr_at(struct parser *p, const char *file, int line, const char *fmt, ...)
 static void
 perr(struct parser *p, const char *fmt, ...)
 {
-	char msg[CONF_LINE_MAX + 256];
+	char msg[MSG_MAX];
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -197,46 +221,6 @@ intern(struct parser *p, const char *s)
 	n->next = p->conf->names;
 	p->conf->names = n;
 	return (n->name);
-}
-
-/* Addresses. */
-
-/*
- * Nonzero if two listen addresses cannot both be bound: a vsock port
- * bound on any CID takes that port on every CID, and a wildcard TCP
- * address takes the port on every address ([::] usually includes IPv4).
- * Port 0 asks the kernel for a fresh port and never clashes.
- */
-static int
-listen_clash(const struct addr *a, const struct addr *b)
-{
-	const struct sockaddr_vm *va, *vb;
-
-	if (a->kind != b->kind)
-		return (0);
-	switch (a->kind) {
-	case ADDR_VSOCK:
-		va = (const struct sockaddr_vm *)&a->sa;
-		vb = (const struct sockaddr_vm *)&b->sa;
-		return (va->svm_port == vb->svm_port &&
-		    (va->svm_cid == vb->svm_cid ||
-		    va->svm_cid == VMADDR_CID_ANY ||
-		    vb->svm_cid == VMADDR_CID_ANY));
-	case ADDR_TCP:
-		if (addr_tcp_port(a) == 0 ||
-		    addr_tcp_port(a) != addr_tcp_port(b))
-			return (0);
-		if (addr_equal(a, b))
-			return (1);
-		if (a->sa.ss_family == AF_INET6 && addr_tcp_wildcard(a))
-			return (1);
-		if (b->sa.ss_family == AF_INET6 && addr_tcp_wildcard(b))
-			return (1);
-		return (a->sa.ss_family == b->sa.ss_family &&
-		    (addr_tcp_wildcard(a) || addr_tcp_wildcard(b)));
-	default:
-		return (addr_equal(a, b));
-	}
 }
 
 /* Address prefixes for allow-addr. */
@@ -764,8 +748,7 @@ static void
 check_rule(struct parser *p, struct prule *r)
 {
 	struct conf_rule *q;
-	struct prule *pq;
-	char a[ADDR_STRLEN];
+	char a[ADDR_STRLEN], f[SHOWN_MAX];
 
 	if (r->at[S_LISTEN].line == 0)
 		perr_at(p, r->r.file, r->r.line, "rule '%s' has no listen "
@@ -785,18 +768,28 @@ check_rule(struct parser *p, struct prule *r)
 		perr_at(p, r->at[S_CONNECT].file, r->at[S_CONNECT].line,
 		    "rule '%s' connects to its own listen address",
 		    r->r.name);
-	for (q = p->conf->rules; q != NULL && q != &r->r; q = q->next) {
-		pq = (struct prule *)q;
-		if (pq->bad || q->listen.kind == 0)
-			continue;
-		if (listen_clash(&q->listen, &r->r.listen)) {
-			perr_at(p, r->at[S_LISTEN].file, r->at[S_LISTEN].line,
-			    "listen address %s clashes with rule '%s' "
-			    "(%s:%d)", addr_format(&r->r.listen, a,
-			    sizeof(a)), q->name, q->file, q->line);
-			break;
-		}
-	}
+	if (p->listens != NULL &&
+	    (q = clash_find(p->listens, &r->r.listen)) != NULL)
+		perr_at(p, r->at[S_LISTEN].file, r->at[S_LISTEN].line,
+		    "listen address %s clashes with rule '%s' (%s:%d)",
+		    addr_format(&r->r.listen, a, sizeof(a)), q->name,
+		    shown(q->file, f, sizeof(f)), q->line);
+}
+
+/*
+ * A closed rule's listen address, for the clash checks of later rules;
+ * also a rule that was not checked (its file ended first), as every
+ * earlier rule with a good listen line counts.
+ */
+static void
+add_listen(struct parser *p, struct prule *r)
+{
+
+	if (r->bad || r->r.listen.kind == 0)
+		return;
+	if ((p->listens == NULL && (p->listens = clash_new()) == NULL) ||
+	    clash_add(p->listens, &r->r.listen, &r->r) == -1)
+		oom(p);
 }
 
 static void
@@ -805,6 +798,8 @@ close_block(struct parser *p, int check)
 
 	if (p->block == B_RULE && check && !p->cur->bad)
 		check_rule(p, p->cur);
+	if (p->block == B_RULE)
+		add_listen(p, p->cur);
 	p->block = B_NONE;
 	p->cur = NULL;
 }
@@ -822,6 +817,20 @@ close_unfinished(struct parser *p, const char *what)
 	close_block(p, 1);
 }
 
+static uint64_t
+name_hash(const char *name)
+{
+
+	return (htab_hash(HTAB_HASH_INIT, name, strlen(name)));
+}
+
+static int
+name_eq(const void *name, const void *rule)
+{
+
+	return (strcmp(name, ((const struct conf_rule *)rule)->name) == 0);
+}
+
 static int
 name_ok(const char *s)
 {
@@ -836,8 +845,9 @@ name_ok(const char *s)
 static void
 open_rule(struct parser *p, char **av, int ac)
 {
-	struct conf_rule *q;
+	struct conf_rule *q = NULL;
 	struct prule *r;
+	char f[SHOWN_MAX];
 	int bad = 0;
 
 	close_unfinished(p, "rule");
@@ -852,14 +862,10 @@ open_rule(struct parser *p, char **av, int ac)
 		perr(p, "expected 'rule %s {'", av[1]);
 		bad = 1;
 	}
-	if (!bad)
-		for (q = p->conf->rules; q != NULL; q = q->next)
-			if (!((struct prule *)q)->bad &&
-			    strcmp(q->name, av[1]) == 0) {
-				perr(p, "duplicate rule name '%s' (first at "
-				    "%s:%d)", av[1], q->file, q->line);
-				break;
-			}
+	if (!bad && (q = htab_find(p->names, name_hash(av[1]), name_eq,
+	    av[1])) != NULL)
+		perr(p, "duplicate rule name '%s' (first at %s:%d)", av[1],
+		    shown(q->file, f, sizeof(f)), q->line);
 	/* Open a block even so, so the lines that follow make sense. */
 	if ((r = malloc(sizeof(*r))) == NULL) {
 		oom(p);
@@ -874,6 +880,11 @@ open_rule(struct parser *p, char **av, int ac)
 	}
 	r->r.file = p->file;
 	r->r.line = p->line;
+	/* The first of a name is the one a duplicate is told about. */
+	if (!bad && q == NULL &&
+	    ((p->names == NULL && (p->names = htab_new()) == NULL) ||
+	    htab_add(p->names, name_hash(r->r.name), &r->r) == -1))
+		oom(p);
 	*p->tail = &r->r;
 	p->tail = &r->r.next;
 	p->conf->nrules++;
@@ -901,6 +912,7 @@ do_keyword(struct parser *p, char **av, int ac)
 {
 	const struct keyword *k = NULL;
 	struct where *at;
+	char f[SHOWN_MAX];
 	size_t i;
 	int here;
 
@@ -938,8 +950,8 @@ do_keyword(struct parser *p, char **av, int ac)
 	at = here == K_GLOBAL ? &p->global[k->setting] :
 	    &p->cur->at[k->setting];
 	if (at->line != 0 && !k->list) {
-		perr(p, "duplicate '%s' (first at %s:%d)", k->name, at->file,
-		    at->line);
+		perr(p, "duplicate '%s' (first at %s:%d)", k->name,
+		    shown(at->file, f, sizeof(f)), at->line);
 		return;
 	}
 	/* Set even if the value is bad: "no listen address" would be
@@ -978,10 +990,43 @@ glob_error(const char *path, int error)
 	return (1);
 }
 
+/*
+ * Nonzero if a pattern has a wildcard that glob(3) expands: '*', '?', or
+ * a bracket expression closed within its path component.  Otherwise it
+ * is a plain name, even with a '[' (glob(3) takes "[.conf" literally),
+ * and must exist, instead of matching nothing in silence.  A backslash
+ * quotes the next character, as in glob(7).
+ */
+static int
+has_wildcard(const char *s)
+{
+	const char *t;
+
+	for (; *s != '\0'; s++) {
+		if (*s == '\\') {
+			if (*++s == '\0')
+				break;
+		} else if (*s == '*' || *s == '?')
+			return (1);
+		else if (*s == '[') {
+			t = s + 1;
+			if (*t == '!' || *t == '^')
+				t++;
+			/* A ']' first is a member, not the end. */
+			if (*t == ']')
+				t++;
+			t += strcspn(t, "]/");
+			if (*t == ']')
+				return (1);
+		}
+	}
+	return (0);
+}
+
 static void
 do_include(struct parser *p, char **av, int ac)
 {
-	char path[PATH_MAX], pattern[PATH_MAX * 2], *o;
+	char path[PATH_MAX], pattern[PATH_MAX * 2], *o, f[SHOWN_MAX];
 	const char *slash, *s;
 	glob_t g;
 	size_t i, dirlen = 0;
@@ -1014,9 +1059,15 @@ do_include(struct parser *p, char **av, int ac)
 		return;
 	}
 	memcpy(path, p->file, dirlen);
-	strcpy(path + dirlen, av[1]);
-	if (strpbrk(av[1], "*?[") == NULL) {
-		/* A plain name: it must exist. */
+	if (!has_wildcard(av[1])) {
+		/* A plain name: it must exist.  Unquoted, as glob(3)
+		 * would match it. */
+		for (o = path + dirlen, s = av[1]; *s != '\0'; s++)
+			if (*s != '\\' || *++s != '\0')
+				*o++ = *s;
+			else
+				break;
+		*o = '\0';
 		parse_file(p, path);
 		return;
 	}
@@ -1038,7 +1089,8 @@ do_include(struct parser *p, char **av, int ac)
 		goto done;
 	}
 	if (rc != 0) {
-		perr(p, "include '%s': %s: %s", av[1], glob_errpath,
+		perr(p, "include '%s': %s: %s", av[1],
+		    shown(glob_errpath, f, sizeof(f)),
 		    strerror(glob_errno != 0 ? glob_errno : EIO));
 		goto done;
 	}
@@ -1190,11 +1242,42 @@ next:
 static void
 file_error(struct parser *p, const char *path, const char *why)
 {
+	char f[SHOWN_MAX];
 
 	if (p->file == NULL)
 		perr_at(p, path, 0, "%s", why);
 	else
-		perr(p, "include '%s': %s", path, why);
+		perr(p, "include '%s': %s", shown(path, f, sizeof(f)), why);
+}
+
+/*
+ * Nonzero, with the reason, if someone other than root or this process's
+ * user could have written the file (sshd's StrictModes, logrotate): the
+ * rules say who reaches what, and a daemon started as root keeps its
+ * privileged sockets after -u.  Checked on the open descriptor, so the
+ * file judged is the file read.
+ */
+static int
+file_unsafe(const struct stat *sb, char *why, size_t whylen)
+{
+	uid_t me = geteuid();
+
+	if (sb->st_mode & (S_IWGRP | S_IWOTH)) {
+		snprintf(why, whylen, "writable by group or others (mode "
+		    "%04o): refused", (unsigned int)(sb->st_mode & 07777));
+		return (1);
+	}
+	if (sb->st_uid != 0 && sb->st_uid != me) {
+		if (me == 0)
+			snprintf(why, whylen, "owned by uid %lu, not by "
+			    "root: refused", (unsigned long)sb->st_uid);
+		else
+			snprintf(why, whylen, "owned by uid %lu, not by root "
+			    "or uid %lu (this process): refused",
+			    (unsigned long)sb->st_uid, (unsigned long)me);
+		return (1);
+	}
+	return (0);
 }
 
 static void
@@ -1207,6 +1290,14 @@ parse_file(struct parser *p, const char *path)
 	ssize_t n;
 	int fd, i;
 
+	if (++p->nfiles > CONF_FILES_MAX) {
+		snprintf(why, sizeof(why), "more than %d files in all, "
+		    "includes of includes counted: giving up",
+		    CONF_FILES_MAX);
+		file_error(p, path, why);
+		p->stop = 1;
+		return;
+	}
 	/* O_NONBLOCK: a FIFO named by mistake must not hang a reload. */
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY |
 	    O_NONBLOCK)) == -1) {
@@ -1219,6 +1310,10 @@ parse_file(struct parser *p, const char *path)
 	}
 	if (!S_ISREG(sb.st_mode)) {
 		file_error(p, path, "not a regular file");
+		goto out;
+	}
+	if (file_unsafe(&sb, why, sizeof(why))) {
+		file_error(p, path, why);
 		goto out;
 	}
 	for (i = 0; i < p->nopen; i++)
@@ -1315,6 +1410,10 @@ parser_finish(struct parser *p)
 	struct conf_rule *r;
 	struct prule *pr;
 
+	htab_free(p->names);
+	clash_free(p->listens);
+	p->names = NULL;
+	p->listens = NULL;
 	if (p->nerrors > 0) {
 		conf_free(p->conf);
 		return (NULL);
@@ -1473,5 +1572,8 @@ int
 conf_rule_same_listen(const struct conf_rule *a, const struct conf_rule *b)
 {
 
-	return (addr_equal(&a->listen, &b->listen));
+	/* A socket cannot change its family: [::ffff:127.0.0.1] is not
+	 * 127.0.0.1 here, though the two clash. */
+	return (a->listen.sa.ss_family == b->listen.sa.ss_family &&
+	    addr_equal(&a->listen, &b->listen));
 }

@@ -85,6 +85,9 @@ typedef void conf_error_fn(void *cookie, const char *msg);
 #define CONF_LINE_MAX		1024	/* bytes per line, newline included */
 #define CONF_FILE_MAX		(1024 * 1024)
 #define CONF_INCLUDE_DEPTH	8
+/* Files read in all, the main one included: a tree of includes ten wide
+ * and six deep is a million opens, and a reload runs in the event loop. */
+#define CONF_FILES_MAX		1024
 #define CONF_NAME_MAX		64	/* bytes in a rule name */
 #define CONF_MAX_ERRORS		100
 

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "escape.h"
 #include "hvsock.h"
 
 static const char reply_prefix[] = "OK ";
@@ -100,6 +101,17 @@ send_request(struct hvsock *h, int fd, const char **why)
 	return (HVSOCK_OK);
 }
 
+/* The reason, then what the VMM said: it may be hostile, so escaped. */
+static const char *
+with_reply(struct hvsock *h, const char *why)
+{
+	char esc[ESCAPE_SIZE(HVSOCK_REPLY_MAX)];
+
+	snprintf(h->why, sizeof(h->why), "%s: \"%s\"", why,
+	    escape_mem(h->reply, h->replylen, esc, sizeof(esc)));
+	return (h->why);
+}
+
 /* recv() into the reply buffer: the byte count, or -1 and *st set. */
 static ssize_t
 reply_recv(struct hvsock *h, int fd, size_t room, int flags,
@@ -116,7 +128,7 @@ reply_recv(struct hvsock *h, int fd, size_t room, int flags,
 	if (n == 0) {
 		*why = h->replylen == 0 ?
 		    "VMM closed the connection without a reply" :
-		    "VMM closed the connection in mid-reply";
+		    with_reply(h, "VMM closed the connection in mid-reply");
 		*st = HVSOCK_BAD;
 	} else if (errno == EAGAIN || errno == EWOULDBLOCK)
 		*st = HVSOCK_MORE;
@@ -150,6 +162,8 @@ hvsock_step(struct hvsock *h, int fd, const char **why)
 		h->replylen += (size_t)n;
 		st = hvsock_reply_parse(h->reply, h->replylen, &h->hostport,
 		    &used, why);
+		if (st == HVSOCK_BAD)
+			*why = with_reply(h, *why);
 		if (st != HVSOCK_MORE)
 			return (st);
 	}

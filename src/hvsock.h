@@ -45,6 +45,9 @@ struct hvsock {
 	char reply[HVSOCK_REPLY_MAX];
 	size_t replylen;
 	uint32_t hostport;		/* N, once HVSOCK_OK */
+	/* A failure's reason with the reply so far, escaped (4 bytes a
+	 * byte at most) and quoted after a constant reason. */
+	char why[64 + 4 * HVSOCK_REPLY_MAX];
 };
 
 void hvsock_init(struct hvsock *, uint32_t guest_port);
@@ -53,7 +56,9 @@ void hvsock_init(struct hvsock *, uint32_t guest_port);
  * Go on with the handshake on the connected non-blocking socket fd: send
  * what is left of the request, then read the reply.  HVSOCK_MORE: call
  * again when fd is writable (hvsock_sending) or readable (otherwise).
- * HVSOCK_BAD: *why says why (errno text for socket errors).
+ * HVSOCK_BAD: *why says why (errno text for socket errors); a bad or
+ * cut reply is quoted in it, escaped, since the VMM may be hostile.
+ * *why may point into h.
  */
 enum hvsock_status hvsock_step(struct hvsock *, int fd, const char **why);
 

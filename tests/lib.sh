@@ -144,6 +144,9 @@ T_PIDS=		# every background process we started
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/vsp-test.XXXXXX") ||
 	bail_out "cannot create a scratch directory"
+# The daemon refuses configuration files that group or others may write,
+# whatever umask the caller has.
+umask 022
 
 # Kill what is still running (TERM, then KILL after a grace period) and
 # remove the scratch directory.  Runs on any exit.

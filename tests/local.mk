@@ -31,13 +31,16 @@ E2E_TESTS = \
 	tests/e2e-emfile.sh \
 	tests/e2e-sigterm.sh \
 	tests/e2e-logging.sh \
+	tests/e2e-log-escape.sh \
 	tests/e2e-check-config.sh \
+	tests/e2e-conf-perms.sh \
 	tests/e2e-rules.sh \
 	tests/e2e-idle.sh \
 	tests/e2e-flood.sh \
 	tests/e2e-memory.sh \
 	tests/e2e-conn-rate.sh \
 	tests/e2e-reload.sh \
+	tests/e2e-reload-many.sh \
 	tests/e2e-hybrid.sh \
 	tests/notify.sh \
 	tests/socket-activation.sh

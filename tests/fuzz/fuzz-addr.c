@@ -34,8 +34,11 @@ one(const char *s, enum addr_use use)
 	FUZZ_CHECK(a.salen > 0 && a.salen <= sizeof(a.sa));
 	(void)addr_family(&a);
 	addr_format(&a, fa, sizeof(fa));
-	/* A unix path may be longer than ADDR_STRLEN: then it is cut. */
-	if (strlen(fa) + 1 >= sizeof(fa))
+	/* Always whole, and one line whatever the path held. */
+	FUZZ_CHECK(strlen(fa) + 1 < sizeof(fa));
+	FUZZ_CHECK(strchr(fa, '\n') == NULL && strchr(fa, '\r') == NULL);
+	/* An escaped unix path (escape.h) reads back as other bytes. */
+	if (strchr(fa, '\\') != NULL)
 		return;
 	/* vsock:PORT (any CID) is a listen-only form, hybrid-vsock: a
 	 * connect-only one. */

@@ -1,8 +1,11 @@
 /*
  * Unit tests: the configuration file parser (conf.c).  Fixture files are
  * under tests/unit/conf/, found through $top_srcdir as `make check` sets
- * it, or from the current directory; files that must be made at run time
- * (include depth, FIFOs) go in a temporary directory.
+ * it, or from the current directory, and copied to a temporary directory
+ * first: the parser refuses files that others may write, and a checkout
+ * may be group-writable (umask 002) or another user's (sudo make check).
+ * Files that must be made at run time (include depth, FIFOs) go in
+ * temporary directories too.
  */
 #include "config.h"
 
@@ -12,6 +15,9 @@
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
+#include <dirent.h>
+#include <fcntl.h>
+#include <ftw.h>
 #include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -473,6 +479,237 @@ test_includes(void **state)
 	assert_int_equal(rmdir(dir), 0);
 }
 
+/* A file name a glob found is shown escaped: it cannot forge a line. */
+static void
+test_include_names(void **state)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 64], want[PATH_MAX * 2 + 256];
+	const char *tmp = getenv("TMPDIR");
+	struct errs e = { .n = 0 };
+
+	snprintf(dir, sizeof(dir), "%s/test-conf.XXXXXX",
+	    tmp != NULL ? tmp : "/tmp");
+	assert_non_null(mkdtemp(dir));
+	write_file(dir, "top.conf", "include d/*.conf\n");
+	snprintf(path, sizeof(path), "%s/d", dir);
+	assert_int_equal(mkdir(path, 0755), 0);
+	write_file(dir, "d/a\nFORGED: x\\.conf", "bogus\n");
+	snprintf(path, sizeof(path), "%s/top.conf", dir);
+	assert_null(conf_load(path, collect, &e));
+	assert_int_equal(e.n, 1);
+	snprintf(want, sizeof(want), "%s/d/a\\nFORGED: x\\\\.conf:1: "
+	    "unknown keyword 'bogus'", dir);
+	assert_string_equal(e.msg[0], want);
+	errs_free(&e);
+
+	snprintf(path, sizeof(path), "%s/d/a\nFORGED: x\\.conf", dir);
+	assert_int_equal(unlink(path), 0);
+	snprintf(path, sizeof(path), "%s/d", dir);
+	assert_int_equal(rmdir(path), 0);
+	snprintf(path, sizeof(path), "%s/top.conf", dir);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(rmdir(dir), 0);
+}
+
+/*
+ * A tree of includes ten wide and four deep is 11,111 files: reading
+ * stops at the 1025th, with one error at the include that names it.
+ */
+static void
+test_include_count(void **state)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 64], text[PATH_MAX + 64];
+	char want[PATH_MAX * 2 + 256];
+	const char *tmp = getenv("TMPDIR");
+	struct errs e = { .n = 0 };
+	int k, i;
+
+	snprintf(dir, sizeof(dir), "%s/test-conf.XXXXXX",
+	    tmp != NULL ? tmp : "/tmp");
+	assert_non_null(mkdtemp(dir));
+	for (k = 1; k <= 4; k++) {
+		snprintf(path, sizeof(path), "%s/L%d", dir, k);
+		assert_int_equal(mkdir(path, 0755), 0);
+		for (i = 0; i < 10; i++) {
+			snprintf(path, sizeof(path), "L%d/%d.conf", k, i);
+			snprintf(text, sizeof(text),
+			    "include %s/L%d/*.conf\n", dir, k + 1);
+			write_file(dir, path, k < 4 ? text : "");
+		}
+	}
+	snprintf(text, sizeof(text), "include %s/L1/*.conf\n", dir);
+	write_file(dir, "main.conf", text);
+	snprintf(path, sizeof(path), "%s/main.conf", dir);
+	assert_null(conf_load(path, collect, &e));
+	assert_int_equal(e.n, 1);
+	/* 1 + L1/0 + 9 * 111 for L2/0-8, L2/9, 2 * 11 for L3/0-1. */
+	snprintf(want, sizeof(want), "%s/L2/9.conf:1: include "
+	    "'%s/L3/2.conf': more than %d files in all, includes of "
+	    "includes counted: giving up", dir, dir, CONF_FILES_MAX);
+	assert_string_equal(e.msg[0], want);
+	errs_free(&e);
+
+	/* One level less, 1,111 files: still too many. */
+	snprintf(text, sizeof(text), "include %s/L2/*.conf\n", dir);
+	write_file(dir, "main.conf", text);
+	assert_null(conf_load(path, collect, &e));
+	assert_int_equal(e.n, 1);
+	errs_free(&e);
+	/* Two less, 111: fine. */
+	snprintf(text, sizeof(text), "include %s/L3/*.conf\n", dir);
+	write_file(dir, "main.conf", text);
+	conf_free(conf_load(path, collect, &e));
+	assert_int_equal(e.n, 0);
+
+	for (k = 1; k <= 4; k++) {
+		for (i = 0; i < 10; i++) {
+			snprintf(path, sizeof(path), "%s/L%d/%d.conf", dir, k,
+			    i);
+			assert_int_equal(unlink(path), 0);
+		}
+		snprintf(path, sizeof(path), "%s/L%d", dir, k);
+		assert_int_equal(rmdir(path), 0);
+	}
+	snprintf(path, sizeof(path), "%s/main.conf", dir);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(rmdir(dir), 0);
+}
+
+/* What is a wildcard: a '[' needs its ']' in the same component. */
+static void
+test_include_patterns(void **state)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 64], want[PATH_MAX * 2 + 256];
+	const char *tmp = getenv("TMPDIR");
+	struct errs e = { .n = 0 };
+	struct conf *c;
+
+	snprintf(dir, sizeof(dir), "%s/test-conf.XXXXXX",
+	    tmp != NULL ? tmp : "/tmp");
+	assert_non_null(mkdtemp(dir));
+	/* Wildcards that match nothing: fine.  Plain names: must exist,
+	 * unquoted as glob(3) would. */
+	write_file(dir, "top.conf", "include [ab].conf\ninclude *.none\n"
+	    "include x?y\ninclude [!]].none\ninclude [.conf\n"
+	    "include x[]\ninclude d[/x]\ninclude \"a\\\\*b.conf\"\n"
+	    "include \"q\\\\[.conf\"\n");
+	write_file(dir, "a*b.conf", "rule ab {\nlisten unix:/ab\n"
+	    "connect unix:/x\n}\n");
+	snprintf(path, sizeof(path), "%s/top.conf", dir);
+	assert_null(conf_load(path, collect, &e));
+	assert_int_equal(e.n, 4);
+	snprintf(want, sizeof(want), "%s/top.conf:5: include '%s/[.conf': "
+	    "No such file or directory", dir, dir);
+	assert_string_equal(e.msg[0], want);
+	snprintf(want, sizeof(want), "%s/top.conf:6: include '%s/x[]': "
+	    "No such file or directory", dir, dir);
+	assert_string_equal(e.msg[1], want);
+	snprintf(want, sizeof(want), "%s/top.conf:7: include '%s/d[/x]': "
+	    "No such file or directory", dir, dir);
+	assert_string_equal(e.msg[2], want);
+	snprintf(want, sizeof(want), "%s/top.conf:9: include '%s/q[.conf': "
+	    "No such file or directory", dir, dir);
+	assert_string_equal(e.msg[3], want);
+	errs_free(&e);
+	/* The plain names, there: read. */
+	write_file(dir, "[.conf", "");
+	write_file(dir, "x[]", "");
+	write_file(dir, "q[.conf", "");
+	snprintf(path, sizeof(path), "%s/d[", dir);
+	assert_int_equal(mkdir(path, 0755), 0);
+	write_file(dir, "d[/x]", "");
+	snprintf(path, sizeof(path), "%s/top.conf", dir);
+	c = conf_load(path, collect, &e);
+	assert_int_equal(e.n, 0);
+	assert_non_null(c);
+	assert_int_equal(c->nrules, 1);
+	assert_string_equal(c->rules->name, "ab");
+	conf_free(c);
+
+	snprintf(path, sizeof(path), "%s/d[/x]", dir);
+	assert_int_equal(unlink(path), 0);
+	snprintf(path, sizeof(path), "%s/d[", dir);
+	assert_int_equal(rmdir(path), 0);
+	snprintf(path, sizeof(path), "%s/[.conf", dir);
+	assert_int_equal(unlink(path), 0);
+	snprintf(path, sizeof(path), "%s/x[]", dir);
+	assert_int_equal(unlink(path), 0);
+	snprintf(path, sizeof(path), "%s/q[.conf", dir);
+	assert_int_equal(unlink(path), 0);
+	snprintf(path, sizeof(path), "%s/a*b.conf", dir);
+	assert_int_equal(unlink(path), 0);
+	snprintf(path, sizeof(path), "%s/top.conf", dir);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(rmdir(dir), 0);
+}
+
+/* Files that others could have written are refused (sshd StrictModes). */
+static void
+test_file_perms(void **state)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 64], want[PATH_MAX * 2 + 256];
+	const char *tmp = getenv("TMPDIR");
+	struct errs e = { .n = 0 };
+	struct conf *c;
+
+	snprintf(dir, sizeof(dir), "%s/test-conf.XXXXXX",
+	    tmp != NULL ? tmp : "/tmp");
+	assert_non_null(mkdtemp(dir));
+	write_file(dir, "top.conf", "include inc.conf\n");
+	write_file(dir, "inc.conf", "");
+	snprintf(path, sizeof(path), "%s/top.conf", dir);
+	c = conf_load(path, collect, &e);
+	assert_int_equal(e.n, 0);
+	conf_free(c);
+
+	assert_int_equal(chmod(path, 0646), 0);
+	assert_null(conf_load(path, collect, &e));
+	assert_int_equal(e.n, 1);
+	snprintf(want, sizeof(want), "%s: writable by group or others "
+	    "(mode 0646): refused", path);
+	assert_string_equal(e.msg[0], want);
+	errs_free(&e);
+	assert_int_equal(chmod(path, 0600), 0);
+
+	snprintf(path, sizeof(path), "%s/inc.conf", dir);
+	assert_int_equal(chmod(path, 02660), 0);
+	snprintf(path, sizeof(path), "%s/top.conf", dir);
+	assert_null(conf_load(path, collect, &e));
+	assert_int_equal(e.n, 1);
+	snprintf(want, sizeof(want), "%s/top.conf:1: include '%s/inc.conf': "
+	    "writable by group or others (mode 2660): refused", dir, dir);
+	assert_string_equal(e.msg[0], want);
+	errs_free(&e);
+	snprintf(path, sizeof(path), "%s/inc.conf", dir);
+	assert_int_equal(chmod(path, 0444), 0);
+
+	/* Owners: root, or this process's user.  Only root can give a file
+	 * away (e2e-conf-perms.sh says SKIP when not root; cmocka's skip
+	 * is a failure to automake's TAP driver). */
+	if (geteuid() == 0) {
+		assert_int_equal(chown(path, 65534, 0), 0);
+		snprintf(path, sizeof(path), "%s/top.conf", dir);
+		assert_null(conf_load(path, collect, &e));
+		assert_int_equal(e.n, 1);
+		snprintf(want, sizeof(want), "%s/top.conf:1: include "
+		    "'%s/inc.conf': owned by uid 65534, not by root: refused",
+		    dir, dir);
+		assert_string_equal(e.msg[0], want);
+		errs_free(&e);
+		snprintf(path, sizeof(path), "%s/inc.conf", dir);
+		assert_int_equal(chown(path, 0, 0), 0);
+	}
+	snprintf(path, sizeof(path), "%s/top.conf", dir);
+	c = conf_load(path, collect, &e);
+	assert_int_equal(e.n, 0);
+	conf_free(c);
+
+	assert_int_equal(unlink(path), 0);
+	snprintf(path, sizeof(path), "%s/inc.conf", dir);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(rmdir(dir), 0);
+}
+
 static void
 test_syntax(void **state)
 {
@@ -495,8 +732,9 @@ test_syntax(void **state)
 	assert_string_equal(c->rules->name, "q.-_Z9");
 	assert_string_equal(addr_format(&c->rules->listen, a, sizeof(a)),
 	    "unix:/a b#c");
+	/* Shown escaped: the path holds one backslash. */
 	assert_string_equal(addr_format(&c->rules->connect, a, sizeof(a)),
-	    "unix:/x\"y\\z");
+	    "unix:/x\"y\\\\z");
 	assert_int_equal(c->rules->connect_timeout_ms,
 	    DEFAULT_CONNECT_TIMEOUT_MS);
 	assert_int_equal(c->rules->bufsize, DEFAULT_BUFSIZE);
@@ -576,6 +814,27 @@ test_syntax(void **state)
 	    "t.conf:7: rule 'b' connects to its own listen address",
 	    "t.conf:11: rule 'c' connects to its own listen address",
 	    "t.conf:15: rule 'd' connects to its own listen address", NULL);
+	/* An IPv4-mapped IPv6 address is its IPv4 address. */
+	bad("rule a {\nlisten tcp:127.0.0.1:7\n"
+	    "connect tcp:[::ffff:127.0.0.1]:7\n}\n"
+	    "rule b {\nlisten tcp:[::ffff:127.0.0.1]:8\n"
+	    "connect tcp:127.0.0.1:8\n}\n"
+	    "rule c {\nlisten tcp:0.0.0.0:9\n"
+	    "connect tcp:[::ffff:127.0.0.2]:9\n}\n"
+	    "rule d {\nlisten tcp:[::ffff:0.0.0.0]:10\n"
+	    "connect tcp:127.0.0.1:10\n}\n"
+	    "rule e {\nlisten tcp:[::]:11\n"
+	    "connect tcp:[::ffff:127.0.0.1]:11\n}\n",
+	    "t.conf:3: rule 'a' connects to its own listen address",
+	    "t.conf:7: rule 'b' connects to its own listen address",
+	    "t.conf:11: rule 'c' connects to its own listen address",
+	    "t.conf:15: rule 'd' connects to its own listen address",
+	    "t.conf:19: rule 'e' connects to its own listen address", NULL);
+	conf_free(good(
+	    "rule a {\nlisten tcp:[::ffff:127.0.0.1]:7\n"
+	    "connect tcp:[::1]:7\n}\n"
+	    "rule b {\nlisten tcp:[::ffff:0.0.0.0]:8\n"
+	    "connect tcp:[::1]:8\n}\n"));
 	/* Near misses: another path, port or family, a concrete address. */
 	conf_free(good(
 	    "rule a {\nlisten unix:/a\nconnect hybrid-vsock:/b:5\n}\n"
@@ -736,8 +995,31 @@ test_listen(void **state)
 	    "rule b {\nlisten unix:/s\nconnect vsock:3:1\n}\n",
 	    "t.conf:6: listen address unix:/s clashes with rule 'a' "
 	    "(t.conf:1)", NULL);
+	/* IPv4-mapped IPv6 addresses are their IPv4 addresses. */
+	bad("rule a {\nlisten tcp:127.0.0.1:80\nconnect vsock:3:1\n}\n"
+	    "rule b {\nlisten tcp:[::ffff:127.0.0.1]:80\n"
+	    "connect vsock:3:1\n}\n"
+	    "rule c {\nlisten tcp:0.0.0.0:81\nconnect vsock:3:1\n}\n"
+	    "rule d {\nlisten tcp:[::ffff:10.0.0.1]:81\n"
+	    "connect vsock:3:1\n}\n"
+	    "rule e {\nlisten tcp:[::ffff:0.0.0.0]:82\n"
+	    "connect vsock:3:1\n}\n"
+	    "rule f {\nlisten tcp:10.0.0.1:82\nconnect vsock:3:1\n}\n",
+	    "t.conf:6: listen address tcp:[::ffff:127.0.0.1]:80 clashes "
+	    "with rule 'a' (t.conf:1)",
+	    "t.conf:14: listen address tcp:[::ffff:10.0.0.1]:81 clashes "
+	    "with rule 'c' (t.conf:9)",
+	    "t.conf:22: listen address tcp:10.0.0.1:82 clashes with rule "
+	    "'e' (t.conf:17)", NULL);
 
 	/* And addresses that can. */
+	conf_free(good(
+	    "rule a {\nlisten tcp:[::ffff:127.0.0.1]:80\n"
+	    "connect vsock:3:1\n}\n"
+	    "rule b {\nlisten tcp:[::1]:80\nconnect vsock:3:1\n}\n"
+	    "rule c {\nlisten tcp:127.0.0.2:80\nconnect vsock:3:1\n}\n"
+	    "rule d {\nlisten tcp:[::ffff:127.0.0.3]:80\n"
+	    "connect vsock:3:1\n}\n"));
 	c = good("rule a {\nlisten vsock:2:5\nconnect vsock:3:1\n}\n"
 	    "rule b {\nlisten vsock:3:5\nconnect vsock:3:1\n}\n"
 	    "rule c {\nlisten tcp:127.0.0.1:80\nconnect vsock:3:1\n}\n"
@@ -760,6 +1042,17 @@ test_listen(void **state)
 	assert_false(conf_rule_same_listen(r->next->next,
 	    conf_find_rule(c, "a")));
 	assert_true(conf_rule_same_listen(r->next->next, r->next->next));
+	conf_free(c);
+	conf_free(d);
+	/* A socket keeps its family: a mapped address is another one. */
+	c = good("rule a {\nlisten tcp:[::ffff:127.0.0.1]:80\n"
+	    "connect vsock:3:1\n}\n");
+	d = good("rule a {\nlisten tcp:127.0.0.1:80\nconnect vsock:3:1\n}\n"
+	    "rule b {\nlisten tcp:[::ffff:127.0.0.1]:81\n"
+	    "connect vsock:3:1\n}\n");
+	assert_false(conf_rule_same_listen(c->rules, d->rules));
+	assert_false(conf_rule_same_listen(c->rules, d->rules->next));
+	assert_true(conf_rule_same_listen(c->rules, c->rules));
 	conf_free(c);
 	conf_free(d);
 
@@ -866,6 +1159,62 @@ test_user_group(void **state)
 	    "t.conf:1: rule 'a' has no connect address", NULL);
 }
 
+/* Copy the tree at src to dst (which exists), as this user's. */
+static int
+copy_tree(const char *src, const char *dst)
+{
+	char s[PATH_MAX], d[PATH_MAX], buf[4096];
+	struct dirent *de;
+	struct stat sb;
+	DIR *dir;
+	ssize_t n;
+	int in, out, rc = 0;
+
+	if ((dir = opendir(src)) == NULL)
+		return (-1);
+	while (rc == 0 && (de = readdir(dir)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
+			continue;
+		snprintf(s, sizeof(s), "%s/%s", src, de->d_name);
+		snprintf(d, sizeof(d), "%s/%s", dst, de->d_name);
+		if (lstat(s, &sb) == -1)
+			rc = -1;
+		else if (S_ISDIR(sb.st_mode))
+			rc = mkdir(d, 0755) == -1 ? -1 : copy_tree(s, d);
+		else {
+			if ((in = open(s, O_RDONLY)) == -1)
+				rc = -1;
+			else if ((out = open(d, O_WRONLY | O_CREAT | O_EXCL,
+			    0644)) == -1) {
+				close(in);
+				rc = -1;
+			} else {
+				while ((n = read(in, buf, sizeof(buf))) > 0)
+					if (write(out, buf, (size_t)n) != n)
+						n = -1;
+				if (n == -1)
+					rc = -1;
+				close(in);
+				if (close(out) == -1)
+					rc = -1;
+			}
+		}
+	}
+	closedir(dir);
+	return (rc);
+}
+
+static int
+rm_one(const char *path, const struct stat *sb, int type, struct FTW *ftw)
+{
+
+	(void)sb;
+	(void)type;
+	(void)ftw;
+	return (remove(path));
+}
+
 int
 main(void)
 {
@@ -874,6 +1223,10 @@ main(void)
 		cmocka_unit_test(test_bad_file),
 		cmocka_unit_test(test_file_errors),
 		cmocka_unit_test(test_includes),
+		cmocka_unit_test(test_include_names),
+		cmocka_unit_test(test_include_count),
+		cmocka_unit_test(test_include_patterns),
+		cmocka_unit_test(test_file_perms),
 		cmocka_unit_test(test_syntax),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_acls),
@@ -882,8 +1235,21 @@ main(void)
 		cmocka_unit_test(test_user_group),
 	};
 	const char *top = getenv("top_srcdir");
+	const char *tmp = getenv("TMPDIR");
+	char src[PATH_MAX];
+	int rc;
 
-	snprintf(fixtures, sizeof(fixtures), "%s/tests/unit/conf",
+	/* Files written here are this user's and not group-writable. */
+	umask(022);
+	snprintf(src, sizeof(src), "%s/tests/unit/conf",
 	    top != NULL && *top != '\0' ? top : ".");
-	return (cmocka_run_group_tests(tests, NULL, NULL));
+	snprintf(fixtures, sizeof(fixtures), "%s/test-conf-fixtures.XXXXXX",
+	    tmp != NULL ? tmp : "/tmp");
+	if (mkdtemp(fixtures) == NULL || copy_tree(src, fixtures) == -1) {
+		fprintf(stderr, "cannot copy %s to %s\n", src, fixtures);
+		return (1);
+	}
+	rc = cmocka_run_group_tests(tests, NULL, NULL);
+	(void)nftw(fixtures, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	return (rc);
 }

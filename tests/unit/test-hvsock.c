@@ -232,8 +232,19 @@ test_handshake_fail(void **state)
 	assert_int_equal(write(sv[1], "OK 12", 5), 5);
 	close(sv[1]);
 	assert_int_equal(hvsock_step(&h, sv[0], &why), HVSOCK_BAD);
-	assert_non_null(strstr(why, "closed"));
+	assert_string_equal(why, "VMM closed the connection in mid-reply: "
+	    "\"OK 12\"");
 	close(sv[0]);
+
+	/* What a VMM says is quoted, escaped: it cannot forge a line. */
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	hvsock_init(&h, 7);
+	assert_int_equal(write(sv[1], "FAIL\r\x1b[2J\n", 10), 10);
+	assert_int_equal(hvsock_step(&h, sv[0], &why), HVSOCK_BAD);
+	assert_string_equal(why, "VMM reply is not \"OK PORT\": "
+	    "\"FAIL\\r\\x1b[2J\\n\"");
+	close(sv[0]);
+	close(sv[1]);
 
 	/* An endless reply: refused at the limit, not read beyond. */
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);

@@ -16,6 +16,7 @@
 
 #include "acl.h"
 #include "addr.h"
+#include "escape.h"
 #include "opts.h"
 #include "parse.h"
 #include "vsock.h"
@@ -253,6 +254,88 @@ test_addr_hvsock(void **state)
 	assert_non_null(strstr(err, "longer than"));
 }
 
+/* Outside bytes made fit for one log line. */
+static void
+test_escape(void **state)
+{
+	char buf[64], small[8];
+	const unsigned char all[] = { 'a', '\n', '\r', '\t', '\\', 0, 0x1b,
+	    0x7f, 0x80, 0xff, '~', ' ' };
+
+	assert_string_equal(escape_str("/run/a b.sock", buf, sizeof(buf)),
+	    "/run/a b.sock");
+	assert_string_equal(escape_mem(all, sizeof(all), buf, sizeof(buf)),
+	    "a\\n\\r\\t\\\\\\x00\\x1b\\x7f\\x80\\xff~ ");
+	assert_string_equal(escape_str("", buf, sizeof(buf)), "");
+	/* The worst case fits ESCAPE_SIZE. */
+	assert_int_equal(strlen(escape_mem("\x01\x02", 2, buf,
+	    ESCAPE_SIZE(2))), 8);
+	/* Cut between escapes, and said to be cut. */
+	assert_string_equal(escape_str("abcdefgh", small, sizeof(small)),
+	    "abcd...");
+	assert_string_equal(escape_str("abcdefg", small, sizeof(small)),
+	    "abcdefg");
+	assert_string_equal(escape_str("a\nbcdefg", small, sizeof(small)),
+	    "a\\nb...");
+	assert_string_equal(escape_str("abc\ndefg", small, sizeof(small)),
+	    "abc...");
+	assert_string_equal(escape_str("abc", small, 2), ".");
+	assert_string_equal(escape_str("a", small, 2), "a");
+	small[0] = 'x';
+	escape_str("abc", small, 0);
+	assert_int_equal(small[0], 'x');
+}
+
+/* A peer's UNIX name is its own choice of bytes: shown escaped. */
+static void
+test_addr_format_unix(void **state)
+{
+	struct sockaddr_un sun;
+	struct addr a;
+	char buf[ADDR_STRLEN], err[128], path[sizeof(sun.sun_path)];
+	socklen_t base = offsetof(struct sockaddr_un, sun_path);
+	size_t max = sizeof(sun.sun_path) - 1;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	strcpy(sun.sun_path, "/tmp/c\nFORGED\tline\\");
+	assert_string_equal(addr_format_sa((struct sockaddr *)&sun,
+	    (socklen_t)(base + strlen(sun.sun_path) + 1), buf, sizeof(buf)),
+	    "unix:/tmp/c\\nFORGED\\tline\\\\");
+	/* Without the NUL the kernel may leave out. */
+	assert_string_equal(addr_format_sa((struct sockaddr *)&sun,
+	    (socklen_t)(base + 6), buf, sizeof(buf)), "unix:/tmp/c");
+	/* Abstract names: any bytes, NULs too, up to the length. */
+	memcpy(sun.sun_path, "\0ab\n\0c", 6);
+	assert_string_equal(addr_format_sa((struct sockaddr *)&sun,
+	    (socklen_t)(base + 6), buf, sizeof(buf)),
+	    "unix:@ab\\n\\x00c");
+	assert_string_equal(addr_format_sa((struct sockaddr *)&sun,
+	    (socklen_t)(base + 1), buf, sizeof(buf)), "unix:(unnamed)");
+	assert_string_equal(addr_format_sa((struct sockaddr *)&sun,
+	    (socklen_t)sizeof(sa_family_t), buf, sizeof(buf)),
+	    "unix:(unnamed)");
+	/* The longest path of bytes that each take four: whole. */
+	memset(sun.sun_path, 0x01, max);
+	sun.sun_path[max] = '\0';
+	addr_format_sa((struct sockaddr *)&sun, (socklen_t)sizeof(sun), buf,
+	    sizeof(buf));
+	assert_int_equal(strlen(buf), 5 + 4 * max);
+	assert_null(strchr(buf, '.'));
+	/* hybrid-vsock: the same for its path. */
+	memset(path, 0, sizeof(path));
+	strcpy(path, "hybrid-vsock:/run/\x01\n:5");
+	assert_int_equal(addr_parse(path, ADDR_CONNECT, &a, err,
+	    sizeof(err)), 0);
+	assert_string_equal(addr_format(&a, buf, sizeof(buf)),
+	    "hybrid-vsock:/run/\\x01\\n:5");
+	/* An error's reason is one line too. */
+	assert_int_equal(addr_parse("vsock:\n1", ADDR_LISTEN, &a, err,
+	    sizeof(err)), -1);
+	assert_null(strchr(err, '\n'));
+	assert_non_null(strstr(err, "'\\n1'"));
+}
+
 static void
 test_acl(void **state)
 {
@@ -484,6 +567,8 @@ main(void)
 		cmocka_unit_test(test_addr_vsock),
 		cmocka_unit_test(test_addr_tcp_unix),
 		cmocka_unit_test(test_addr_hvsock),
+		cmocka_unit_test(test_escape),
+		cmocka_unit_test(test_addr_format_unix),
 		cmocka_unit_test(test_acl),
 		cmocka_unit_test(test_opts_ghaf),
 		cmocka_unit_test(test_opts_general),
