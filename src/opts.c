@@ -23,7 +23,8 @@ enum {
 	OPT_MAX_CONNS,
 	OPT_SHUTDOWN_TIMEOUT,
 	OPT_EVENT_BACKEND,
-	OPT_STATS_INTERVAL
+	OPT_STATS_INTERVAL,
+	OPT_MAX			/* one past the last */
 };
 
 static const struct option longopts[] = {
@@ -121,6 +122,28 @@ bad(char *err, size_t errlen, const char *fmt, ...)
 }
 
 /*
+ * An option that takes a value holds one setting (sshd, socat): given
+ * twice, one of the two would be dropped without a word, so a repeat is
+ * a usage error.  --allow is the exception, a list that each use adds
+ * to.  Flags (-d, -t, -q) may be repeated, and -v counts.  Returns the
+ * option if this use of ch is a repeat, else NULL.
+ */
+static const struct option *
+repeated(int ch, unsigned char *seen)
+{
+	const struct option *lo;
+
+	if (ch <= 0 || ch >= OPT_MAX || ch == OPT_ALLOW)
+		return (NULL);
+	for (lo = longopts; lo->name != NULL; lo++)
+		if (lo->val == ch)
+			break;
+	if (lo->name == NULL || lo->has_arg == no_argument)
+		return (NULL);
+	return (seen[ch]++ == 0 ? NULL : lo);
+}
+
+/*
  * getopt_long() sets optarg for every required_argument option, but the
  * static analyzer cannot know that: NULL counts as empty.
  */
@@ -168,6 +191,8 @@ opts_parse_flags(int argc, char **argv, int flags, struct opts *o, char *err,
 	int aflags = (flags & OPTS_NUMERIC) ? ADDR_NUMERIC : 0;
 	const char *lopt = NULL, *copt = NULL, *allow = NULL;
 	const char *ruleopt = NULL;	/* a setting of the cli rule */
+	const struct option *again;
+	unsigned char seen[OPT_MAX];
 	uint64_t v;
 	int ch, npos;
 
@@ -183,8 +208,15 @@ opts_parse_flags(int argc, char **argv, int flags, struct opts *o, char *err,
 
 	optind = 0;	/* full reset: parse may run more than once */
 	opterr = 0;
+	memset(seen, 0, sizeof(seen));
 	while ((ch = getopt_long(argc, argv, ":vqhVdp:s::c:tu:g:", longopts,
 	    NULL)) != -1) {
+		if ((again = repeated(ch, seen)) != NULL && ch < 256)
+			return (bad(err, errlen, "-%c/--%s given twice: it "
+			    "takes one value", ch, again->name));
+		if (again != NULL)
+			return (bad(err, errlen, "--%s given twice: it takes "
+			    "one value", again->name));
 		switch (ch) {
 		case 'v':
 			o->verbosity++;
