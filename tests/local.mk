@@ -30,6 +30,7 @@ E2E_TESTS = \
 	tests/e2e-reload.sh \
 	tests/e2e-hybrid.sh \
 	tests/e2e-signal-exit.sh \
+	tests/e2e-unix-path.sh \
 	tests/notify.sh \
 	tests/socket-activation.sh
 
