@@ -214,6 +214,10 @@ main(int argc, char **argv)
 		log_warnx("%s: not starting", o.config);
 	else if (!(o.set & OPTS_SET_EVENT_BACKEND))
 		o.backend = conf->backend;
+	/* Allowed (drop-ins may come later), but most likely a mistake. */
+	if (conf != NULL && conf->nrules == 0)
+		log_warnx("%s has no rule: listening on nothing until a "
+		    "reload adds one", o.config);
 	if (conf != NULL && (rc = identity(&o, conf, &pd, &drop)) != 0) {
 		conf_free(conf);
 		conf = NULL;

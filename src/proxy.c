@@ -211,6 +211,21 @@ reload_conf(struct proxy *px)
 		    "reload failed: %s has errors", px->opts->config);
 		return (-1);
 	}
+	/*
+	 * An empty file is valid, but as a reload it is far more often a
+	 * rewrite in place caught half-way, or a drop-in directory emptied
+	 * by mistake, than a wish to take every guest offline.
+	 */
+	if (conf->nrules == 0 && old->conf->nrules > 0) {
+		log_warnx("reload: %s has no rule: rejected, the running "
+		    "configuration (%zu rule(s)) stays in force; a reload "
+		    "never removes the last rule, stopping the daemon does",
+		    px->opts->config, old->conf->nrules);
+		snprintf(px->status_note, sizeof(px->status_note),
+		    "reload failed: %s has no rule", px->opts->config);
+		conf_free(conf);
+		return (-1);
+	}
 	/* The process switched (or not) at start-up, for good. */
 	who_changed = (px->opts->user == NULL &&
 	    !same_name(conf->user, old->conf->user)) ||
