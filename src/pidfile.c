@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +44,22 @@ pidfile_open(const char *path)
 	}
 	if (fstat(pf->fd, &sb) == -1 || !S_ISREG(sb.st_mode)) {
 		log_warnx("pidfile %s: not a regular file", path);
+		goto fail;
+	}
+	/*
+	 * O_NOFOLLOW keeps symbolic links out, not hard links, nor a file
+	 * that another user made in a directory they may write to: our
+	 * pid, and at exit the unlink or truncation, would land in a file
+	 * that someone else controls (a hard link to one of root's).
+	 */
+	if (sb.st_nlink > 1) {
+		log_warnx("pidfile %s: has %ju hard links: not using it",
+		    path, (uintmax_t)sb.st_nlink);
+		goto fail;
+	}
+	if (sb.st_uid != 0 && sb.st_uid != geteuid()) {
+		log_warnx("pidfile %s: owned by uid %ju, neither root nor "
+		    "us: not using it", path, (uintmax_t)sb.st_uid);
 		goto fail;
 	}
 	if (flock(pf->fd, LOCK_EX | LOCK_NB) == -1) {
