@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -155,7 +156,7 @@ main(int argc, char **argv)
 	struct opts o;
 	struct proxy px;
 	struct conf *conf;
-	char cwd[4096], *abspath = NULL;
+	char cwd[PATH_MAX];
 	struct pidfile *pf = NULL;
 	struct privdrop pd;
 	enum opts_result res;
@@ -165,6 +166,11 @@ main(int argc, char **argv)
 
 	res = opts_parse(argc, argv, &o, err, sizeof(err));
 	if (res == OPTS_RUN && check_cli_names(&o, err, sizeof(err)) == -1)
+		res = OPTS_ERROR;
+	/* Before anything can change the directory (-d runs in /). */
+	if (res == OPTS_RUN && !o.check_config &&
+	    opts_absolute(&o, getcwd(cwd, sizeof(cwd)), err, sizeof(err)) ==
+	    -1)
 		res = OPTS_ERROR;
 	switch (res) {
 	case OPTS_RUN:
@@ -194,17 +200,6 @@ main(int argc, char **argv)
 		return (rc);
 	}
 	log_init(o.verbosity, "vsockproxy");
-	/* A daemon runs in /: a reload must find the same file. */
-	if (o.config != NULL && o.config[0] != '/') {
-		if (getcwd(cwd, sizeof(cwd)) == NULL ||
-		    asprintf(&abspath, "%s/%s", cwd, o.config) == -1) {
-			log_warn("%s: absolute path", o.config);
-			abspath = NULL;
-			opts_free(&o);
-			return (EXIT_STARTUP);
-		}
-		o.config = abspath;
-	}
 	/* Before the fork of -d: LISTEN_PID names this process. */
 	act = activation_init();
 	notify_init();
@@ -227,7 +222,6 @@ main(int argc, char **argv)
 		notify_close();
 		log_close();
 		opts_free(&o);
-		free(abspath);
 		return (rc);
 	}
 	rc = EXIT_STARTUP;
@@ -270,6 +264,5 @@ out:
 	notify_close();
 	log_close();
 	opts_free(&o);
-	free(abspath);
 	return (rc);
 }

@@ -405,10 +405,66 @@ opts_parse_flags(int argc, char **argv, int flags, struct opts *o, char *err,
 	return (OPTS_RUN);
 }
 
+/* dir/path, without path's leading "./"; NULL (err set) on failure. */
+static char *
+absolute(const char *opt, const char *path, const char *dir, char *err,
+    size_t errlen)
+{
+	char *abs;
+	const char *rel = path;
+
+	if (dir == NULL || dir[0] == '\0') {
+		(void)bad(err, errlen, "%s '%s' is relative, and the current "
+		    "directory is unknown", opt, path);
+		return (NULL);
+	}
+	while (rel[0] == '.' && rel[1] == '/')
+		rel += 2;
+	if (asprintf(&abs, "%s%s%s", dir, dir[strlen(dir) - 1] == '/' ?
+	    "" : "/", rel) == -1) {
+		(void)bad(err, errlen, "out of memory");
+		return (NULL);
+	}
+	return (abs);
+}
+
+int
+opts_absolute(struct opts *o, const char *dir, char *err, size_t errlen)
+{
+	char aerr[256];
+
+	if (o->config != NULL && o->config[0] != '/') {
+		if ((o->abs_config = absolute("--config", o->config, dir, err,
+		    errlen)) == NULL)
+			return (-1);
+		o->config = o->abs_config;
+	}
+	if (o->pidfile != NULL && o->pidfile[0] != '/') {
+		if ((o->abs_pidfile = absolute("--pidfile", o->pidfile, dir,
+		    err, errlen)) == NULL)
+			return (-1);
+		o->pidfile = o->abs_pidfile;
+	}
+	if (!o->cli_rule)
+		return (0);
+	if (addr_absolute(&o->rule.listen, dir, aerr, sizeof(aerr)) == -1) {
+		(void)bad(err, errlen, "bad --listen: %s", aerr);
+		return (-1);
+	}
+	if (addr_absolute(&o->rule.connect, dir, aerr, sizeof(aerr)) == -1) {
+		(void)bad(err, errlen, "bad --connect: %s", aerr);
+		return (-1);
+	}
+	return (0);
+}
+
 void
 opts_free(struct opts *o)
 {
 
 	acl_free(o->rule.allow);
 	o->rule.allow = NULL;
+	free(o->abs_config);
+	free(o->abs_pidfile);
+	o->abs_config = o->abs_pidfile = NULL;
 }

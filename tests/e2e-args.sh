@@ -117,6 +117,12 @@ bad tcp "--allow" \
     --allow 3 --listen tcp:127.0.0.1:1 --connect tcp:127.0.0.1:2
 bad tcp "--connect" --listen tcp:127.0.0.1:1
 bad tcp "--listen" --listen
+# Relative paths are made absolute at start: 107 bytes fit a socket
+# address, but not with the current directory in front.
+LONG=$(printf '%107s' '' | tr ' ' x)
+bad tcp "--listen" --listen "unix:$LONG" --connect tcp:127.0.0.1:1
+bad tcp "--connect" --listen tcp:127.0.0.1:1 \
+    --connect "hybrid-vsock:$LONG:5"
 
 # An option that holds one value, given twice: one of the two would be
 # dropped without a word.  (--allow is a list: it may be repeated.)

@@ -32,6 +32,7 @@ E2E_TESTS = \
 	tests/e2e-signal-exit.sh \
 	tests/e2e-unix-path.sh \
 	tests/e2e-reload-empty.sh \
+	tests/e2e-relpaths.sh \
 	tests/notify.sh \
 	tests/socket-activation.sh
 
