@@ -112,9 +112,21 @@ pidfile_close(struct pidfile *pf)
 void
 pidfile_remove(struct pidfile *pf)
 {
+	struct stat ours, there;
 
 	if (pf == NULL)
 		return;
+	/*
+	 * Only the file we hold: one put at the path since is not ours.
+	 * (If the path cannot be looked at, unlink() fails the same way.)
+	 */
+	if (fstat(pf->fd, &ours) == 0 && lstat(pf->path, &there) == 0 &&
+	    (ours.st_dev != there.st_dev || ours.st_ino != there.st_ino)) {
+		log_warnx("pidfile %s: no longer the file we wrote: left "
+		    "alone", pf->path);
+		pidfile_close(pf);
+		return;
+	}
 	/* Unlink while still holding the lock: no window for a racer. */
 	if (unlink(pf->path) == -1) {
 		if (errno == EACCES || errno == EPERM) {

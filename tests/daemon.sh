@@ -4,7 +4,7 @@
 # caller's stderr with a non-zero status; a second instance is refused and
 # told the running pid; a stale pid file is taken over; a symlink, a file
 # with a second hard link and another user's file are refused and left
-# alone; SIGTERM removes the file.
+# alone; SIGTERM removes the file, but not one that took its place.
 . "${top_srcdir:-.}/tests/lib.sh"
 require_proxy
 
@@ -89,6 +89,19 @@ scenario() {
 	rc=$?
 	check "$b: a symlinked pid file is refused, nothing created" \
 	    sh -c "[ $rc -ne 0 ] && [ ! -e '$T/victim' ]"
+
+	# A file put in the pid file's place while the daemon runs is not
+	# its to remove at exit.
+	"$VSOCKPROXY" -d -p "$pf" --event-backend "$b" --listen "$addr" \
+	    --connect "$target" >"$T/$b.swap" 2>&1
+	pid=$(pidof_file "$pf")
+	T_PIDS="$T_PIDS $pid"
+	rm -f "$pf" && echo "someone else's" >"$pf"
+	kill -TERM "$pid"
+	wait_until "$VSP_WAIT" not_alive "$pid"
+	is "$(cat "$pf" 2>/dev/null)" "someone else's" \
+	    "$b: a file that replaced the pid file is left at exit"
+	rm -f "$pf"
 
 	# A pid file with a second name (a hard link to a file someone else
 	# cares about), or one owned by another user: refused, untouched.
