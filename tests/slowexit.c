@@ -18,13 +18,22 @@ __attribute__((destructor)) static void
 slowexit(void)
 {
 	const char *v = getenv("VSP_SLOWEXIT_MS");
-	struct timespec ts;
+	struct timespec until;
 	long ms;
 
 	if (v == NULL || (ms = strtol(v, NULL, 10)) <= 0)
 		return;
-	ts.tv_sec = ms / 1000;
-	ts.tv_nsec = (ms % 1000) * 1000000L;
-	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+	/* An absolute deadline: a relative sleep restarted after each of
+	 * a stream of signals may never end (each restart adds slack). */
+	if (clock_gettime(CLOCK_MONOTONIC, &until) == -1)
+		return;
+	until.tv_sec += ms / 1000;
+	until.tv_nsec += (ms % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &until,
+	    NULL) == EINTR)
 		;
 }
