@@ -157,6 +157,7 @@ main(int argc, char **argv)
 	struct proxy px;
 	struct conf *conf;
 	char cwd[PATH_MAX];
+	const char *dir;
 	struct pidfile *pf = NULL;
 	struct privdrop pd;
 	enum opts_result res;
@@ -168,9 +169,9 @@ main(int argc, char **argv)
 	if (res == OPTS_RUN && check_cli_names(&o, err, sizeof(err)) == -1)
 		res = OPTS_ERROR;
 	/* Before anything can change the directory (-d runs in /). */
+	dir = getcwd(cwd, sizeof(cwd));
 	if (res == OPTS_RUN && !o.check_config &&
-	    opts_absolute(&o, getcwd(cwd, sizeof(cwd)), err, sizeof(err)) ==
-	    -1)
+	    opts_absolute(&o, dir, err, sizeof(err)) == -1)
 		res = OPTS_ERROR;
 	switch (res) {
 	case OPTS_RUN:
