@@ -125,13 +125,15 @@ parse_tcp(const char *s, enum addr_use use, int flags, struct addr *a,
 
 /* The first n bytes of s as a socket path. */
 static int
-parse_path(const char *s, size_t n, struct addr *a, char *err,
+parse_path(const char *s, size_t n, int flags, struct addr *a, char *err,
     size_t errlen)
 {
 	struct sockaddr_un *sun = (struct sockaddr_un *)&a->sa;
 
 	if (n == 0)
 		ERR("empty unix socket path");
+	if ((flags & ADDR_ABSOLUTE) && s[0] != '/')
+		ERR("relative path: it must be absolute");
 	if (n >= sizeof(sun->sun_path))
 		ERR("unix socket path longer than %zu bytes",
 		    sizeof(sun->sun_path) - 1);
@@ -149,8 +151,8 @@ parse_path(const char *s, size_t n, struct addr *a, char *err,
  * colons but a port never does.
  */
 static int
-parse_hvsock(const char *s, enum addr_use use, struct addr *a, char *err,
-    size_t errlen)
+parse_hvsock(const char *s, enum addr_use use, int flags, struct addr *a,
+    char *err, size_t errlen)
 {
 	const char *colon;
 	uint32_t port;
@@ -163,7 +165,7 @@ parse_hvsock(const char *s, enum addr_use use, struct addr *a, char *err,
 	if (parse_u32(colon + 1, &port) == -1)
 		ERR("bad hybrid-vsock port '%s' (0-4294967295)",
 		    escape_str(colon + 1, pb, sizeof(pb)));
-	if (parse_path(s, (size_t)(colon - s), a, err, errlen) == -1)
+	if (parse_path(s, (size_t)(colon - s), flags, a, err, errlen) == -1)
 		return (-1);
 	a->kind = ADDR_HVSOCK;
 	a->hvport = port;
@@ -188,11 +190,40 @@ addr_parse_flags(const char *s, enum addr_use use, int flags, struct addr *a,
 	if (strncmp(s, "tcp:", 4) == 0)
 		return (parse_tcp(s + 4, use, flags, a, err, errlen));
 	if (strncmp(s, "unix:", 5) == 0)
-		return (parse_path(s + 5, strlen(s + 5), a, err, errlen));
+		return (parse_path(s + 5, strlen(s + 5), flags, a, err,
+		    errlen));
 	if (strncmp(s, "hybrid-vsock:", 13) == 0)
-		return (parse_hvsock(s + 13, use, a, err, errlen));
+		return (parse_hvsock(s + 13, use, flags, a, err, errlen));
 	ERR("unknown address type: use vsock:, tcp:, unix: or "
 	    "hybrid-vsock:");
+}
+
+int
+addr_absolute(struct addr *a, const char *dir, char *err, size_t errlen)
+{
+	struct sockaddr_un *sun = (struct sockaddr_un *)&a->sa;
+	char path[sizeof(sun->sun_path)], pb[sizeof(path) * 4];
+	const char *rel = sun->sun_path;
+	int n;
+
+	if ((a->kind != ADDR_UNIX && a->kind != ADDR_HVSOCK) ||
+	    rel[0] == '/')
+		return (0);
+	if (dir == NULL || dir[0] == '\0')
+		ERR("relative path '%s', and the current directory is "
+		    "unknown", escape_str(rel, pb, sizeof(pb)));
+	while (rel[0] == '.' && rel[1] == '/')
+		rel += 2;
+	n = snprintf(path, sizeof(path), "%s%s%s", dir,
+	    dir[strlen(dir) - 1] == '/' ? "" : "/", rel);
+	if (n < 0 || (size_t)n >= sizeof(path))
+		ERR("relative path '%s' made absolute is longer than %zu "
+		    "bytes", escape_str(rel, pb, sizeof(pb)),
+		    sizeof(path) - 1);
+	memcpy(sun->sun_path, path, (size_t)n + 1);
+	a->salen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) +
+	    (size_t)n + 1);
+	return (0);
 }
 
 int

@@ -61,8 +61,18 @@ int addr_parse(const char *s, enum addr_use use, struct addr *a,
  * that parsing looks nothing up and opens nothing: for the fuzzers.
  */
 #define ADDR_NUMERIC	0x1
+/* ADDR_ABSOLUTE: a unix: or hybrid-vsock: path must be absolute. */
+#define ADDR_ABSOLUTE	0x2
 int addr_parse_flags(const char *s, enum addr_use use, int flags,
     struct addr *a, char *err, size_t errlen);
+
+/*
+ * Make a relative unix: or hybrid-vsock: path absolute, under dir (NULL
+ * if unknown, which is then an error).  -1, with a reason in err, if the
+ * result is too long for a socket address.
+ */
+int addr_absolute(struct addr *a, const char *dir, char *err,
+    size_t errlen);
 
 /* Build an address from the Ghaf form's numbers. */
 void addr_vsock(struct addr *a, uint32_t cid, uint32_t port);

@@ -307,11 +307,17 @@ prefix_match(const struct conf_prefix *pf, int family,
 
 /* Keywords. */
 
+/*
+ * Socket paths are absolute: the file is read again on every reload, by
+ * a daemon that may have changed to / since (-d), so a relative one
+ * would have no fixed meaning.
+ */
 static int
 addr_flags(const struct parser *p)
 {
 
-	return ((p->flags & CONF_NO_RESOLVE) ? ADDR_NUMERIC : 0);
+	return (ADDR_ABSOLUTE |
+	    ((p->flags & CONF_NO_RESOLVE) ? ADDR_NUMERIC : 0));
 }
 
 static int

@@ -439,7 +439,6 @@ listener_new(struct proxy *px, struct proxy_gen *gen,
 void
 listener_close(struct listener *l)
 {
-	const struct sockaddr_un *sun;
 
 	event_timer_stop(l->px->loop, &l->backoff);
 	event_watch_del(l->px->loop, l->w);
@@ -451,13 +450,12 @@ listener_close(struct listener *l)
 	l->fd = -1;
 	/*
 	 * The socket file is ours: a later start must not find it stale.
+	 * Whatever replaced it meanwhile is not (sock_unlink_stale()).
 	 * A passed socket's file is the service manager's, and so is the
 	 * address in the rule, which was never bound.
 	 */
-	if (l->rule->listen.kind == ADDR_UNIX && !l->activated) {
-		sun = (const struct sockaddr_un *)&l->rule->listen.sa;
-		(void)unlink(sun->sun_path);
-	}
+	if (l->rule->listen.kind == ADDR_UNIX && !l->activated)
+		(void)sock_unlink_stale(&l->rule->listen);
 }
 
 void

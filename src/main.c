@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -155,7 +156,8 @@ main(int argc, char **argv)
 	struct opts o;
 	struct proxy px;
 	struct conf *conf;
-	char cwd[4096], *abspath = NULL;
+	char cwd[PATH_MAX];
+	const char *dir;
 	struct pidfile *pf = NULL;
 	struct privdrop pd;
 	enum opts_result res;
@@ -165,6 +167,11 @@ main(int argc, char **argv)
 
 	res = opts_parse(argc, argv, &o, err, sizeof(err));
 	if (res == OPTS_RUN && check_cli_names(&o, err, sizeof(err)) == -1)
+		res = OPTS_ERROR;
+	/* Before anything can change the directory (-d runs in /). */
+	dir = getcwd(cwd, sizeof(cwd));
+	if (res == OPTS_RUN && !o.check_config &&
+	    opts_absolute(&o, dir, err, sizeof(err)) == -1)
 		res = OPTS_ERROR;
 	switch (res) {
 	case OPTS_RUN:
@@ -194,17 +201,6 @@ main(int argc, char **argv)
 		return (rc);
 	}
 	log_init(o.verbosity, "vsockproxy");
-	/* A daemon runs in /: a reload must find the same file. */
-	if (o.config != NULL && o.config[0] != '/') {
-		if (getcwd(cwd, sizeof(cwd)) == NULL ||
-		    asprintf(&abspath, "%s/%s", cwd, o.config) == -1) {
-			log_warn("%s: absolute path", o.config);
-			abspath = NULL;
-			opts_free(&o);
-			return (EXIT_STARTUP);
-		}
-		o.config = abspath;
-	}
 	/* Before the fork of -d: LISTEN_PID names this process. */
 	act = activation_init();
 	notify_init();
@@ -214,6 +210,10 @@ main(int argc, char **argv)
 		log_warnx("%s: not starting", o.config);
 	else if (!(o.set & OPTS_SET_EVENT_BACKEND))
 		o.backend = conf->backend;
+	/* Allowed (drop-ins may come later), but most likely a mistake. */
+	if (conf != NULL && conf->nrules == 0)
+		log_warnx("%s has no rule: listening on nothing until a "
+		    "reload adds one", o.config);
 	if (conf != NULL && (rc = identity(&o, conf, &pd, &drop)) != 0) {
 		conf_free(conf);
 		conf = NULL;
@@ -223,7 +223,6 @@ main(int argc, char **argv)
 		notify_close();
 		log_close();
 		opts_free(&o);
-		free(abspath);
 		return (rc);
 	}
 	rc = EXIT_STARTUP;
@@ -266,6 +265,5 @@ out:
 	notify_close();
 	log_close();
 	opts_free(&o);
-	free(abspath);
 	return (rc);
 }

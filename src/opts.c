@@ -24,7 +24,8 @@ enum {
 	OPT_SHUTDOWN_TIMEOUT,
 	OPT_EVENT_BACKEND,
 	OPT_STATS_INTERVAL,
-	OPT_MAX_BUFFER_MEMORY
+	OPT_MAX_BUFFER_MEMORY,
+	OPT_MAX			/* one past the last */
 };
 
 static const struct option longopts[] = {
@@ -126,6 +127,28 @@ bad(char *err, size_t errlen, const char *fmt, ...)
 }
 
 /*
+ * An option that takes a value holds one setting (sshd, socat): given
+ * twice, one of the two would be dropped without a word, so a repeat is
+ * a usage error.  --allow is the exception, a list that each use adds
+ * to.  Flags (-d, -t, -q) may be repeated, and -v counts.  Returns the
+ * option if this use of ch is a repeat, else NULL.
+ */
+static const struct option *
+repeated(int ch, unsigned char *seen)
+{
+	const struct option *lo;
+
+	if (ch <= 0 || ch >= OPT_MAX || ch == OPT_ALLOW)
+		return (NULL);
+	for (lo = longopts; lo->name != NULL; lo++)
+		if (lo->val == ch)
+			break;
+	if (lo->name == NULL || lo->has_arg == no_argument)
+		return (NULL);
+	return (seen[ch]++ == 0 ? NULL : lo);
+}
+
+/*
  * getopt_long() sets optarg for every required_argument option, but the
  * static analyzer cannot know that: NULL counts as empty.
  */
@@ -173,6 +196,8 @@ opts_parse_flags(int argc, char **argv, int flags, struct opts *o, char *err,
 	int aflags = (flags & OPTS_NUMERIC) ? ADDR_NUMERIC : 0;
 	const char *lopt = NULL, *copt = NULL, *allow = NULL;
 	const char *ruleopt = NULL;	/* a setting of the cli rule */
+	const struct option *again;
+	unsigned char seen[OPT_MAX];
 	uint64_t v;
 	int ch, npos;
 
@@ -189,8 +214,15 @@ opts_parse_flags(int argc, char **argv, int flags, struct opts *o, char *err,
 
 	optind = 0;	/* full reset: parse may run more than once */
 	opterr = 0;
+	memset(seen, 0, sizeof(seen));
 	while ((ch = getopt_long(argc, argv, ":vqhVdp:s::c:tu:g:", longopts,
 	    NULL)) != -1) {
+		if ((again = repeated(ch, seen)) != NULL && ch < 256)
+			return (bad(err, errlen, "-%c/--%s given twice: it "
+			    "takes one value", ch, again->name));
+		if (again != NULL)
+			return (bad(err, errlen, "--%s given twice: it takes "
+			    "one value", again->name));
 		switch (ch) {
 		case 'v':
 			o->verbosity++;
@@ -392,10 +424,66 @@ opts_parse_flags(int argc, char **argv, int flags, struct opts *o, char *err,
 	return (OPTS_RUN);
 }
 
+/* dir/path, without path's leading "./"; NULL (err set) on failure. */
+static char *
+absolute(const char *opt, const char *path, const char *dir, char *err,
+    size_t errlen)
+{
+	char *abs;
+	const char *rel = path;
+
+	if (dir == NULL || dir[0] == '\0') {
+		(void)bad(err, errlen, "%s '%s' is relative, and the current "
+		    "directory is unknown", opt, path);
+		return (NULL);
+	}
+	while (rel[0] == '.' && rel[1] == '/')
+		rel += 2;
+	if (asprintf(&abs, "%s%s%s", dir, dir[strlen(dir) - 1] == '/' ?
+	    "" : "/", rel) == -1) {
+		(void)bad(err, errlen, "out of memory");
+		return (NULL);
+	}
+	return (abs);
+}
+
+int
+opts_absolute(struct opts *o, const char *dir, char *err, size_t errlen)
+{
+	char aerr[256];
+
+	if (o->config != NULL && o->config[0] != '/') {
+		if ((o->abs_config = absolute("--config", o->config, dir, err,
+		    errlen)) == NULL)
+			return (-1);
+		o->config = o->abs_config;
+	}
+	if (o->pidfile != NULL && o->pidfile[0] != '/') {
+		if ((o->abs_pidfile = absolute("--pidfile", o->pidfile, dir,
+		    err, errlen)) == NULL)
+			return (-1);
+		o->pidfile = o->abs_pidfile;
+	}
+	if (!o->cli_rule)
+		return (0);
+	if (addr_absolute(&o->rule.listen, dir, aerr, sizeof(aerr)) == -1) {
+		(void)bad(err, errlen, "bad --listen: %s", aerr);
+		return (-1);
+	}
+	if (addr_absolute(&o->rule.connect, dir, aerr, sizeof(aerr)) == -1) {
+		(void)bad(err, errlen, "bad --connect: %s", aerr);
+		return (-1);
+	}
+	return (0);
+}
+
 void
 opts_free(struct opts *o)
 {
 
 	acl_free(o->rule.allow);
 	o->rule.allow = NULL;
+	free(o->abs_config);
+	free(o->abs_pidfile);
+	o->abs_config = o->abs_pidfile = NULL;
 }

@@ -41,6 +41,8 @@ struct opts {
 	int cli_rule;			/* the rule is on the command line */
 	unsigned int set;		/* OPTS_SET_*: on the command line */
 	struct rule rule;
+	char *abs_config;		/* private: opts_absolute()'s */
+	char *abs_pidfile;
 };
 
 /* Global settings given on the command line win over the file's. */
@@ -81,6 +83,16 @@ enum opts_result opts_parse(int argc, char **argv, struct opts *o,
 #define OPTS_NUMERIC	0x1
 enum opts_result opts_parse_flags(int argc, char **argv, int flags,
     struct opts *o, char *err, size_t errlen);
+/*
+ * Make every path in the settings absolute, relative to dir, the
+ * directory the daemon was started in (NULL if unknown: then a relative
+ * path is an error): -c, -p and the command-line rule's unix: and
+ * hybrid-vsock: paths.  A daemon changes to / when it detaches and reads
+ * the file again on reload, and its log should say which file it means.
+ * -1 with err set (a usage error) if a path cannot be made absolute.
+ */
+int opts_absolute(struct opts *o, const char *dir, char *err,
+    size_t errlen);
 void opts_free(struct opts *o);
 const char *opts_usage(void);
 

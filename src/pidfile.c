@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +44,22 @@ pidfile_open(const char *path)
 	}
 	if (fstat(pf->fd, &sb) == -1 || !S_ISREG(sb.st_mode)) {
 		log_warnx("pidfile %s: not a regular file", path);
+		goto fail;
+	}
+	/*
+	 * O_NOFOLLOW keeps symbolic links out, not hard links, nor a file
+	 * that another user made in a directory they may write to: our
+	 * pid, and at exit the unlink or truncation, would land in a file
+	 * that someone else controls (a hard link to one of root's).
+	 */
+	if (sb.st_nlink > 1) {
+		log_warnx("pidfile %s: has %ju hard links: not using it",
+		    path, (uintmax_t)sb.st_nlink);
+		goto fail;
+	}
+	if (sb.st_uid != 0 && sb.st_uid != geteuid()) {
+		log_warnx("pidfile %s: owned by uid %ju, neither root nor "
+		    "us: not using it", path, (uintmax_t)sb.st_uid);
 		goto fail;
 	}
 	if (flock(pf->fd, LOCK_EX | LOCK_NB) == -1) {
@@ -95,9 +112,21 @@ pidfile_close(struct pidfile *pf)
 void
 pidfile_remove(struct pidfile *pf)
 {
+	struct stat ours, there;
 
 	if (pf == NULL)
 		return;
+	/*
+	 * Only the file we hold: one put at the path since is not ours.
+	 * (If the path cannot be looked at, unlink() fails the same way.)
+	 */
+	if (fstat(pf->fd, &ours) == 0 && lstat(pf->path, &there) == 0 &&
+	    (ours.st_dev != there.st_dev || ours.st_ino != there.st_ino)) {
+		log_warnx("pidfile %s: no longer the file we wrote: left "
+		    "alone", pf->path);
+		pidfile_close(pf);
+		return;
+	}
 	/* Unlink while still holding the lock: no window for a racer. */
 	if (unlink(pf->path) == -1) {
 		if (errno == EACCES || errno == EPERM) {

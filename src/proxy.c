@@ -46,15 +46,17 @@
 #include "proxy.h"
 #include "stats.h"
 
-static int sigpipe_w = -1;
+/* -1 once the loop is gone: a late signal is then dropped, not fatal. */
+static volatile sig_atomic_t sigpipe_w = -1;
 
 static void
 on_signal(int sig)
 {
 	unsigned char b = (unsigned char)sig;
-	int saved = errno;
+	int saved = errno, fd = sigpipe_w;
 
-	(void)write(sigpipe_w, &b, 1);
+	if (fd != -1)
+		(void)write(fd, &b, 1);
 	errno = saved;
 }
 
@@ -289,6 +291,21 @@ reload_conf(struct proxy *px)
 		    "stays in force", px->opts->config);
 		snprintf(px->status_note, sizeof(px->status_note),
 		    "reload failed: %s has errors", px->opts->config);
+		return (-1);
+	}
+	/*
+	 * An empty file is valid, but as a reload it is far more often a
+	 * rewrite in place caught half-way, or a drop-in directory emptied
+	 * by mistake, than a wish to take every guest offline.
+	 */
+	if (conf->nrules == 0 && old->conf->nrules > 0) {
+		log_warnx("reload: %s has no rule: rejected, the running "
+		    "configuration (%zu rule(s)) stays in force; a reload "
+		    "never removes the last rule, stopping the daemon does",
+		    px->opts->config, old->conf->nrules);
+		snprintf(px->status_note, sizeof(px->status_note),
+		    "reload failed: %s has no rule", px->opts->config);
+		conf_free(conf);
 		return (-1);
 	}
 	/* The process switched (or not) at start-up, for good. */
@@ -566,7 +583,6 @@ void
 proxy_fini(struct proxy *px)
 {
 	struct listener *l;
-	struct sigaction sa;
 
 	close_all(px, "shutdown");
 	while ((l = px->listeners) != NULL) {
@@ -582,12 +598,13 @@ proxy_fini(struct proxy *px)
 	}
 	proxy_gen_unref(px->gen);
 	px->gen = NULL;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = SIG_DFL;
-	(void)sigaction(SIGTERM, &sa, NULL);
-	(void)sigaction(SIGINT, &sa, NULL);
-	(void)sigaction(SIGUSR1, &sa, NULL);
-	(void)sigaction(SIGHUP, &sa, NULL);
+	/*
+	 * The handlers stay until the process is gone: restoring the
+	 * default actions here would let a SIGUSR1 or SIGHUP that comes
+	 * during the rest of the exit (a burst of them after SIGTERM, or a
+	 * slow exit under a sanitizer) kill a daemon that was stopping
+	 * cleanly.  From now on on_signal() drops what comes.
+	 */
 	sigpipe_w = -1;
 	if (px->sigpipe[0] != -1) {
 		close(px->sigpipe[0]);

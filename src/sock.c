@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/un.h>
 #include <netinet/in.h>
@@ -19,22 +20,72 @@
 #include "sock.h"
 #include "vsock.h"
 
+/* What is at a path, for a message. */
+static const char *
+file_kind(mode_t mode)
+{
+
+	if (S_ISREG(mode))
+		return ("a regular file");
+	if (S_ISDIR(mode))
+		return ("a directory");
+	if (S_ISLNK(mode))
+		return ("a symbolic link");
+	if (S_ISFIFO(mode))
+		return ("a FIFO");
+	if (S_ISCHR(mode) || S_ISBLK(mode))
+		return ("a device");
+	return ("not a socket");
+}
+
 /*
- * A leftover UNIX socket file from a previous run is removed, but only if
- * nothing answers on it: never steal a live instance's socket.
+ * Only a socket file is ever removed, and only one that nothing answers
+ * on.  Connecting cannot tell: a regular file or a FIFO refuses too, and
+ * a symbolic link leads elsewhere.  Anything but a socket at the path
+ * was put there by someone else, and removing it as root could destroy
+ * anything, so it stays and the listener fails, naming it.  The socket
+ * is looked at again before the unlink, so that one swapped in between
+ * is left alone too.
  */
-static void
-unlink_stale(const struct addr *a)
+int
+sock_unlink_stale(const struct addr *a)
 {
 	const struct sockaddr_un *sun = (const struct sockaddr_un *)&a->sa;
-	int fd, rc;
+	const char *path = sun->sun_path;
+	struct stat sb, again;
+	int fd, rc, saved;
 
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
-		return;
+	/* Nothing there, or nothing we may look at: bind() says which. */
+	if (lstat(path, &sb) == -1)
+		return (0);
+	if (!S_ISSOCK(sb.st_mode)) {
+		log_warnx("unix:%s: %s, not a socket: left alone (only a "
+		    "stale socket is ever removed)", path,
+		    file_kind(sb.st_mode));
+		return (-1);
+	}
+	/* Non-blocking: a live socket with a full backlog says EAGAIN
+	 * rather than making us wait. */
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd == -1) {
+		log_warn("unix:%s: socket", path);
+		return (-1);
+	}
 	rc = connect(fd, (const struct sockaddr *)&a->sa, a->salen);
-	if (rc == -1 && errno == ECONNREFUSED)
-		(void)unlink(sun->sun_path);
+	saved = errno;
 	close(fd);
+	/* Anything else, it is alive or not ours to judge: bind() says. */
+	if (rc == 0 || saved != ECONNREFUSED)
+		return (0);
+	if (lstat(path, &again) == -1 || !S_ISSOCK(again.st_mode) ||
+	    again.st_dev != sb.st_dev || again.st_ino != sb.st_ino)
+		return (0);
+	/* After -u, in a directory only root may write to: bind() or the
+	 * next start says what matters. */
+	if (unlink(path) == -1)
+		log_debug("unix:%s: stale socket: unlink: %s", path,
+		    strerror(errno));
+	return (0);
 }
 
 int
@@ -53,8 +104,8 @@ sock_listen(const struct addr *a, int backlog)
 	if (a->kind == ADDR_TCP &&
 	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) == -1)
 		log_warn("%s: SO_REUSEADDR", name);
-	if (a->kind == ADDR_UNIX)
-		unlink_stale(a);
+	if (a->kind == ADDR_UNIX && sock_unlink_stale(a) == -1)
+		goto fail;
 	if (bind(fd, (const struct sockaddr *)&a->sa, a->salen) == -1) {
 		log_warn("%s: bind", name);
 		goto fail;

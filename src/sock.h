@@ -9,8 +9,20 @@
 
 #include "addr.h"
 
-/* A listening socket on a; -1 (logged) on failure. */
+/*
+ * A listening socket on a; -1 (logged) on failure.  A UNIX path is taken
+ * over only from a stale socket (sock_unlink_stale()).
+ */
 int sock_listen(const struct addr *a, int backlog);
+
+/*
+ * Remove the UNIX socket file at a's path if it is a socket that nothing
+ * answers on (one left by a previous run, or ours once closed).  Returns
+ * 0 if it did, if the path is free, or if a live socket is there (for
+ * bind() to report); -1, logged with the path, if anything but a socket
+ * is there: that is never removed.
+ */
+int sock_unlink_stale(const struct addr *a);
 
 /*
  * Start a non-blocking connect to a, to be given up after timeout_ms (the

@@ -2,8 +2,9 @@
 # Daemon mode and the pid file: -d returns only once the daemon serves,
 # with its pid (and a newline) in the pid file; start-up failures reach the
 # caller's stderr with a non-zero status; a second instance is refused and
-# told the running pid; a stale pid file is taken over; a symlink is never
-# followed; SIGTERM removes the file.
+# told the running pid; a stale pid file is taken over; a symlink, a file
+# with a second hard link and another user's file are refused and left
+# alone; SIGTERM removes the file, but not one that took its place.
 . "${top_srcdir:-.}/tests/lib.sh"
 require_proxy
 
@@ -89,6 +90,34 @@ scenario() {
 	check "$b: a symlinked pid file is refused, nothing created" \
 	    sh -c "[ $rc -ne 0 ] && [ ! -e '$T/victim' ]"
 
+	# A file put in the pid file's place while the daemon runs is not
+	# its to remove at exit.
+	"$VSOCKPROXY" -d -p "$pf" --event-backend "$b" --listen "$addr" \
+	    --connect "$target" >"$T/$b.swap" 2>&1
+	pid=$(pidof_file "$pf")
+	T_PIDS="$T_PIDS $pid"
+	rm -f "$pf" && echo "someone else's" >"$pf"
+	kill -TERM "$pid"
+	wait_until "$VSP_WAIT" not_alive "$pid"
+	is "$(cat "$pf" 2>/dev/null)" "someone else's" \
+	    "$b: a file that replaced the pid file is left at exit"
+	rm -f "$pf"
+
+	# A pid file with a second name (a hard link to a file someone else
+	# cares about), or one owned by another user: refused, untouched.
+	echo "precious" >"$T/$b.victim"
+	ln "$T/$b.victim" "$T/$b.hardlink.pid"
+	refused_pidfile "$b" "$T/$b.hardlink.pid" "$target" "hard links"
+	if [ "$(id -u)" = 0 ]; then
+		echo "precious" >"$T/$b.nobody.pid"
+		chown 65534 "$T/$b.nobody.pid"
+		refused_pidfile "$b" "$T/$b.nobody.pid" "$target" \
+		    "owned by uid 65534"
+	else
+		skip "$b: a pid file owned by another user is refused" \
+		    "not root: cannot give a file away"
+	fi
+
 	# The pid file works in the foreground as well.
 	"$VSOCKPROXY" -p "$pf" --event-backend "$b" --listen "$addr" \
 	    --connect "$target" 2>"$T/$b.fg" &
@@ -102,6 +131,28 @@ scenario() {
 	stop "$PEER_PID"
 }
 not_alive() { ! alive "$1"; }
+
+# refused_pidfile BACKEND PATH TARGET WHY: -d -p PATH must fail, saying
+# WHY and naming PATH, and leave the file as it was.
+refused_pidfile() {
+	local b=$1 pf=$2 target=$3 why=$4 rc before pid
+	before=$(stat -c '%h %u %i' "$pf"; cat "$pf")
+	new_addr tcp
+	"$VSOCKPROXY" -d -p "$pf" --event-backend "$b" --listen "$NEW_ADDR" \
+	    --connect "$target" >"$T/$b.refused" 2>&1
+	rc=$?
+	if [ "$rc" = 0 ]; then
+		# Started after all: stop it.
+		pid=$(pidof_file "$pf")
+		T_PIDS="$T_PIDS $pid"
+		is_our_daemon "$pid" && kill -TERM "$pid"
+	fi
+	check "$b: a pid file ($why) is refused (status $rc)" \
+	    sh -c "[ $rc -ne 0 ] && grep -q 'pidfile $pf: .*$why' \
+	    '$T/$b.refused'"
+	is "$(stat -c '%h %u %i' "$pf"; cat "$pf")" "$before" \
+	    "$b: ... and left as it was"
+}
 
 for_each_backend scenario
 done_testing

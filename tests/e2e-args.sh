@@ -117,6 +117,37 @@ bad tcp "--allow" \
     --allow 3 --listen tcp:127.0.0.1:1 --connect tcp:127.0.0.1:2
 bad tcp "--connect" --listen tcp:127.0.0.1:1
 bad tcp "--listen" --listen
+# Relative paths are made absolute at start: 107 bytes fit a socket
+# address, but not with the current directory in front.
+LONG=$(printf '%107s' '' | tr ' ' x)
+bad tcp "--listen" --listen "unix:$LONG" --connect tcp:127.0.0.1:1
+bad tcp "--connect" --listen tcp:127.0.0.1:1 \
+    --connect "hybrid-vsock:$LONG:5"
+
+# An option that holds one value, given twice: one of the two would be
+# dropped without a word.  (--allow is a list: it may be repeated.)
+L="--listen tcp:127.0.0.1:1"
+C="--connect tcp:127.0.0.1:2"
+# shellcheck disable=SC2086 # $L and $C are two words each
+{
+bad tcp "--listen" $L --listen tcp:127.0.0.1:3 $C
+bad tcp "--connect" $L $C --connect tcp:127.0.0.1:3
+bad tcp "--connect-timeout" $L $C --connect-timeout 1 --connect-timeout 2
+bad tcp "--buffer-size" $L $C --buffer-size 64k --buffer-size 64k
+bad tcp "--max-conns" $L $C --max-conns 1 --max-conns 2
+bad tcp "--shutdown-timeout" $L $C --shutdown-timeout 1 \
+    --shutdown-timeout 2
+bad tcp "--event-backend" $L $C --event-backend poll --event-backend epoll
+bad tcp "--stats-interval" $L $C --stats-interval 1 --stats-interval 0
+bad tcp "--pidfile" $L $C -p "$T/a.pid" --pidfile "$T/b.pid"
+bad tcp "--user" $L $C -u root -u root
+bad tcp "--group" $L $C -u root -g root --group root
+bad tcp "--syslog" $L $C --syslog=local0 -s
+bad tcp "--config" -c "$T/a.conf" --config "$T/b.conf"
+bad tcp "--config" -t -c "$T/a.conf" -c "$T/b.conf"
+}
+check "a repeated pid file was not created" \
+    eval '[ ! -e "$T/a.pid" ] && [ ! -e "$T/b.pid" ]'
 
 if [ -z "$MULTILINE" ]; then
 	ok "every usage error is one line on stderr"

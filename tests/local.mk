@@ -42,6 +42,10 @@ E2E_TESTS = \
 	tests/e2e-reload.sh \
 	tests/e2e-reload-many.sh \
 	tests/e2e-hybrid.sh \
+	tests/e2e-signal-exit.sh \
+	tests/e2e-unix-path.sh \
+	tests/e2e-reload-empty.sh \
+	tests/e2e-relpaths.sh \
 	tests/notify.sh \
 	tests/socket-activation.sh
 
@@ -61,6 +65,14 @@ EXTRA_DIST += tests/failmalloc.c
 tests/failmalloc.so: tests/failmalloc.c
 	$(AM_V_CC)$(CC) $(CPPFLAGS) $(CFLAGS) -fPIC -shared -Wall -Wextra \
 	    -o $@ $(srcdir)/tests/failmalloc.c
+
+# Another shim: a slow exit, for tests/e2e-signal-exit.sh.
+check_DATA += tests/slowexit.so
+CLEANFILES += tests/slowexit.so
+EXTRA_DIST += tests/slowexit.c
+tests/slowexit.so: tests/slowexit.c
+	$(AM_V_CC)$(CC) $(CPPFLAGS) $(CFLAGS) -fPIC -shared -Wall -Wextra \
+	    -o $@ $(srcdir)/tests/slowexit.c
 
 FAULT_TESTS = \
 	tests/e2e-reset.sh \

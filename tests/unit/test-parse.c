@@ -337,6 +337,65 @@ test_addr_format_unix(void **state)
 }
 
 static void
+test_addr_absolute(void **state)
+{
+	struct addr a;
+	struct sockaddr_un *sun = (struct sockaddr_un *)&a.sa;
+	char err[256], longpath[200];
+	size_t max = sizeof(sun->sun_path) - 1;
+
+	/* ADDR_ABSOLUTE (the configuration file): relative is an error. */
+	assert_int_equal(addr_parse_flags("unix:rel.sock", ADDR_LISTEN,
+	    ADDR_ABSOLUTE, &a, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "relative path"));
+	assert_int_equal(addr_parse_flags("hybrid-vsock:v.sock:5",
+	    ADDR_CONNECT, ADDR_ABSOLUTE, &a, err, sizeof(err)), -1);
+	assert_int_equal(addr_parse_flags("unix:/abs.sock", ADDR_LISTEN,
+	    ADDR_ABSOLUTE, &a, err, sizeof(err)), 0);
+
+	/* The command line: relative to the start directory, "./" gone. */
+	assert_int_equal(addr_parse("unix:./rel.sock", ADDR_LISTEN, &a, err,
+	    sizeof(err)), 0);
+	assert_int_equal(addr_absolute(&a, "/srv/x", err, sizeof(err)), 0);
+	assert_string_equal(sun->sun_path, "/srv/x/rel.sock");
+	assert_int_equal(a.salen, offsetof(struct sockaddr_un, sun_path) +
+	    strlen("/srv/x/rel.sock") + 1);
+	assert_int_equal(addr_parse("hybrid-vsock:v.sock:5", ADDR_CONNECT,
+	    &a, err, sizeof(err)), 0);
+	assert_int_equal(addr_absolute(&a, "/", err, sizeof(err)), 0);
+	assert_string_equal(sun->sun_path, "/v.sock");
+	assert_int_equal(a.kind, ADDR_HVSOCK);
+	assert_int_equal(a.hvport, 5);
+	/* Absolute paths and other kinds are left alone, even without a
+	 * directory. */
+	assert_int_equal(addr_parse("unix:/a", ADDR_LISTEN, &a, err,
+	    sizeof(err)), 0);
+	assert_int_equal(addr_absolute(&a, NULL, err, sizeof(err)), 0);
+	assert_string_equal(sun->sun_path, "/a");
+	assert_int_equal(addr_parse("tcp:127.0.0.1:1", ADDR_LISTEN, &a, err,
+	    sizeof(err)), 0);
+	assert_int_equal(addr_absolute(&a, NULL, err, sizeof(err)), 0);
+	/* No directory, or a result too long for sun_path. */
+	assert_int_equal(addr_parse("unix:r", ADDR_LISTEN, &a, err,
+	    sizeof(err)), 0);
+	assert_int_equal(addr_absolute(&a, NULL, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "current directory is unknown"));
+	memcpy(longpath, "unix:", 5);
+	memset(longpath + 5, 'p', max - 1);
+	longpath[5 + max - 1] = '\0';
+	assert_int_equal(addr_parse(longpath, ADDR_LISTEN, &a, err,
+	    sizeof(err)), 0);
+	assert_int_equal(addr_absolute(&a, "/", err, sizeof(err)), 0);
+	assert_int_equal(strlen(sun->sun_path), max);
+	memset(longpath + 5, 'p', max);
+	longpath[5 + max] = '\0';
+	assert_int_equal(addr_parse(longpath, ADDR_LISTEN, &a, err,
+	    sizeof(err)), 0);
+	assert_int_equal(addr_absolute(&a, "/", err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "longer than"));
+}
+
+static void
 test_acl(void **state)
 {
 	struct acl *a = acl_new();
@@ -557,6 +616,84 @@ test_opts_general(void **state)
 	    "hybrid-vsock:/run/fc/v.sock");
 }
 
+/* A value option holds one value: a repeat is an error; --allow adds. */
+static void
+test_opts_repeat(void **state)
+{
+	struct opts o;
+	char err[256];
+	char **v;
+
+	EXPECT_ERROR("--listen given twice", "--listen", "tcp:127.0.0.1:1",
+	    "--listen", "tcp:127.0.0.1:2", "--connect", "tcp:127.0.0.1:3");
+	EXPECT_ERROR("--connect given twice", "--listen", "tcp:127.0.0.1:1",
+	    "--connect", "tcp:127.0.0.1:2", "--connect", "tcp:127.0.0.1:3");
+	EXPECT_ERROR("-p/--pidfile given twice", "-p", "/a", "--pidfile",
+	    "/a", "1", "2", "3", "0");
+	EXPECT_ERROR("-c/--config given twice", "-c", "/a", "-c", "/b");
+	EXPECT_ERROR("--max-conns given twice", "--max-conns", "1",
+	    "--max-conns=1", "1", "2", "3", "0");
+	EXPECT_ERROR("-s/--syslog given twice", "-s", "--syslog=local0", "1",
+	    "2", "3", "0");
+	v = ARGV("--listen", "vsock:1", "--connect", "vsock:2:2", "--allow",
+	    "3", "--allow", "5", "-v", "-v", "-d", "-d");
+	assert_int_equal(run(count(v), v, &o, err, sizeof(err)), OPTS_RUN);
+	assert_true(acl_allows(o.rule.allow, 3));
+	assert_true(acl_allows(o.rule.allow, 5));
+	assert_false(acl_allows(o.rule.allow, 4));
+	opts_free(&o);
+	/* A second parse starts afresh. */
+	v = ARGV("--listen", "vsock:1", "--connect", "vsock:2:2");
+	assert_int_equal(run(count(v), v, &o, err, sizeof(err)), OPTS_RUN);
+	opts_free(&o);
+}
+
+/* Every path becomes absolute, relative to the start directory. */
+static void
+test_opts_absolute(void **state)
+{
+	struct opts o;
+	char err[256];
+	char **v;
+	const struct sockaddr_un *l =
+	    (const struct sockaddr_un *)&o.rule.listen.sa;
+	const struct sockaddr_un *c =
+	    (const struct sockaddr_un *)&o.rule.connect.sa;
+
+	v = ARGV("-p", "./run/x.pid", "--listen", "unix:l.sock",
+	    "--connect", "hybrid-vsock:vm/v.sock:5");
+	assert_int_equal(run(count(v), v, &o, err, sizeof(err)), OPTS_RUN);
+	assert_int_equal(opts_absolute(&o, "/srv/", err, sizeof(err)), 0);
+	assert_string_equal(o.pidfile, "/srv/run/x.pid");
+	assert_string_equal(l->sun_path, "/srv/l.sock");
+	assert_string_equal(c->sun_path, "/srv/vm/v.sock");
+	assert_null(o.config);
+	opts_free(&o);
+
+	v = ARGV("-c", "vsp.conf", "-p", "/run/x.pid");
+	assert_int_equal(run(count(v), v, &o, err, sizeof(err)), OPTS_RUN);
+	assert_int_equal(opts_absolute(&o, "/etc", err, sizeof(err)), 0);
+	assert_string_equal(o.config, "/etc/vsp.conf");
+	assert_string_equal(o.pidfile, "/run/x.pid");
+	opts_free(&o);
+
+	/* Nothing relative: no directory needed. */
+	v = ARGV("-c", "/etc/vsp.conf");
+	assert_int_equal(run(count(v), v, &o, err, sizeof(err)), OPTS_RUN);
+	assert_int_equal(opts_absolute(&o, NULL, err, sizeof(err)), 0);
+	opts_free(&o);
+	v = ARGV("-p", "x.pid", "1", "2", "3", "0");
+	assert_int_equal(run(count(v), v, &o, err, sizeof(err)), OPTS_RUN);
+	assert_int_equal(opts_absolute(&o, NULL, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "--pidfile 'x.pid' is relative"));
+	opts_free(&o);
+	v = ARGV("--listen", "unix:l", "--connect", "tcp:127.0.0.1:1");
+	assert_int_equal(run(count(v), v, &o, err, sizeof(err)), OPTS_RUN);
+	assert_int_equal(opts_absolute(&o, NULL, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "bad --listen: relative path 'l'"));
+	opts_free(&o);
+}
+
 int
 main(void)
 {
@@ -569,9 +706,12 @@ main(void)
 		cmocka_unit_test(test_addr_hvsock),
 		cmocka_unit_test(test_escape),
 		cmocka_unit_test(test_addr_format_unix),
+		cmocka_unit_test(test_addr_absolute),
 		cmocka_unit_test(test_acl),
 		cmocka_unit_test(test_opts_ghaf),
 		cmocka_unit_test(test_opts_general),
+		cmocka_unit_test(test_opts_repeat),
+		cmocka_unit_test(test_opts_absolute),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
