@@ -48,6 +48,8 @@ dequeue(struct relay *r)
 {
 	struct relay_pool *p = r->pool;
 
+	if (r->prev_wait == NULL)	/* not queued */
+		return;
 	if ((*r->prev_wait = r->next_wait) != NULL)
 		r->next_wait->prev_wait = r->prev_wait;
 	else
@@ -136,8 +138,7 @@ void
 relay_fini(struct relay *r)
 {
 
-	if (r->waits)
-		dequeue(r);
+	dequeue(r);
 	if (r->reserved) {
 		r->reserved = 0;
 		r->pool->used -= r->size;
