@@ -22,6 +22,7 @@
 #include <sys/wait.h>
 
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <arpa/inet.h>
 
 #include <errno.h>
@@ -83,7 +84,7 @@ dial(const struct peeraddr *a, const struct sockaddr_in *from)
 	if (connect(fd, (const struct sockaddr *)&a->ss, a->len) == -1)
 		goto fail;
 	if (a->family != AF_UNIX)
-		(void)setsockopt(fd, IPPROTO_TCP, 1 /* TCP_NODELAY */, &one,
+		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one,
 		    sizeof(one));
 	return (fd);
 fail:
