@@ -390,6 +390,26 @@ write_file(const char *dir, const char *name, const char *text)
 	assert_int_equal(fclose(f), 0);
 }
 
+/* A fresh directory under $TMPDIR (or /tmp) into dir. */
+static void
+scratch(char *dir, size_t len)
+{
+	const char *tmp = getenv("TMPDIR");
+
+	snprintf(dir, len, "%s/test-conf.XXXXXX", tmp != NULL ? tmp : "/tmp");
+	assert_non_null(mkdtemp(dir));
+}
+
+/* Remove dir/name, a file or (isdir) an empty directory. */
+static void
+remove_in(const char *dir, const char *name, int isdir)
+{
+	char path[PATH_MAX + 64];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	assert_int_equal(isdir ? rmdir(path) : unlink(path), 0);
+}
+
 static void
 test_includes(void **state)
 {
@@ -398,15 +418,12 @@ test_includes(void **state)
 	};
 	char dir[PATH_MAX], path[PATH_MAX + 64], text[128];
 	char want[PATH_MAX * 2 + 256];
-	const char *tmp = getenv("TMPDIR");
 	struct errs e = { .n = 0 };
 	struct conf *c;
 	FILE *f;
 	int i;
 
-	snprintf(dir, sizeof(dir), "%s/test-conf.XXXXXX",
-	    tmp != NULL ? tmp : "/tmp");
-	assert_non_null(mkdtemp(dir));
+	scratch(dir, sizeof(dir));
 
 	/* d0 includes d1 ... d9: depth 8 is the last allowed. */
 	for (i = 0; i < 10; i++) {
@@ -484,12 +501,9 @@ static void
 test_include_names(void **state)
 {
 	char dir[PATH_MAX], path[PATH_MAX + 64], want[PATH_MAX * 2 + 256];
-	const char *tmp = getenv("TMPDIR");
 	struct errs e = { .n = 0 };
 
-	snprintf(dir, sizeof(dir), "%s/test-conf.XXXXXX",
-	    tmp != NULL ? tmp : "/tmp");
-	assert_non_null(mkdtemp(dir));
+	scratch(dir, sizeof(dir));
 	write_file(dir, "top.conf", "include d/*.conf\n");
 	snprintf(path, sizeof(path), "%s/d", dir);
 	assert_int_equal(mkdir(path, 0755), 0);
@@ -502,12 +516,9 @@ test_include_names(void **state)
 	assert_string_equal(e.msg[0], want);
 	errs_free(&e);
 
-	snprintf(path, sizeof(path), "%s/d/a\nFORGED: x\\.conf", dir);
-	assert_int_equal(unlink(path), 0);
-	snprintf(path, sizeof(path), "%s/d", dir);
-	assert_int_equal(rmdir(path), 0);
-	snprintf(path, sizeof(path), "%s/top.conf", dir);
-	assert_int_equal(unlink(path), 0);
+	remove_in(dir, "d/a\nFORGED: x\\.conf", 0);
+	remove_in(dir, "d", 1);
+	remove_in(dir, "top.conf", 0);
 	assert_int_equal(rmdir(dir), 0);
 }
 
@@ -520,13 +531,10 @@ test_include_count(void **state)
 {
 	char dir[PATH_MAX], path[PATH_MAX + 64], text[PATH_MAX + 64];
 	char want[PATH_MAX * 2 + 256];
-	const char *tmp = getenv("TMPDIR");
 	struct errs e = { .n = 0 };
 	int k, i;
 
-	snprintf(dir, sizeof(dir), "%s/test-conf.XXXXXX",
-	    tmp != NULL ? tmp : "/tmp");
-	assert_non_null(mkdtemp(dir));
+	scratch(dir, sizeof(dir));
 	for (k = 1; k <= 4; k++) {
 		snprintf(path, sizeof(path), "%s/L%d", dir, k);
 		assert_int_equal(mkdir(path, 0755), 0);
@@ -570,8 +578,7 @@ test_include_count(void **state)
 		snprintf(path, sizeof(path), "%s/L%d", dir, k);
 		assert_int_equal(rmdir(path), 0);
 	}
-	snprintf(path, sizeof(path), "%s/main.conf", dir);
-	assert_int_equal(unlink(path), 0);
+	remove_in(dir, "main.conf", 0);
 	assert_int_equal(rmdir(dir), 0);
 }
 
@@ -580,13 +587,10 @@ static void
 test_include_patterns(void **state)
 {
 	char dir[PATH_MAX], path[PATH_MAX + 64], want[PATH_MAX * 2 + 256];
-	const char *tmp = getenv("TMPDIR");
 	struct errs e = { .n = 0 };
 	struct conf *c;
 
-	snprintf(dir, sizeof(dir), "%s/test-conf.XXXXXX",
-	    tmp != NULL ? tmp : "/tmp");
-	assert_non_null(mkdtemp(dir));
+	scratch(dir, sizeof(dir));
 	/* Wildcards that match nothing: fine.  Plain names: must exist,
 	 * unquoted as glob(3) would. */
 	write_file(dir, "top.conf", "include [ab].conf\ninclude *.none\n"
@@ -626,20 +630,13 @@ test_include_patterns(void **state)
 	assert_string_equal(c->rules->name, "ab");
 	conf_free(c);
 
-	snprintf(path, sizeof(path), "%s/d[/x]", dir);
-	assert_int_equal(unlink(path), 0);
-	snprintf(path, sizeof(path), "%s/d[", dir);
-	assert_int_equal(rmdir(path), 0);
-	snprintf(path, sizeof(path), "%s/[.conf", dir);
-	assert_int_equal(unlink(path), 0);
-	snprintf(path, sizeof(path), "%s/x[]", dir);
-	assert_int_equal(unlink(path), 0);
-	snprintf(path, sizeof(path), "%s/q[.conf", dir);
-	assert_int_equal(unlink(path), 0);
-	snprintf(path, sizeof(path), "%s/a*b.conf", dir);
-	assert_int_equal(unlink(path), 0);
-	snprintf(path, sizeof(path), "%s/top.conf", dir);
-	assert_int_equal(unlink(path), 0);
+	remove_in(dir, "d[/x]", 0);
+	remove_in(dir, "d[", 1);
+	remove_in(dir, "[.conf", 0);
+	remove_in(dir, "x[]", 0);
+	remove_in(dir, "q[.conf", 0);
+	remove_in(dir, "a*b.conf", 0);
+	remove_in(dir, "top.conf", 0);
 	assert_int_equal(rmdir(dir), 0);
 }
 
@@ -648,13 +645,10 @@ static void
 test_file_perms(void **state)
 {
 	char dir[PATH_MAX], path[PATH_MAX + 64], want[PATH_MAX * 2 + 256];
-	const char *tmp = getenv("TMPDIR");
 	struct errs e = { .n = 0 };
 	struct conf *c;
 
-	snprintf(dir, sizeof(dir), "%s/test-conf.XXXXXX",
-	    tmp != NULL ? tmp : "/tmp");
-	assert_non_null(mkdtemp(dir));
+	scratch(dir, sizeof(dir));
 	write_file(dir, "top.conf", "include inc.conf\n");
 	write_file(dir, "inc.conf", "");
 	snprintf(path, sizeof(path), "%s/top.conf", dir);
@@ -705,8 +699,7 @@ test_file_perms(void **state)
 	conf_free(c);
 
 	assert_int_equal(unlink(path), 0);
-	snprintf(path, sizeof(path), "%s/inc.conf", dir);
-	assert_int_equal(unlink(path), 0);
+	remove_in(dir, "inc.conf", 0);
 	assert_int_equal(rmdir(dir), 0);
 }
 
