@@ -22,17 +22,10 @@ daemon does"
 
 reload_empty() {
 	local be="$1" conf="$T/$1.conf" keep new tgt what n=0
-	new_addr tcp; keep=$NEW_ADDR
 	new_addr tcp; new=$NEW_ADDR
-	new_addr tcp; tgt=$NEW_ADDR
 	mkdir "$T/$be.d"
-	rule keep "$keep" "$tgt" >"$conf"
-	if ! start_conf_proxy "px-$be" "$conf" "$keep"; then
-		not_ok "$be: proxy starts"
-		return
-	fi
-	start_peer "$be.srv" "$tgt" --conns 0 --send 1k --expect 1k ||
-	    { not_ok "$be: target starts"; return; }
+	keep_rule_proxy "$be" "$conf" || return
+	keep=$KEEP tgt=$KEEP_TARGET
 	for what in empty comments globals empty-include; do
 		n=$((n + 1))
 		case $what in

@@ -131,15 +131,8 @@ startup() {
 
 reload() {
 	local be="$1" conf="$T/$1.conf" keep tgt kind path before
-	new_addr tcp; keep=$NEW_ADDR
-	new_addr tcp; tgt=$NEW_ADDR
-	rule keep "$keep" "$tgt" >"$conf"
-	if ! start_conf_proxy "px-$be" "$conf" "$keep"; then
-		not_ok "$be: proxy starts"
-		return
-	fi
-	start_peer "$be.srv" "$tgt" --conns 0 --send 1k --expect 1k ||
-	    { not_ok "$be: target starts"; return; }
+	keep_rule_proxy "$be" "$conf" || return
+	keep=$KEEP tgt=$KEEP_TARGET
 	for kind in $KINDS; do
 		path="$T/$be.reload.$kind"
 		obstacle "$kind" "$path" ||

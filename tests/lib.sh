@@ -599,6 +599,24 @@ start_conf_proxy() {
 	done
 }
 
+# keep_rule_proxy NAME CONF: write CONF with one TCP rule "keep" to a new
+# TCP target, start the daemon on it (start_conf_proxy NAME) and a
+# vsp-peer target that serves any number of 1k exchanges; KEEP and
+# KEEP_TARGET are the two addresses, for tests that reload CONF and
+# check the rule still serves.  Reports "not ok" and returns 1 if either
+# does not start.
+keep_rule_proxy() {
+	new_addr tcp; KEEP=$NEW_ADDR
+	new_addr tcp; KEEP_TARGET=$NEW_ADDR
+	rule keep "$KEEP" "$KEEP_TARGET" >"$2"
+	if ! start_conf_proxy "px-$1" "$2" "$KEEP"; then
+		not_ok "$1: proxy starts"
+		return 1
+	fi
+	start_peer "$1.srv" "$KEEP_TARGET" --conns 0 --send 1k --expect 1k ||
+	    { not_ok "$1: target starts"; return 1; }
+}
+
 # rule NAME LISTEN CONNECT [SETTING...]: print a rule block for a
 # configuration file; each SETTING is one line, e.g. "max-conns 2".
 rule() {
