@@ -56,7 +56,13 @@ dequeue(struct relay *r)
 		p->tail = r->prev_wait;
 	r->next_wait = NULL;
 	r->prev_wait = NULL;
-	r->waits = 0;
+}
+
+static int
+queued(const struct relay *r)
+{
+
+	return (r->prev_wait != NULL);
 }
 
 /* Reserve buffers for the first waiters that fit, and tell their owners. */
@@ -89,9 +95,8 @@ get_buffer(struct relay *r)
 
 	if (r->reserved)
 		r->reserved = 0;
-	else if (r->waits || !fits(p, r->size)) {
-		if (!r->waits) {
-			r->waits = 1;
+	else if (queued(r) || !fits(p, r->size)) {
+		if (!queued(r)) {
 			p->waits++;
 			r->next_wait = NULL;
 			r->prev_wait = p->tail;
@@ -153,7 +158,7 @@ int
 relay_wants_read(const struct relay *r)
 {
 
-	return (r->state == RELAY_OPEN && r->len < r->size && !r->waits);
+	return (r->state == RELAY_OPEN && r->len < r->size && !queued(r));
 }
 
 int
@@ -183,7 +188,7 @@ relay_pump(struct relay *r)
 		moved = 0;
 		if (r->state == RELAY_OPEN && r->len < r->size) {
 			if (r->buf == NULL && get_buffer(r) == -1) {
-				if (r->waits)
+				if (queued(r))
 					break;
 				return (fail(r, ENOMEM, 0));
 			}

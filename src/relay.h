@@ -51,8 +51,8 @@ struct relay {
 	size_t size, off, len;
 	uint64_t bytes;		/* delivered to the destination */
 	struct relay_pool *pool;
-	int waits;		/* for a buffer: not reading */
 	int reserved;		/* a buffer's worth is set aside for us */
+	/* Queued for a buffer (prev_wait set): not reading. */
 	struct relay *next_wait, **prev_wait;
 	void (*wake)(void *);	/* a waiting relay may go on */
 	void *cookie;
