@@ -1403,6 +1403,7 @@ parser_init(struct parser *p, int flags, conf_error_fn *err, void *cookie)
 	rule_init(&p->defaults);
 	if ((p->conf = calloc(1, sizeof(*p->conf))) == NULL)
 		return (-1);
+	p->conf->refs = 1;
 	p->tail = &p->conf->rules;
 	p->conf->stats_interval_ms = DEFAULT_STATS_INTERVAL_MS;
 	p->conf->shutdown_timeout_ms = DEFAULT_SHUTDOWN_TIMEOUT_MS;
@@ -1421,7 +1422,7 @@ parser_finish(struct parser *p)
 	p->names = NULL;
 	p->listens = NULL;
 	if (p->nerrors > 0) {
-		conf_free(p->conf);
+		conf_unref(p->conf);
 		return (NULL);
 	}
 	for (r = p->conf->rules; r != NULL; r = r->next) {
@@ -1478,13 +1479,21 @@ conf_parse_string(const char *text, const char *name, int flags,
 	    cookie));
 }
 
+struct conf *
+conf_ref(struct conf *c)
+{
+
+	c->refs++;
+	return (c);
+}
+
 void
-conf_free(struct conf *c)
+conf_unref(struct conf *c)
 {
 	struct conf_rule *r, *rnext;
 	struct conf_name *n, *nnext;
 
-	if (c == NULL)
+	if (c == NULL || --c->refs > 0)
 		return;
 	for (r = c->rules; r != NULL; r = rnext) {
 		rnext = r->next;

@@ -69,6 +69,7 @@ struct conf {
 	char *user;			/* run as; NULL = stay root */
 	char *group;			/* NULL = the user's group */
 	struct conf_name *names;	/* private: the file names */
+	unsigned int refs;		/* private: see conf_ref() */
 };
 
 /* Called once per error with "file:line: message" (no newline). */
@@ -108,7 +109,14 @@ struct conf *conf_parse_buffer(const char *buf, size_t len,
 struct conf *conf_parse_string(const char *text, const char *name,
     int flags, conf_error_fn *err, void *cookie);
 
-void conf_free(struct conf *);
+/*
+ * A loaded configuration starts with one reference, its loader's.
+ * Listeners and connections take one each on the configuration their
+ * rule comes from, so that a reload never frees a rule still in use;
+ * the last conf_unref() frees it.  conf_unref(NULL) does nothing.
+ */
+struct conf *conf_ref(struct conf *);
+void conf_unref(struct conf *);
 
 /* The rule called name, or NULL. */
 const struct conf_rule *conf_find_rule(const struct conf *,

@@ -54,6 +54,7 @@ cli_conf(struct opts *o)
 		free(name);
 		return (NULL);
 	}
+	c->refs = 1;
 	r->name = name;
 	c->rules = r;
 	c->nrules = 1;
@@ -196,7 +197,7 @@ main(int argc, char **argv)
 		rc = conf == NULL ? EXIT_BADCONF : 0;
 		if (conf != NULL && o.verbosity > LOG_LEVEL_INFO)
 			printf("%s: %zu rule(s)\n", o.config, conf->nrules);
-		conf_free(conf);
+		conf_unref(conf);
 		opts_free(&o);
 		return (rc);
 	}
@@ -215,7 +216,7 @@ main(int argc, char **argv)
 		log_warnx("%s has no rule: listening on nothing until a "
 		    "reload adds one", o.config);
 	if (conf != NULL && (rc = identity(&o, conf, &pd, &drop)) != 0) {
-		conf_free(conf);
+		conf_unref(conf);
 		conf = NULL;
 	}
 	if (conf == NULL) {
@@ -230,13 +231,13 @@ main(int argc, char **argv)
 	if (!o.daemonize && o.syslog_facility != NULL)
 		(void)log_syslog(o.syslog_facility);
 	if (o.daemonize && daemon_start() == -1) {
-		conf_free(conf);
+		conf_unref(conf);
 		goto out;
 	}
 	/* The pid file first: a second instance learns who runs, rather
 	 * than that the port is taken. */
 	if (o.pidfile != NULL && (pf = pidfile_open(o.pidfile)) == NULL) {
-		conf_free(conf);
+		conf_unref(conf);
 		goto out;
 	}
 	if (proxy_init(&px, &o, conf, act) == -1)

@@ -74,7 +74,7 @@ proxy_gen_unref(struct proxy_gen *g)
 
 	if (g == NULL || --g->refs > 0)
 		return;
-	conf_free(g->conf);
+	conf_unref(g->conf);
 	free(g);
 }
 
@@ -85,7 +85,7 @@ gen_new(struct conf *conf)
 
 	if ((g = calloc(1, sizeof(*g))) == NULL) {
 		log_warn("calloc");
-		conf_free(conf);
+		conf_unref(conf);
 		return (NULL);
 	}
 	g->conf = conf;
@@ -305,7 +305,7 @@ reload_conf(struct proxy *px)
 		    px->opts->config, old->conf->nrules);
 		snprintf(px->status_note, sizeof(px->status_note),
 		    "reload failed: %s has no rule", px->opts->config);
-		conf_free(conf);
+		conf_unref(conf);
 		return (-1);
 	}
 	/* The process switched (or not) at start-up, for good. */

@@ -71,6 +71,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK((c == NULL) == (nerr > 0));
 	if (c != NULL)
 		check_rules(c);
-	conf_free(c);
+	conf_unref(c);
 	return (0);
 }

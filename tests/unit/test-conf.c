@@ -250,7 +250,7 @@ test_good_file(void **state)
 
 	assert_ptr_equal(conf_find_rule(c, "gui"), c->rules->next->next);
 	assert_null(conf_find_rule(c, "nope"));
-	conf_free(c);
+	conf_unref(c);
 }
 
 static void
@@ -435,7 +435,7 @@ test_includes(void **state)
 	c = conf_load(path, collect, &e);
 	assert_int_equal(e.n, 0);
 	assert_non_null(c);
-	conf_free(c);
+	conf_unref(c);
 	snprintf(path, sizeof(path), "%s/d0.conf", dir);
 	assert_null(conf_load(path, collect, &e));
 	assert_int_equal(e.n, 1);
@@ -483,7 +483,7 @@ test_includes(void **state)
 	assert_int_equal(e.n, 0);
 	assert_non_null(c);
 	assert_string_equal(c->rules->name, "r");
-	conf_free(c);
+	conf_unref(c);
 
 	for (i = 0; i < 10; i++) {
 		snprintf(path, sizeof(path), "%s/d%d.conf", dir, i);
@@ -566,7 +566,7 @@ test_include_count(void **state)
 	/* Two less, 111: fine. */
 	snprintf(text, sizeof(text), "include %s/L3/*.conf\n", dir);
 	write_file(dir, "main.conf", text);
-	conf_free(conf_load(path, collect, &e));
+	conf_unref(conf_load(path, collect, &e));
 	assert_int_equal(e.n, 0);
 
 	for (k = 1; k <= 4; k++) {
@@ -628,7 +628,7 @@ test_include_patterns(void **state)
 	assert_non_null(c);
 	assert_int_equal(c->nrules, 1);
 	assert_string_equal(c->rules->name, "ab");
-	conf_free(c);
+	conf_unref(c);
 
 	remove_in(dir, "d[/x]", 0);
 	remove_in(dir, "d[", 1);
@@ -654,7 +654,7 @@ test_file_perms(void **state)
 	snprintf(path, sizeof(path), "%s/top.conf", dir);
 	c = conf_load(path, collect, &e);
 	assert_int_equal(e.n, 0);
-	conf_free(c);
+	conf_unref(c);
 
 	assert_int_equal(chmod(path, 0646), 0);
 	assert_null(conf_load(path, collect, &e));
@@ -696,7 +696,7 @@ test_file_perms(void **state)
 	snprintf(path, sizeof(path), "%s/top.conf", dir);
 	c = conf_load(path, collect, &e);
 	assert_int_equal(e.n, 0);
-	conf_free(c);
+	conf_unref(c);
 
 	assert_int_equal(unlink(path), 0);
 	remove_in(dir, "inc.conf", 0);
@@ -716,8 +716,8 @@ test_syntax(void **state)
 	assert_int_equal(c->stats_interval_ms, DEFAULT_STATS_INTERVAL_MS);
 	assert_int_equal(c->shutdown_timeout_ms,
 	    DEFAULT_SHUTDOWN_TIMEOUT_MS);
-	conf_free(c);
-	conf_free(NULL);
+	conf_unref(c);
+	conf_unref(NULL);
 
 	/* CRLF, tabs, no final newline, quotes, '#' in quotes. */
 	c = good("# x\r\n\trule  q.-_Z9 {\r\n listen \"unix:/a b#c\"  "
@@ -731,7 +731,7 @@ test_syntax(void **state)
 	assert_int_equal(c->rules->connect_timeout_ms,
 	    DEFAULT_CONNECT_TIMEOUT_MS);
 	assert_int_equal(c->rules->bufsize, DEFAULT_BUFSIZE);
-	conf_free(c);
+	conf_unref(c);
 
 	/* Defaults apply wherever they stand, split or not. */
 	c = good("rule a {\n listen vsock:1\n connect vsock:3:1\n"
@@ -742,12 +742,12 @@ test_syntax(void **state)
 	assert_int_equal(c->rules->max_per_peer, 2);
 	assert_int_equal(c->rules->next->max_conns, 3);
 	assert_int_equal(c->rules->next->max_per_peer, 2);
-	conf_free(c);
+	conf_unref(c);
 
 	/* 64 bytes of name are fine, 65 are not. */
 	c = good("rule aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 	    "aaaaaaaaaa {\nlisten vsock:1\nconnect vsock:2:3\n}\n");
-	conf_free(c);
+	conf_unref(c);
 	bad("rule aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 	    "aaaaaa {\nlisten vsock:1\nconnect vsock:2:3\n}\n",
 	    "t.conf:1: bad rule name 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
@@ -823,13 +823,13 @@ test_syntax(void **state)
 	    "t.conf:11: rule 'c' connects to its own listen address",
 	    "t.conf:15: rule 'd' connects to its own listen address",
 	    "t.conf:19: rule 'e' connects to its own listen address", NULL);
-	conf_free(good(
+	conf_unref(good(
 	    "rule a {\nlisten tcp:[::ffff:127.0.0.1]:7\n"
 	    "connect tcp:[::1]:7\n}\n"
 	    "rule b {\nlisten tcp:[::ffff:0.0.0.0]:8\n"
 	    "connect tcp:[::1]:8\n}\n"));
 	/* Near misses: another path, port or family, a concrete address. */
-	conf_free(good(
+	conf_unref(good(
 	    "rule a {\nlisten unix:/a\nconnect hybrid-vsock:/b:5\n}\n"
 	    "rule b {\nlisten tcp:0.0.0.0:7\nconnect tcp:127.0.0.1:8\n}\n"
 	    "rule c {\nlisten tcp:0.0.0.0:9\nconnect tcp:[::1]:9\n}\n"
@@ -874,7 +874,7 @@ test_limits(void **state)
 	assert_int_equal(e.n, 0);
 	assert_non_null(c);
 	assert_int_equal(c->stats_interval_ms, 5000);
-	conf_free(c);
+	conf_unref(c);
 
 	/* Too many words. */
 	assert_non_null(text = malloc(65 * 2 + 2));
@@ -917,7 +917,7 @@ test_acls(void **state)
 	assert_true(conf_rule_allows_cid(r, 7));
 	assert_false(conf_rule_allows_cid(r, 4));
 	assert_false(conf_rule_allows_cid(r, 6));
-	conf_free(c);
+	conf_unref(c);
 
 	/* "any" wins over a list. */
 	c = good("rule a {\n listen vsock:1\n connect vsock:3:1\n"
@@ -927,7 +927,7 @@ test_acls(void **state)
 	assert_true(conf_rule_allows_cid(r, 6));
 	assert_false(conf_rule_allows_cid(r, 9));
 	assert_true(conf_rule_allows_cid(r, 4294967295U));
-	conf_free(c);
+	conf_unref(c);
 
 	/* No uid list: any uid. */
 	c = good("rule a {\n listen unix:/a\n connect vsock:3:1\n}\n");
@@ -935,7 +935,7 @@ test_acls(void **state)
 	assert_true(conf_rule_allows_uid(c->rules, 12345));
 	assert_true(conf_rule_allows_addr(c->rules, ip("1.2.3.4"),
 	    sizeof(struct sockaddr_in)));
-	conf_free(c);
+	conf_unref(c);
 
 	/* Prefixes: odd lengths, /0, v4-mapped both ways. */
 	c = good("rule a {\n listen tcp:[::]:1\n connect vsock:3:1\n"
@@ -962,7 +962,7 @@ test_acls(void **state)
 	    sizeof(struct sockaddr_in)));
 	assert_false(conf_rule_allows_addr(r, ip("::1"),
 	    sizeof(struct sockaddr_in6)));
-	conf_free(c);
+	conf_unref(c);
 }
 
 static void
@@ -1006,7 +1006,7 @@ test_listen(void **state)
 	    "'e' (t.conf:17)", NULL);
 
 	/* And addresses that can. */
-	conf_free(good(
+	conf_unref(good(
 	    "rule a {\nlisten tcp:[::ffff:127.0.0.1]:80\n"
 	    "connect vsock:3:1\n}\n"
 	    "rule b {\nlisten tcp:[::1]:80\nconnect vsock:3:1\n}\n"
@@ -1035,8 +1035,8 @@ test_listen(void **state)
 	assert_false(conf_rule_same_listen(r->next->next,
 	    conf_find_rule(c, "a")));
 	assert_true(conf_rule_same_listen(r->next->next, r->next->next));
-	conf_free(c);
-	conf_free(d);
+	conf_unref(c);
+	conf_unref(d);
 	/* A socket keeps its family: a mapped address is another one. */
 	c = good("rule a {\nlisten tcp:[::ffff:127.0.0.1]:80\n"
 	    "connect vsock:3:1\n}\n");
@@ -1046,8 +1046,8 @@ test_listen(void **state)
 	assert_false(conf_rule_same_listen(c->rules, d->rules));
 	assert_false(conf_rule_same_listen(c->rules, d->rules->next));
 	assert_true(conf_rule_same_listen(c->rules, c->rules));
-	conf_free(c);
-	conf_free(d);
+	conf_unref(c);
+	conf_unref(d);
 
 	/* hybrid-vsock: a target, never a listen address. */
 	c = good("rule fc {\nlisten vsock:5000\n"
@@ -1055,7 +1055,7 @@ test_listen(void **state)
 	r = c->rules;
 	assert_int_equal(r->connect.kind, ADDR_HVSOCK);
 	assert_int_equal(r->connect.hvport, 5000);
-	conf_free(c);
+	conf_unref(c);
 	bad("rule fc {\nlisten hybrid-vsock:/run/fc/v.sock:5000\n"
 	    "connect vsock:3:1\n}\n",
 	    "t.conf:2: bad listen address "
@@ -1111,7 +1111,7 @@ test_mutations(void **state)
 		c = conf_parse_buffer(buf, len, "m.conf", CONF_NO_INCLUDE,
 		    NULL, NULL);
 		nok += c != NULL;
-		conf_free(c);
+		conf_unref(c);
 	}
 	/* Some mutations must survive, or the test tests nothing. */
 	assert_true(nok > 0);
@@ -1128,15 +1128,15 @@ test_user_group(void **state)
 	    "\tconnect tcp:127.0.0.1:2\n}\n");
 	assert_string_equal(c->user, "root");
 	assert_string_equal(c->group, "0");
-	conf_free(c);
+	conf_unref(c);
 	c = good("user 0\nrule a {\n\tlisten tcp:127.0.0.1:1\n"
 	    "\tconnect tcp:127.0.0.1:2\n}\n");
 	assert_string_equal(c->user, "0");
 	assert_null(c->group);
-	conf_free(c);
+	conf_unref(c);
 	/* A number needs no passwd entry. */
 	c = good("user 4000000\ngroup 4000000\n");
-	conf_free(c);
+	conf_unref(c);
 	bad("user no-such-user-vsp\n",
 	    "t.conf:1: user: unknown user 'no-such-user-vsp'", NULL);
 	bad("group no-such-group-vsp\n",
