@@ -155,7 +155,7 @@ int
 main(int argc, char **argv)
 {
 	struct opts o;
-	struct proxy px;
+	struct proxy *px = NULL;
 	struct conf *conf;
 	char cwd[PATH_MAX];
 	const char *dir;
@@ -240,7 +240,7 @@ main(int argc, char **argv)
 		conf_unref(conf);
 		goto out;
 	}
-	if (proxy_init(&px, &o, conf, act) == -1)
+	if ((px = proxy_new(&o, conf, act)) == NULL)
 		goto fail;
 	activation_free(act);	/* every socket is taken or closed by now */
 	act = NULL;
@@ -255,11 +255,11 @@ main(int argc, char **argv)
 			goto fail;
 		(void)log_syslog(o.syslog_facility);
 	}
-	proxy_ready(&px);
-	rc = proxy_run(&px) == 0 ? 0 : EXIT_STARTUP;
+	proxy_ready(px);
+	rc = proxy_run(px) == 0 ? 0 : EXIT_STARTUP;
 	log_info("exiting");
 fail:
-	proxy_fini(&px);
+	proxy_free(px);
 	pidfile_remove(pf);
 out:
 	activation_free(act);

@@ -507,14 +507,13 @@ signals_init(struct proxy *px)
 	return (px->sigwatch == NULL ? -1 : 0);
 }
 
-int
+static int
 proxy_init(struct proxy *px, const struct opts *o, struct conf *conf,
     struct activation *act)
 {
 	struct listener *l, **tail;
 	struct conf_rule *r;
 
-	memset(px, 0, sizeof(*px));
 	px->sigpipe[0] = px->sigpipe[1] = -1;
 	px->opts = o;
 	relay_pool_init(&px->buffers, 0);
@@ -540,6 +539,23 @@ proxy_init(struct proxy *px, const struct opts *o, struct conf *conf,
 	}
 	log_debug("event backend: %s", event_backend_name(o->backend));
 	return (0);
+}
+
+struct proxy *
+proxy_new(const struct opts *o, struct conf *conf, struct activation *act)
+{
+	struct proxy *px;
+
+	if ((px = calloc(1, sizeof(*px))) == NULL) {
+		log_warn("calloc");
+		conf_unref(conf);
+		return (NULL);
+	}
+	if (proxy_init(px, o, conf, act) == -1) {
+		proxy_free(px);
+		return (NULL);
+	}
+	return (px);
 }
 
 static void
@@ -579,7 +595,7 @@ proxy_run(struct proxy *px)
 	return (0);
 }
 
-void
+static void
 proxy_fini(struct proxy *px)
 {
 	struct listener *l;
@@ -610,4 +626,14 @@ proxy_fini(struct proxy *px)
 		close(px->sigpipe[0]);
 		close(px->sigpipe[1]);
 	}
+}
+
+void
+proxy_free(struct proxy *px)
+{
+
+	if (px == NULL)
+		return;
+	proxy_fini(px);
+	free(px);
 }

@@ -68,13 +68,14 @@ struct proxy {
  * rule, if act (which may be NULL) has one, else by binding its listen
  * address.  -1 (logged) if any cannot start.
  */
-int proxy_init(struct proxy *, const struct opts *, struct conf *,
+struct proxy *proxy_new(const struct opts *, struct conf *,
     struct activation *act);
 /* Start-up is over: arm the statistics timer, tell the service manager. */
 void proxy_ready(struct proxy *);
 /* Serve until a signal ends it; 0 on a clean stop. */
 int proxy_run(struct proxy *);
-void proxy_fini(struct proxy *);
+/* Close everything (connections at once), free it; NULL is ignored. */
+void proxy_free(struct proxy *);
 
 /* A connection ended: resume listeners paused by a limit; finish a drain. */
 void proxy_conn_gone(struct proxy *);
