@@ -30,7 +30,7 @@ E2E_TESTS = \
 	tests/e2e-max-conns.sh \
 	tests/e2e-emfile.sh \
 	tests/e2e-sigterm.sh \
-	tests/e2e-logging.sh \
+	tests/e2e-log-level.sh \
 	tests/e2e-log-escape.sh \
 	tests/e2e-check-config.sh \
 	tests/e2e-conf-perms.sh \
@@ -46,15 +46,15 @@ E2E_TESTS = \
 	tests/e2e-unix-path.sh \
 	tests/e2e-reload-empty.sh \
 	tests/e2e-relpaths.sh \
-	tests/notify.sh \
-	tests/socket-activation.sh
+	tests/e2e-notify.sh \
+	tests/e2e-socket-activation.sh
 
 TESTS += $(E2E_TESTS)
 EXTRA_DIST += $(E2E_TESTS) tests/lib.sh tests/README.md
 
 # Privilege dropping (-u, -g): needs root, skips otherwise.
-TESTS += tests/privdrop.sh
-EXTRA_DIST += tests/privdrop.sh
+TESTS += tests/e2e-privdrop.sh
+EXTRA_DIST += tests/e2e-privdrop.sh
 
 # Faults and the integrity soak (issue #7).  failmalloc.so is an
 # LD_PRELOAD shim, not part of the project: a plain rule, built without
@@ -79,7 +79,7 @@ FAULT_TESTS = \
 	tests/e2e-client-gone.sh \
 	tests/e2e-slowloris.sh \
 	tests/e2e-failmalloc.sh \
-	tests/soak.sh
+	tests/e2e-soak.sh
 TESTS += $(FAULT_TESTS)
 EXTRA_DIST += $(FAULT_TESTS)
 

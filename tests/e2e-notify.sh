@@ -1,5 +1,5 @@
 #!/bin/bash
-# notify: the daemon speaks systemd's readiness protocol on NOTIFY_SOCKET.
+# e2e-notify: the daemon speaks systemd's readiness protocol on NOTIFY_SOCKET.
 #
 # A sink (vsp-peer notify-sink) stands in for systemd: it prints each
 # datagram as one line "pid=SENDER MESSAGE" and stops the sender of

@@ -1,5 +1,5 @@
 #!/bin/bash
-# socket-activation: the daemon serves sockets passed by the service
+# e2e-socket-activation: the daemon serves sockets passed by the service
 # manager (LISTEN_PID/LISTEN_FDS/LISTEN_FDNAMES), with
 # systemd-socket-activate standing in for systemd.  It binds the socket,
 # and starts the daemon on the first connection, which the daemon then

@@ -1,5 +1,5 @@
 #!/bin/sh
-# soak: an integrity soak, bounded in time.
+# e2e-soak: an integrity soak, bounded in time.
 #
 # Two daemons run for the whole soak: epoll, from TCP clients to a UNIX
 # target, and poll, from UNIX clients to a TCP target.  Round after

@@ -1,5 +1,5 @@
 #!/bin/sh
-# e2e-logging: -v logs one line per connection open and close; -q only
+# e2e-log-level: -v logs one line per connection open and close; -q only
 # errors.
 #
 # Three connections go through the proxy in each mode.  With -v the log

@@ -1,5 +1,5 @@
 #!/bin/sh
-# privdrop: -u/--user and -g/--group, and "user"/"group" in the file.
+# e2e-privdrop: -u/--user and -g/--group, and "user"/"group" in the file.
 #
 # For each event backend:
 #   - "-u nobody": once ready, every uid and gid of the process (real,
