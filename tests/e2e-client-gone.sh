@@ -19,10 +19,6 @@
 
 require_proxy
 
-count_in() {
-	[ "$(log_count "$1" "$2")" -ge "$3" ]
-}
-
 # leave BACKEND TRANSPORT TIMEOUT NAME OPTIONS...: three clients that
 # leave as OPTIONS (vsp-peer's) say once their connects are in flight.
 leave() {
@@ -57,7 +53,7 @@ gone() {
 	ms=$(( $(now_ms) - t0 ))
 	lt "$ms" 5000 "$be $tr: ... at once ($ms ms; the timeout is 30 s)"
 	check "$be $tr: ... logged as reason=client-gone" \
-	    wait_until 5 count_in "$PROXY_LOG" 'reason=client-gone' 3
+	    wait_until 5 log_at_least "$PROXY_LOG" 'reason=client-gone' 3
 	reap "$CLI"
 	kill -USR1 "$PROXY_PID"
 	check "$be $tr: ... counted (abandoned=3)" wait_until 5 \
@@ -70,7 +66,7 @@ fin() {
 	local be="$1"
 	leave "$be" tcp 3 close --send 0 --end close || return
 	check "$be tcp: clients that close (FIN): the connects time out" \
-	    wait_until "$VSP_WAIT" count_in "$PROXY_LOG" 'reason=timeout' 3
+	    wait_until "$VSP_WAIT" log_at_least "$PROXY_LOG" 'reason=timeout' 3
 	is "$(log_count "$PROXY_LOG" 'reason=client-gone')" 0 \
 	    "$be tcp: ... and are not taken for gone"
 	check "$be tcp: ... their descriptors are freed then" \

@@ -35,20 +35,6 @@ fastest() {
 	sed -n 's/.* ms=\([0-9]*\).*/\1/p' "$T/$1.out" | sort -n | head -n 1
 }
 
-# stats PID LOG: ask for a statistics line and wait for it; the newest
-# line's connect_failed= value is left in FAILED.
-stats() {
-	local n
-	n=$(log_count "$2" ' stats active=')
-	kill -USR1 "$1"
-	wait_until "$VSP_WAIT" more_lines "$2" ' stats active=' "$n"
-	FAILED=$(grep ' stats active=' "$2" | tail -n 1 |
-	    sed -n 's/.* connect_failed=\([0-9]*\).*/\1/p')
-}
-more_lines() {
-	[ "$(log_count "$1" "$2")" -gt "$3" ]
-}
-
 # same_hashes NAME: what the client sent is what the VMM got, and back.
 same_hashes() {
 	[ -n "$(field "$1.cli" sent_hash)" ] &&
@@ -129,8 +115,8 @@ good() {
 	check "$be $tr: opens logged with the hybrid-vsock target" \
 	    test "$(log_count "$PROXY_LOG" "open peer=.* \
 target=hybrid-vsock:${vmm#unix:}:$GPORT\$")" -eq 4
-	stats "$PROXY_PID" "$PROXY_LOG"
-	is "$FAILED" 0 "$be $tr: no connect failures counted"
+	usr1
+	is "$(stat_of connect_failed)" 0 "$be $tr: no connect failures counted"
 	stop "$PROXY_PID"
 	is "$?" 0 "$be $tr: proxy exits 0 on SIGTERM"
 }
@@ -157,8 +143,8 @@ failing() {
 $GPORT failed: $why")" 3 "$what: 3 failures logged ($why)"
 	is "$(log_count "$PROXY_LOG" "reason=connect-failed\$")" 3 \
 	    "$what: closed with reason connect-failed"
-	stats "$PROXY_PID" "$PROXY_LOG"
-	is "$FAILED" 3 "$what: stats count 3 connect failures"
+	usr1
+	is "$(stat_of connect_failed)" 3 "$what: stats count 3 connect failures"
 	check "$what: proxy still running" alive "$PROXY_PID"
 	serves_then_exits "$name" "$what"
 }
@@ -182,8 +168,8 @@ silent() {
 timed out")" 3 "$what: 3 time-outs logged"
 	is "$(log_count "$PROXY_LOG" "reason=timeout\$")" 3 \
 	    "$what: closed with reason timeout"
-	stats "$PROXY_PID" "$PROXY_LOG"
-	is "$FAILED" 3 "$what: stats count 3 connect failures"
+	usr1
+	is "$(stat_of connect_failed)" 3 "$what: stats count 3 connect failures"
 	serves_then_exits "$name" "$what"
 }
 

@@ -38,21 +38,6 @@ want=$((2 * N + 64))
 [ "$(ulimit -n)" -ge "$want" ] 2>/dev/null || ulimit -n "$want" 2>/dev/null ||
     skip_all "cannot raise the descriptor limit to $want (ulimit -n)"
 
-stat_of() {
-	grep ' stats active=' "$1" | tail -n 1 | tr ' ' '\n' |
-	    sed -n "s/^$2=//p"
-}
-more_stats() {
-	[ "$(grep -c ' stats active=' "$1")" -gt "$2" ]
-}
-# usr1 PID LOG: ask for a statistics line and wait for it.
-usr1() {
-	local n
-	n=$(grep -c ' stats active=' "$2")
-	kill -USR1 "$1"
-	wait_until "$VSP_WAIT" more_stats "$2" "$n"
-}
-
 # Sizes per round, in turn (at least 8 bytes, so that every receiver
 # can tell the streams apart): small streams stress the set-up and
 # tear-down, large ones the relaying.
@@ -148,10 +133,10 @@ for be in epoll poll; do
 	diag "$be daemon: VmRSS $(vm_kb "$px" VmRSS) kB," \
 	    "VmHWM $(vm_kb "$px" VmHWM) kB after $conns connections"
 	if usr1 "$px" "$log"; then
-		is "$(stat_of "$log" accepted)/$(stat_of "$log" closed)" \
+		is "$(stat_of accepted "$log")/$(stat_of closed "$log")" \
 		    "$conns/$conns" "$be: accepted = closed = $conns"
-		is "$(stat_of "$log" connect_failed)/$(stat_of "$log" \
-		    active)" "0/0" "$be: no failed connect, none left open"
+		is "$(stat_of connect_failed "$log")/$(stat_of active \
+		    "$log")" "0/0" "$be: no failed connect, none left open"
 	else
 		not_ok "$be: statistics line on SIGUSR1"
 	fi

@@ -23,9 +23,12 @@
 # through spawn/start_proxy/start_peer is killed on exit, and all files go
 # into one scratch directory, $T, that is removed on exit.
 #
-# Everything here is POSIX sh plus "local"; /proc is used for liveness,
-# listening sockets and memory use, so the tests are Linux-only, like
-# vsock.
+# Everything here, and every script that sources it, is POSIX sh plus
+# "local", and plus one thing POSIX leaves open: "VAR=VALUE function"
+# exports VAR to what the function runs, and only while it runs (dash,
+# busybox sh and bash all do; e.g. "NOTIFY_SOCKET=... start_proxy ...").
+# /proc is used for liveness, listening sockets and memory use, so the
+# tests are Linux-only, like vsock.
 
 # ---- environment -------------------------------------------------------
 
@@ -249,6 +252,18 @@ reap() {
 		sleep 0.01
 	done
 	wait "$pid"
+}
+
+# not_alive PID: the process is gone (or a zombie).
+not_alive() {
+	! alive "$1"
+}
+
+# is_vsockproxy PID: PID is alive and runs $VSOCKPROXY (a detached
+# daemon, or one that a service manager's stand-in exec'd).
+is_vsockproxy() {
+	alive "$1" &&
+	    [ "$(readlink "/proc/$1/exe")" = "$(readlink -f "$VSOCKPROXY")" ]
 }
 
 # stop PID: SIGTERM, then reap with the usual deadline.
@@ -634,6 +649,14 @@ log_count() {
 	grep -c -E -e "$2" "$1" 2>/dev/null
 }
 
+# log_at_least FILE PATTERN N: at least N lines of FILE match the ERE
+# PATTERN (for wait_until).
+log_at_least() {
+	local n
+	n=$(log_count "$1" "$2")
+	[ "${n:-0}" -ge "$3" ]
+}
+
 # nsockets PID: PID's open sockets (not all descriptors: valgrind, when
 # the daemon runs under it, opens and closes files of its own).
 nsockets() {
@@ -661,4 +684,28 @@ hup() {
 }
 hup_done() {
 	[ "$(reloads "$HUP_PAT")" -gt "$HUP_N" ]
+}
+
+# ---- statistics --------------------------------------------------------
+
+# usr1 [PID [LOG]]: SIGUSR1 the daemon (default $PROXY_PID, logging to
+# $PROXY_LOG) and wait until LOG has one more statistics line.  The line
+# also proves that the daemon's loop has gone round since the signal.
+usr1() {
+	local pid="${1:-$PROXY_PID}" log="${2:-$PROXY_LOG}" n
+	n=$(log_count "$log" ' stats active=')
+	kill -USR1 "$pid" || return 1
+	wait_until "$VSP_WAIT" log_at_least "$log" ' stats active=' \
+	    $((${n:-0} + 1))
+}
+
+# last_stats [LOG]: the key=value part of LOG's newest statistics line.
+last_stats() {
+	grep ' stats active=' "${1:-$PROXY_LOG}" | tail -n 1 |
+	    sed 's/.* stats //'
+}
+
+# stat_of KEY [LOG]: one value of LOG's newest statistics line.
+stat_of() {
+	last_stats "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"
 }
