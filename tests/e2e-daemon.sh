@@ -1,17 +1,15 @@
-#!/bin/bash
-# Daemon mode and the pid file: -d returns only once the daemon serves,
-# with its pid (and a newline) in the pid file; start-up failures reach the
-# caller's stderr with a non-zero status; a second instance is refused and
-# told the running pid; a stale pid file is taken over; a symlink, a file
-# with a second hard link and another user's file are refused and left
-# alone; SIGTERM removes the file, but not one that took its place.
-. "${top_srcdir:-.}/tests/lib.sh"
+#!/bin/sh
+# e2e-daemon: daemon mode and the pid file.  -d returns only once the
+# daemon serves, with its pid (and a newline) in the pid file; start-up
+# failures reach the caller's stderr with a non-zero status; a second
+# instance is refused and told the running pid; a stale pid file is taken
+# over; a symlink, a file with a second hard link and another user's file
+# are refused and left alone; SIGTERM removes the file, but not one that
+# took its place.
+. "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 require_proxy
 
 pidof_file() { head -n 1 "$1" 2>/dev/null; }
-is_our_daemon() {
-	alive "$1" && [ "$(readlink "/proc/$1/exe")" = "$(readlink -f "$VSOCKPROXY")" ]
-}
 
 scenario() {
 	local b=$1 pf=$T/$1.pid addr target pid rc pid2
@@ -27,7 +25,7 @@ scenario() {
 	pid=$(pidof_file "$pf")
 	T_PIDS="$T_PIDS $pid"
 	is "$rc" 0 "$b: -d exits 0 once started"
-	check "$b: pid file names the running daemon" is_our_daemon "$pid"
+	check "$b: pid file names the running daemon" is_vsockproxy "$pid"
 	is "$(od -An -c "$pf" | tr -d ' ')" "${pid}\\n" \
 	    "$b: pid file holds the pid and a newline"
 	# Listening before the parent returned: no wait here.
@@ -130,7 +128,6 @@ scenario() {
 	check "$b: ... and removes the pid file" test ! -e "$pf"
 	stop "$PEER_PID"
 }
-not_alive() { ! alive "$1"; }
 
 # refused_pidfile BACKEND PATH TARGET WHY: -d -p PATH must fail, saying
 # WHY and naming PATH, and leave the file as it was.
@@ -145,7 +142,7 @@ refused_pidfile() {
 		# Started after all: stop it.
 		pid=$(pidof_file "$pf")
 		T_PIDS="$T_PIDS $pid"
-		is_our_daemon "$pid" && kill -TERM "$pid"
+		is_vsockproxy "$pid" && kill -TERM "$pid"
 	fi
 	check "$b: a pid file ($why) is refused (status $rc)" \
 	    sh -c "[ $rc -ne 0 ] && grep -q 'pidfile $pf: .*$why' \

@@ -1,51 +1,42 @@
-#!/bin/bash
-# Logging: -s sends to syslog with ident vsockproxy, the pid and the right
+#!/bin/sh
+# e2e-log-output: where log lines go and how they look.  On stderr, lines
+# carry a timestamp, ident and pid, or "<N>" priorities when stderr is the
+# journal; -s sends to syslog with ident vsockproxy, the pid and the right
 # facility and priority (a test socket stands in for /dev/log inside a
-# private mount namespace); -d logs to syslog by default; on stderr lines
-# carry a timestamp, or "<N>" priorities when stderr is the journal.
-. "${top_srcdir:-.}/tests/lib.sh"
+# private mount namespace); -d logs to syslog by default.
+. "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 require_proxy
 
 plan 10
 
+# on_stderr NAME [VAR=VALUE...]: run the daemon with VAR=VALUE in its
+# environment and its stderr in $T/NAME.err until it says it listens;
+# sets pid.
+on_stderr() {
+	local name="$1"
+	shift
+	new_addr tcp
+	spawn "$name" env "$@" "$VSOCKPROXY" --listen "$NEW_ADDR" \
+	    --connect tcp:127.0.0.1:1
+	pid=$SPAWNED
+	wait_until "$VSP_WAIT" grep -qs 'listening on' "$T/$name.err"
+	stop "$pid"
+}
+
 # Plain stderr: ISO timestamp, ident and pid.
-new_addr tcp
-"$VSOCKPROXY" --listen "$NEW_ADDR" --connect tcp:127.0.0.1:1 \
-    2>"$T/plain.err" &
-pid=$!
-T_PIDS="$T_PIDS $pid"
-wait_until "$VSP_WAIT" grep -qs 'listening on' "$T/plain.err"
-stop "$pid"
+on_stderr plain
 check "stderr lines have a timestamp, ident and pid" grep -Eq \
     "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+ vsockproxy\\[$pid\\]: listening on" \
     "$T/plain.err"
 
-# stderr is the journal when JOURNAL_STREAM names its device:inode.
-new_addr tcp
-"$VSOCKPROXY" --listen "$NEW_ADDR" --connect tcp:127.0.0.1:1 \
-    --stats-interval 0 2>"$T/journal.err" &
-pid=$!
-T_PIDS="$T_PIDS $pid"
-wait_until "$VSP_WAIT" grep -qs 'listening on' "$T/journal.err"
-stop "$pid"
-js=$(stat -c '%d:%i' "$T/journal.err")
-new_addr tcp
-JOURNAL_STREAM=$js "$VSOCKPROXY" --listen "$NEW_ADDR" \
-    --connect tcp:127.0.0.1:1 --connect-timeout 0.1 2>>"$T/journal.err" &
-pid=$!
-T_PIDS="$T_PIDS $pid"
-wait_until "$VSP_WAIT" grep -qs '^<6>listening on' "$T/journal.err"
-stop "$pid"
+# stderr is the journal when JOURNAL_STREAM names its device:inode (spawn
+# truncates the file, which keeps its inode).
+: >"$T/journal.err"
+on_stderr journal "JOURNAL_STREAM=$(stat -c '%d:%i' "$T/journal.err")"
 check "journal stderr: <6> prefix, no timestamp" \
     grep -q '^<6>listening on tcp:127.0.0.1' "$T/journal.err"
 # A JOURNAL_STREAM naming another file is not the journal.
-new_addr tcp
-JOURNAL_STREAM=1:1 "$VSOCKPROXY" --listen "$NEW_ADDR" \
-    --connect tcp:127.0.0.1:1 2>"$T/notjournal.err" &
-pid=$!
-T_PIDS="$T_PIDS $pid"
-wait_until "$VSP_WAIT" grep -qs 'listening on' "$T/notjournal.err"
-stop "$pid"
+on_stderr notjournal JOURNAL_STREAM=1:1
 check "a JOURNAL_STREAM of another file is ignored" \
     grep -Eq '^[0-9]{4}-.* listening on' "$T/notjournal.err"
 
@@ -78,10 +69,9 @@ export T
 
 new_addr tcp
 addr=$NEW_ADDR
-in_ns "$VSOCKPROXY" --syslog=local3 -v --listen "$addr" --connect tcp:127.0.0.1:1 \
-    2>"$T/s.err" &
-pid=$!
-T_PIDS="$T_PIDS $pid"
+spawn s in_ns "$VSOCKPROXY" --syslog=local3 -v --listen "$addr" \
+    --connect tcp:127.0.0.1:1
+pid=$SPAWNED
 wait_for_listen "$addr" "$pid"
 run_peer refused "$addr" --expect-refused
 wait_until "$VSP_WAIT" grep -q 'failed: Connection refused' "$T/syslog.txt"

@@ -1,5 +1,6 @@
-#!/bin/bash
-# e2e-notify: the daemon speaks systemd's readiness protocol on NOTIFY_SOCKET.
+#!/bin/sh
+# e2e-notify: the daemon speaks systemd's readiness protocol on
+# NOTIFY_SOCKET.
 #
 # A sink (vsp-peer notify-sink) stands in for systemd: it prints each
 # datagram as one line "pid=SENDER MESSAGE" and stops the sender of
@@ -32,16 +33,9 @@ start_sink() {
 	    [ -e "$T/$name.ready" ]
 }
 
-# msgs MATCH: how many sink lines match the ERE MATCH.
-msgs() {
-	log_count "$SINK" "$1"
-}
 # wait_msgs MATCH N: until at least N lines match.
 wait_msgs() {
-	wait_until "$VSP_WAIT" more_than "$1" $(($2 - 1))
-}
-more_than() {
-	[ "$(msgs "$1")" -gt "$2" ]
+	wait_until "$VSP_WAIT" log_at_least "$SINK" "$1" "$2"
 }
 # after N: the sink's lines after the first N, without the pid.
 after() {
@@ -175,8 +169,7 @@ nowhere() {
 	check "$be: NOTIFY_SOCKET nowhere: relays" \
 	    exchange "$be.nw" "$tgt" "--conns 1 --send 4k --expect 4k" \
 	    "--send 4k --expect 4k"
-	kill -USR1 "$PROXY_PID"
-	wait_until "$VSP_WAIT" grep -q 'stats active=' "$PROXY_LOG"
+	usr1
 	stop "$PROXY_PID"
 	is "$?" 0 "$be: NOTIFY_SOCKET nowhere: exits 0 on SIGTERM"
 	is "$(log_count "$PROXY_LOG" 'NOTIFY_SOCKET: send: .*not logged again')" 1 \
@@ -184,8 +177,7 @@ nowhere() {
 	# Without -vv it is not logged at all.
 	NOTIFY_SOCKET=$T/nobody.sock start_proxy "$be.nwq" tcp \
 	    --connect "$tgt" || { not_ok "$be: proxy starts"; return; }
-	kill -USR1 "$PROXY_PID"
-	wait_until "$VSP_WAIT" grep -q 'stats active=' "$PROXY_LOG"
+	usr1
 	stop "$PROXY_PID"
 	is "$(log_count "$PROXY_LOG" 'NOTIFY')" 0 \
 	    "$be: NOTIFY_SOCKET nowhere: nothing logged by default"

@@ -1,4 +1,4 @@
-#!/bin/bash
+#!/bin/sh
 # e2e-socket-activation: the daemon serves sockets passed by the service
 # manager (LISTEN_PID/LISTEN_FDS/LISTEN_FDNAMES), with
 # systemd-socket-activate standing in for systemd.  It binds the socket,
@@ -69,9 +69,6 @@ activate_rule() {
 	activate "$name" "$@" -c "$T/$name.conf"
 }
 
-is_daemon() {
-	[ "$(readlink "/proc/$1/exe")" = "$(readlink -f "$VSOCKPROXY")" ]
-}
 xfer() {
 	exchange "$1" "$2" "--conns 1 --send 100k --expect 60k" \
 	    "--send 60k --expect 100k"
@@ -89,7 +86,7 @@ named_tcp() {
 	check "$be: a socket named web serves rule web (byte-exact)" \
 	    xfer "$be.tcp1" "$tgt"
 	check "$be: the daemon is vsockproxy, started by the first client" \
-	    is_daemon "$PROXY_PID"
+	    is_vsockproxy "$PROXY_PID"
 	check "$be: its log names the passed socket and fd" grep -q \
 	    "listening on $passed (socket-activated fd 3), forwarding to $tgt (rule web)" \
 	    "$PROXY_LOG"

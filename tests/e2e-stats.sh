@@ -1,26 +1,13 @@
-#!/bin/bash
-# Statistics: after known transfers the SIGUSR1 line's counters and byte
+#!/bin/sh
+# e2e-stats: after known transfers the SIGUSR1 line's counters and byte
 # totals are exactly right (open connections included), the per-connection
 # summary lines carry the right bytes and reasons, and --stats-interval
 # repeats the line on its own.
-. "${top_srcdir:-.}/tests/lib.sh"
+. "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 require_proxy
 
-# last_stats LOG: the newest stats line's key=value part.
-last_stats() { grep ' stats active=' "$1" | tail -n 1 | sed 's/.* stats //'; }
-count_stats() { grep -c ' stats active=' "$1"; }
-# usr1 PID LOG: ask for a line and wait until one more is there.
-usr1() {
-	local n
-	n=$(count_stats "$2")
-	kill -USR1 "$1"
-	wait_until "$VSP_WAIT" more_stats "$2" "$n"
-}
-more_stats() { [ "$(count_stats "$1")" -gt "$2" ]; }
-stat_of() { last_stats "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
-
 scenario() {
-	local b=$1 log up down i
+	local b=$1 log i
 
 	start_peer "$b-srv" tcp:127.0.0.1:0 --conns 0 --send 70000 \
 	    --expect 12345
@@ -32,11 +19,10 @@ scenario() {
 	for i in 1 2 3; do
 		run_peer "$b-c$i" "$PROXY_ADDR" --send 12345 --expect 70000
 	done
-	check "$b: three transfers pass" sh -c "
-	    grep -q ' ok\$' '$T/$b-c1.out' && grep -q ' ok\$' '$T/$b-c2.out' &&
-	    grep -q ' ok\$' '$T/$b-c3.out'"
+	check "$b: three transfers pass" eval 'peer_passed "$b-c1" 1 &&
+	    peer_passed "$b-c2" 1 && peer_passed "$b-c3" 1'
 	# The server may still be closing the last one: wait for the log.
-	wait_until "$VSP_WAIT" sh -c "[ \$(grep -c 'reason=eof' '$log') -ge 3 ]"
+	wait_until "$VSP_WAIT" log_at_least "$log" 'reason=eof' 3
 	usr1 "$PROXY_PID" "$log"
 	is "$(last_stats "$log" | cut -d' ' -f1-7)" \
 	    "active=0 accepted=3 denied=0 connect_failed=0 closed=3 bytes_up=37035 bytes_down=210000" \
@@ -48,8 +34,7 @@ scenario() {
 	rm -f "$T/$b.go"
 	spawn "$b-hold" "$VSP_PEER" connect "$PROXY_ADDR" --send 12345 \
 	    --expect 70000 --wait-file "$T/$b.go" --timeout "$VSP_WAIT"
-	wait_until "$VSP_WAIT" sh -c "grep -q 'open peer' '$log' &&
-	    [ \$(grep -c 'open peer' '$log') -ge 4 ]"
+	wait_until "$VSP_WAIT" log_at_least "$log" 'open peer' 4
 	# Wait until its bytes have gone through, then ask.
 	wait_until "$VSP_WAIT" sh -c "kill -USR1 $PROXY_PID;
 	    grep ' stats ' '$log' | tail -n 1 | grep -q 'bytes_up=49380 bytes_down=280000'"
@@ -69,7 +54,7 @@ scenario() {
 	log=$T/$b-dead.log
 	run_peer "$b-r1" "$PROXY_ADDR" --expect-refused
 	run_peer "$b-r2" "$PROXY_ADDR" --expect-refused
-	wait_until "$VSP_WAIT" sh -c "[ \$(grep -c 'reason=connect-failed' '$log') -ge 2 ]"
+	wait_until "$VSP_WAIT" log_at_least "$log" 'reason=connect-failed' 2
 	usr1 "$PROXY_PID" "$log"
 	is "$(last_stats "$log" | cut -d' ' -f1-7)" \
 	    "active=0 accepted=2 denied=0 connect_failed=2 closed=2 bytes_up=0 bytes_down=0" \
@@ -82,7 +67,7 @@ scenario() {
 	start_proxy "$b-timer" tcp --stats-interval 0.1 \
 	    --connect tcp:127.0.0.1:1
 	check "$b: --stats-interval 0.1 logs repeatedly" wait_until \
-	    "$VSP_WAIT" sh -c "[ \$(grep -c ' stats active=' '$T/$b-timer.log') -ge 3 ]"
+	    "$VSP_WAIT" log_at_least "$T/$b-timer.log" ' stats active=' 3
 	stop "$PROXY_PID"
 	# -q silences info, not the statistics asked for.
 	start_proxy "$b-quiet" tcp -q --stats-interval 0 \
