@@ -37,9 +37,9 @@ fastest() {
 
 # same_hashes NAME: what the client sent is what the VMM got, and back.
 same_hashes() {
-	[ -n "$(field "$1.cli" sent_hash)" ] &&
-	[ "$(field "$1.cli" sent_hash)" = "$(field "$1.srv" recv_hash)" ] &&
-	[ "$(field "$1.srv" sent_hash)" = "$(field "$1.cli" recv_hash)" ]
+	[ -n "$(peer_field "$1.cli" sent_hash)" ] &&
+	[ "$(peer_field "$1.cli" sent_hash)" = "$(peer_field "$1.srv" recv_hash)" ] &&
+	[ "$(peer_field "$1.srv" sent_hash)" = "$(peer_field "$1.cli" recv_hash)" ]
 }
 
 # vmm_saw NAME N: N result lines of the stand-in NAME saw our CONNECT.

@@ -37,7 +37,7 @@ pair ok "--send 1M --expect 1M" "--send 1M --expect 1M"
 check "good exchange passes both ways" \
     eval '[ $SRC = 0 ] && [ $CRC = 0 ] && peer_passed ok.srv 1 &&
     peer_passed ok.cli 1'
-is "$(field ok.cli sent_hash)" "$(field ok.srv recv_hash)" \
+is "$(peer_field ok.cli sent_hash)" "$(peer_field ok.srv recv_hash)" \
     "sender's and receiver's hashes agree"
 
 pair seed "--send 64k --expect 64k" "--send 64k --expect 64k --expect-seed 7"
@@ -51,12 +51,12 @@ check "one byte short: FAIL error=short, exit 1" \
 pair long "--send 1001" "--expect 1000"
 check "one byte too many: FAIL error=long at 1000, exit 1" \
     eval '[ $CRC = 1 ] && failed long.cli long &&
-    [ "$(field long.cli mismatch_at)" = 1000 ]'
+    [ "$(peer_field long.cli mismatch_at)" = 1000 ]'
 
 pair corrupt "--send 1M --corrupt 777777" "--expect 1M"
 check "one flipped bit: FAIL error=mismatch at its offset, exit 1" \
     eval '[ $CRC = 1 ] && failed corrupt.cli mismatch &&
-    [ "$(field corrupt.cli mismatch_at)" = 777777 ]'
+    [ "$(peer_field corrupt.cli mismatch_at)" = 777777 ]'
 
 pair echo "--send 1k --expect 1k --seed 1" "--send 1k --expect 1k"
 check "own bytes echoed back are not the far end's: FAIL" \
@@ -75,7 +75,7 @@ check "both waiting for EOF: client times out, exit 2" \
 
 pair slow "--expect 10k --read-delay-ms 50 --chunk 1k" "--send 10k"
 check "slow reader is slow (>= 400 ms for 10 reads)" \
-    eval '[ $SRC = 0 ] && [ "$(field slow.srv ms)" -ge 400 ]'
+    eval '[ $SRC = 0 ] && [ "$(peer_field slow.srv ms)" -ge 400 ]'
 
 pair data "--send 1" "--expect-refused"
 check "--expect-refused fails when data arrives" \

@@ -59,8 +59,8 @@ slow() {
 	fi
 	# Back-pressure reached the sender: it finished no sooner than
 	# half-way through the reader's time.
-	cms=$(field "$name.cli" ms)
-	sms=$(field "$name.srv" ms)
+	cms=$(peer_field "$name.cli" ms)
+	sms=$(peer_field "$name.srv" ms)
 	check "$be $tr: sender held back (sender $cms ms, reader $sms ms)" \
 	    test "$(( ${cms:-0} * 2 ))" -ge "${sms:-1}"
 	stop "$PROXY_PID"

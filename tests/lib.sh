@@ -316,6 +316,28 @@ is_listening() {
 	esac
 }
 
+# backlog ADDR: how many connections wait in the accept queue of the
+# listener at a tcp: or unix: address: connected, not yet accepted.
+# (TCP from /proc/net, rx_queue of the listening socket; UNIX from ss.)
+backlog() {
+	local hex
+	case "$1" in
+	tcp:*)
+		hex=$(awk -v p="$(printf ':%04X' "${1##*:}")" '$4 == "0A" &&
+		    substr($2, length($2) - 4) == p {
+		    sub(/.*:/, "", $5); print $5; exit }' \
+		    /proc/net/tcp /proc/net/tcp6 2>/dev/null)
+		echo $((0x${hex:-0}))
+		;;
+	unix:*)
+		ss -Hxl src "${1#unix:}" 2>/dev/null | awk '{ print $3; exit }'
+		;;
+	esac
+}
+backlog_is() {	# addr n
+	[ "$(backlog "$1")" = "$2" ]
+}
+
 # wait_for_listen ADDR [PID [SECONDS]]: poll until ADDR listens; fail
 # early if PID (the process that should listen) has died.
 wait_for_listen() {
@@ -577,9 +599,20 @@ relay_exchanges() {
 	is "$?" 0 "$what: proxy exits 0 on SIGTERM"
 }
 
-# field NAME KEY: the value of KEY=... in NAME's first result line.
-field() {
+# peer_field NAME KEY: the value of KEY=... in the first result line of
+# vsp-peer NAME.
+peer_field() {
 	sed -n "s/.* $2=\\([^ ]*\\).*/\\1/p" "$T/$1.out" | head -n 1
+}
+
+# peer_accepts NAME: how many connections vsp-peer listen NAME, run with
+# -v, has accepted so far (it logs each on stderr);
+# peer_accepts_at_least NAME N: at least N.
+peer_accepts() {
+	grep -c ' accepted' "$T/$1.err"
+}
+peer_accepts_at_least() {
+	[ "$(peer_accepts "$1")" -ge "$2" ]
 }
 
 # vm_kb PID FIELD: a /proc/PID/status memory figure (VmRSS, VmHWM) in kB.
