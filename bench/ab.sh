@@ -25,13 +25,8 @@ P=${AB_PORT:-17400}
 PIDS=
 trap 'for p in $PIDS; do kill $p 2>/dev/null; done' EXIT
 declare -A R
-
-field() {
-	local w
-	for w in $2; do
-		[ "${w%%=*}" = "$1" ] && { echo "${w#*=}"; return; }
-	done
-}
+# value_of, median, wait_tcp
+. "$(dirname "$0")/lib.sh"
 
 start_proxy() {	# port spec
 	local envs=() args=() w
@@ -46,20 +41,12 @@ start_proxy() {	# port spec
 	LAST=$!
 }
 
-wait_tcp() {
-	local i
-	for i in $(seq 200); do
-		ss -Hltn "sport = :$1" | grep -q . && return 0
-		sleep 0.05
-	done
-	echo "ab: nothing on port $1" >&2
-	exit 1
-}
-
 "$VSP_BENCH" server "tcp:127.0.0.1:$P" & PIDS="$PIDS $!"
 start_proxy $((P + 1)) "$2"; pid_a=$LAST
 start_proxy $((P + 2)) "$4"; pid_b=$LAST
-for p in $P $((P + 1)) $((P + 2)); do wait_tcp $p; done
+for p in $P $((P + 1)) $((P + 2)); do
+	wait_tcp $p || { echo "ab: nothing on port $p" >&2; exit 1; }
+done
 
 run() {	# side key fields -- cmd
 	local side=$1 key=$2 out f
@@ -70,7 +57,7 @@ run() {	# side key fields -- cmd
 	out=$("$@") || { echo "ab: $side $key failed" >&2; exit 1; }
 	echo "ab: $side $key: $out" >&2
 	for f in "${fields[@]}"; do
-		R[$side.$key.$f]="${R[$side.$key.$f]:-} $(field "$f" "$out")"
+		R[$side.$key.$f]="${R[$side.$key.$f]:-} $(value_of "$f" "$out")"
 	done
 }
 
@@ -92,11 +79,6 @@ for r in $(seq "$REPEAT"); do
 	done
 done
 
-median() {
-	printf '%s\n' $1 | sort -g | awk '{ v[NR] = $1 } END {
-	    print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
-
 echo
 echo "A = $1 ($2), B = $3 ($4); median of $REPEAT rounds, load average" \
     "$(cut -d' ' -f1-3 /proc/loadavg)"
@@ -105,7 +87,8 @@ echo "| workload | $1 | $3 | B/A |"
 echo "|---|---|---|---|"
 for k in up.mibps down.mibps up8.mibps up.cpu_s_per_gib down.cpu_s_per_gib \
     pp.median_us pp.p99_us conn.conn_per_s; do
-	a=$(median "${R[a.$k]}") b=$(median "${R[b.$k]}")
+	# shellcheck disable=SC2086 # the rounds' values, one word each
+	a=$(median ${R[a.$k]}) b=$(median ${R[b.$k]})
 	echo "| $k | $a | $b | $(awk -v a="$a" -v b="$b" \
 	    'BEGIN { printf "%.2f", a ? b / a : 0 }') |"
 done

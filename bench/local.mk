@@ -13,8 +13,8 @@ bench_vsp_bench_SOURCES = bench/vsp-bench.c tests/peeraddr.c \
 	tests/peeraddr.h
 bench_vsp_bench_CPPFLAGS = -I$(top_srcdir)/tests
 
-EXTRA_DIST += bench/run.sh bench/ab.sh bench/tcp-blast.c BENCHMARKS.md \
-	vmtest/guest/bench.sh
+EXTRA_DIST += bench/run.sh bench/ab.sh bench/lib.sh bench/tcp-blast.c \
+	BENCHMARKS.md vmtest/guest/bench.sh
 
 bench_env = $(AM_TESTS_ENVIRONMENT) \
 	VSP_BENCH='$(abs_top_builddir)/bench/vsp-bench'; export VSP_BENCH;

@@ -32,6 +32,8 @@ BENCH_QUICK=${BENCH_QUICK:-0}
 BENCH_PARTS=${BENCH_PARTS:-tcp vsock}
 BENCH_PROXY_ARGS=${BENCH_PROXY_ARGS:-}
 P0=${BENCH_PORT:-17300}
+# value_of, median, wait_tcp
+. "$top_srcdir/bench/lib.sh"
 
 if [ "$BENCH_QUICK" = 1 ]; then
 	REPEAT=${BENCH_REPEAT:-1}
@@ -70,14 +72,6 @@ done
 # their median.
 declare -A R
 
-# field NAME LINE: a name=value field of vsp-bench's output.
-field() {
-	local w
-	for w in $2; do
-		[ "${w%%=*}" = "$1" ] && { echo "${w#*=}"; return; }
-	done
-}
-
 # measure KEY FIELDS -- CMD...: run a client, keep the named fields.
 measure() {
 	local key=$1 fields=() out f v
@@ -90,16 +84,10 @@ measure() {
 	fi
 	log "$key: $out"
 	for f in "${fields[@]}"; do
-		v=$(field "$f" "$out")
+		v=$(value_of "$f" "$out")
 		[ -n "$v" ] || { fail "$key: no $f in '$out'"; return 1; }
 		R[$key.$f]="${R[$key.$f]:-} $v"
 	done
-}
-
-median() {	# values...
-	printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 }
-	    END { if (NR == 0) print "-"; else if (NR % 2) print v[(NR + 1) / 2];
-	    else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 
 cell() {	# key.field
@@ -142,16 +130,6 @@ stop() {	# name
 	PIDS=$(echo " $PIDS " | sed "s/ $pid / /")
 }
 
-wait_tcp() {	# port
-	local i
-	for i in $(seq 200); do
-		ss -Hltn "sport = :$1" 2>/dev/null | grep -q . && return 0
-		sleep 0.05
-	done
-	fail "nothing listening on TCP port $1"
-	return 1
-}
-
 # ---- (a) TCP loopback --------------------------------------------------
 
 nofile=$(ulimit -Hn)
@@ -169,7 +147,10 @@ part_tcp() {
 	start socat socat -b 262144 "TCP-LISTEN:$SO,fork,reuseaddr" \
 	    "TCP:127.0.0.1:$S"
 	start socat8k socat "TCP-LISTEN:$S8,fork,reuseaddr" "TCP:127.0.0.1:$S"
-	for port in $S $PX $SO $S8; do wait_tcp "$port" || return 1; done
+	for port in $S $PX $SO $S8; do
+		wait_tcp "$port" ||
+		    { fail "nothing listening on TCP port $port"; return 1; }
+	done
 	# prlimit runs the proxy in its own process (exec).
 	declare -A via=([direct]=$S [proxy]=$PX [socat]=$SO [socat8k]=$S8)
 	declare -A cpu=([direct]= [proxy]=$PID_proxy [socat]=$PID_socat
@@ -267,7 +248,7 @@ vt_bench_proxy_args=${BENCH_PROXY_ARGS// /,}"
 			rest=${rest#* }
 			log "$key: $rest"
 			for f in mibps cpu_s_per_gib; do
-				v=$(field "$f" "$rest")
+				v=$(value_of "$f" "$rest")
 				[ -n "$v" ] && R[$key.$f]="${R[$key.$f]:-} $v"
 			done ;;
 		"#"*)	log "guest: $line" ;;

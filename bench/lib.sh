@@ -1,0 +1,32 @@
+# shellcheck shell=bash
+# bench/lib.sh: what bench/run.sh and bench/ab.sh share (sourced; they
+# are bash, this part is plain sh).
+#
+#   value_of KEY LINE   VALUE of the KEY=VALUE word of LINE (vsp-bench
+#                       prints its results so)
+#   median VALUE...     their median, "-" when there are none
+#   wait_tcp PORT       poll until a TCP listener is on PORT; 1 after
+#                       10 s
+
+value_of() {
+	local w
+	for w in $2; do
+		[ "${w%%=*}" = "$1" ] && { echo "${w#*=}"; return; }
+	done
+}
+
+median() {
+	[ $# -gt 0 ] || { echo -; return; }
+	printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END {
+	    print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+wait_tcp() {
+	local i=0
+	while [ $i -lt 200 ]; do
+		ss -Hltn "sport = :$1" 2>/dev/null | grep -q . && return 0
+		sleep 0.05
+		i=$((i + 1))
+	done
+	return 1
+}
