@@ -11,6 +11,11 @@
 #   vt_wait_unlisten PORT [S]   poll until none does
 #   vt_wait_file PATH [S]       poll until PATH exists
 #   vt_wait_grep RE FILE [S]    poll until FILE has a line matching RE
+#   vt_wait_pid PID [S]         poll until PID has ended; its status, or
+#                               124 (and PID killed) after S seconds
+#   vt_wait_until S WHAT CMD... the loop of all five: CMD until it
+#                               succeeds; after S seconds, 1
+#   vt_peer_field NAME FILE [N] NAME=... of vsp-peer's result line N
 #   vt_now_ms                   monotonic milliseconds (from /proc/uptime)
 #   vt_modprobe MOD...          load modules (built-in ones are fine)
 #   vt_exit STATUS              report the verdict to QEMU and power off
@@ -196,62 +201,62 @@ vt_listening() {
 	ss -Hln --vsock 2>/dev/null | grep -q ":$1[[:space:]]"
 }
 
-vt_wait_listen() {	# port [seconds]
-	local limit=$(( $(vt_now_ms) + ${2:-20} * 1000 ))
-	until vt_listening "$1"; do
+# The one polling loop: COMMAND until it succeeds, or until SECONDS have
+# passed, then "WHAT after SECONDSs" and status 1.
+vt_wait_until() {	# seconds what command...
+	local s=$1 what=$2 limit
+	shift 2
+	limit=$(( $(vt_now_ms) + s * 1000 ))
+	until "$@"; do
 		[ "$(vt_now_ms)" -lt "$limit" ] || {
-			echo "no vsock listener on port $1 after ${2:-20}s"
+			echo "$what after ${s}s"
 			return 1
 		}
 		usleep 20000
 	done
+}
+
+vt_wait_listen() {	# port [seconds]
+	vt_wait_until "${2:-20}" "no vsock listener on port $1" \
+	    vt_listening "$1"
 }
 
 # Poll until no vsock listener is on PORT.
 vt_wait_unlisten() {	# port [seconds]
-	local limit=$(( $(vt_now_ms) + ${2:-20} * 1000 ))
-	while vt_listening "$1"; do
-		[ "$(vt_now_ms)" -lt "$limit" ] || {
-			echo "a vsock listener on port $1 after ${2:-20}s"
-			return 1
-		}
-		usleep 20000
-	done
+	vt_wait_until "${2:-20}" "a vsock listener on port $1" \
+	    vt_not_listening "$1"
+}
+vt_not_listening() {	# port
+	! vt_listening "$1"
 }
 
 vt_wait_file() {	# path [seconds]
-	local limit=$(( $(vt_now_ms) + ${2:-20} * 1000 ))
-	until [ -e "$1" ]; do
-		[ "$(vt_now_ms)" -lt "$limit" ] || {
-			echo "no $1 after ${2:-20}s"
-			return 1
-		}
-		usleep 20000
-	done
+	vt_wait_until "${2:-20}" "no $1" test -e "$1"
 }
 
 vt_wait_grep() {	# regex file [seconds]
-	local limit=$(( $(vt_now_ms) + ${3:-20} * 1000 ))
-	until grep -qE "$1" "$2" 2>/dev/null; do
-		[ "$(vt_now_ms)" -lt "$limit" ] || {
-			echo "no line matching '$1' in $2 after ${3:-20}s"
-			return 1
-		}
-		usleep 20000
-	done
+	vt_wait_until "${3:-20}" "no line matching '$1' in $2" \
+	    vt_has_line "$1" "$2"
+}
+vt_has_line() {	# regex file
+	grep -qE "$1" "$2" 2>/dev/null
 }
 
 # Wait for a process to end, with a deadline; its exit status is returned.
 vt_wait_pid() {	# pid [seconds]
-	local limit=$(( $(vt_now_ms) + ${2:-20} * 1000 ))
-	while kill -0 "$1" 2>/dev/null; do
-		[ "$(vt_now_ms)" -lt "$limit" ] || {
-			echo "process $1 still running after ${2:-20}s"
-			kill -KILL "$1" 2>/dev/null
-			wait "$1"
-			return 124
-		}
-		usleep 20000
-	done
+	if ! vt_wait_until "${2:-20}" "process $1 still running" \
+	    vt_gone "$1"; then
+		kill -KILL "$1" 2>/dev/null
+		wait "$1"
+		return 124
+	fi
 	wait "$1"
+}
+vt_gone() {	# pid
+	! kill -0 "$1" 2>/dev/null
+}
+
+# A name=value field of vsp-peer's output: of its first line, or LINE.
+vt_peer_field() {	# name file [line]
+	sed -n "${3:-1}p" "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"
 }

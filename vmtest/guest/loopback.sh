@@ -72,16 +72,11 @@ peer_done() {	# name
 	[ "$st" -eq 0 ] || fail "$1: vsp-peer exited with status $st"
 }
 
-# field NAME FILE [LINE]: a name=value field of vsp-peer's output.
-field() {
-	sed -n "${3:-1}p" "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"
-}
-
 # The hashes each side printed must agree across the proxy.
 same_hashes() {	# client-out server-out
-	[ "$(field sent_hash "$1")" = "$(field recv_hash "$2")" ] ||
+	[ "$(vt_peer_field sent_hash "$1")" = "$(vt_peer_field recv_hash "$2")" ] ||
 	    fail "client->server hash differs"
-	[ "$(field recv_hash "$1")" = "$(field sent_hash "$2")" ] ||
+	[ "$(vt_peer_field recv_hash "$1")" = "$(vt_peer_field sent_hash "$2")" ] ||
 	    fail "server->client hash differs"
 }
 
@@ -167,7 +162,8 @@ t_shutdown_is_half_close() {
 	    --send 64k || return
 	peer_done srv || return
 	cat srv.out cli.out
-	[ "$(field probe_sent srv.out)" = "$(field recv cli.out)" ] ||
+	[ "$(vt_peer_field probe_sent srv.out)" = \
+	    "$(vt_peer_field recv cli.out)" ] ||
 	    fail "the client did not get all the server sent after EOF"
 	proxy_stop
 }
@@ -208,7 +204,7 @@ t_target_down() {
 	cat cli.out
 	# Prompt: the kernel's refusal, not the connect timeout (a loaded
 	# emulator may take a second or two; the timeout would take 20).
-	ms=$(field ms cli.out)
+	ms=$(vt_peer_field ms cli.out)
 	[ -n "$ms" ] && [ "$ms" -lt 10000 ] ||
 	    fail "client closed after ${ms:-?} ms, not promptly" || return
 	grep -q "connect to vsock:1:$((P + 1)) failed" proxy.log ||
