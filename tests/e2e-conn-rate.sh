@@ -47,9 +47,8 @@ scenario() {
 	sleep 1.2	# the rate is what is tested: time must pass
 	check "$be: a second later the first peer may connect again" \
 	    one "$be.a-later"
-	kill -USR1 "$PROXY_PID"
-	check "$be: counted as denied" wait_until 5 \
-	    grep -q "stats .* denied=$((12 - ok)) " "$PROXY_LOG"
+	usr1
+	is "$(stat_of denied)" $((12 - ok)) "$be: counted as denied"
 	stop "$PROXY_PID"
 	is "$?" 0 "$be: proxy exits 0 on SIGTERM"
 	# Five lines, the rest summed up (at the latest when it stops).

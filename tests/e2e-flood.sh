@@ -46,12 +46,7 @@ field_of() {
 # stats_say TEXT: ask the daemon for its statistics; its newest stats
 # line has TEXT.
 stats_say() {
-	local before
-	before=$(grep -c "stats " "$PROXY_LOG")
-	kill -USR1 "$PROXY_PID"
-	wait_until 5 eval \
-	    '[ "$(grep -c "stats " "$PROXY_LOG")" -gt "$before" ]' &&
-	    grep "stats " "$PROXY_LOG" | tail -n 1 | grep -q "$1"
+	usr1 && last_stats | grep -q "$1"
 }
 
 # round NAME FLOODED-SOCKET: flood FLOODED-SOCKET for 3 s and probe the

@@ -52,9 +52,8 @@ scenario() {
 		lt "$((hwm - base))" $((BUDGET_KB + SLACK_KB)) \
 		    "$be: peak RSS $hwm kB, $((hwm - base)) kB over the start"
 	fi
-	kill -USR1 "$PROXY_PID"
-	wait_until 5 grep -q "stats " "$PROXY_LOG"
-	line=$(grep "stats " "$PROXY_LOG" | tail -n 1)
+	usr1
+	line=$(last_stats)
 	peak=$(echo "$line" | sed -n 's/.* buffer_peak=\([0-9]*\).*/\1/p')
 	check "$be: buffer_peak=$peak, within the budget" \
 	    eval '[ -n "$peak" ] && [ "$peak" -le $((BUDGET_KB * 1024)) ]'

@@ -54,10 +54,7 @@ low_port() {
 	    </proc/sys/net/ipv4/ip_unprivileged_port_start || start=1024
 	port=$((start - 1))
 	while [ "$port" -ge 600 ]; do
-		if ! awk -v p="$(printf ':%04X' "$port")" '
-		    substr($2, length($2) - 4) == p { f = 1 }
-		    END { exit !f }' /proc/net/tcp /proc/net/tcp6 \
-		    2>/dev/null; then
+		if ! port_in_use "$port"; then
 			LOW_PORT=$port
 			return 0
 		fi

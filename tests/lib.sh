@@ -374,10 +374,7 @@ free_port() {
 		port=$(( 10000 + ( $$ * 131 + T_PORTS * 7919 + i * 613 ) % \
 		    (lo - 10000) ))
 		T_PORTS=$((T_PORTS + 1))
-		if ! awk -v p="$(printf ':%04X' "$port")" '
-		    substr($2, length($2) - 4) == p { f = 1 }
-		    END { exit !f }' /proc/net/tcp /proc/net/tcp6 \
-		    2>/dev/null; then
+		if ! port_in_use "$port"; then
 			FREE_PORT=$port
 			return 0
 		fi
@@ -387,6 +384,14 @@ free_port() {
 }
 T_PORTS=0
 T_SOCKS=0
+
+# port_in_use PORT: a TCP socket of any state (TIME_WAIT too) has PORT
+# as its local port.
+port_in_use() {
+	awk -v p="$(printf ':%04X' "$1")" '
+	    substr($2, length($2) - 4) == p { f = 1 }
+	    END { exit !f }' /proc/net/tcp /proc/net/tcp6 2>/dev/null
+}
 
 # new_addr tcp|tcp6|unix: set NEW_ADDR to a fresh address to listen on.
 new_addr() {
