@@ -57,7 +57,8 @@ run() {	# side key fields -- cmd
 	out=$("$@") || { echo "ab: $side $key failed" >&2; exit 1; }
 	echo "ab: $side $key: $out" >&2
 	for f in "${fields[@]}"; do
-		R[$side.$key.$f]="${R[$side.$key.$f]:-} $(value_of "$f" "$out")"
+		R[$side.$key.$f]="${R[$side.$key.$f]:-} $(value_of "$f" \
+		    "$out")"
 	done
 }
 

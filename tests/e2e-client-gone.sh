@@ -66,7 +66,8 @@ fin() {
 	local be="$1"
 	leave "$be" tcp 3 close --send 0 --end close || return
 	check "$be tcp: clients that close (FIN): the connects time out" \
-	    wait_until "$VSP_WAIT" log_at_least "$PROXY_LOG" 'reason=timeout' 3
+	    wait_until "$VSP_WAIT" log_at_least "$PROXY_LOG" \
+	    'reason=timeout' 3
 	is "$(log_count "$PROXY_LOG" 'reason=client-gone')" 0 \
 	    "$be tcp: ... and are not taken for gone"
 	check "$be tcp: ... their descriptors are freed then" \

@@ -73,7 +73,8 @@ if [ -z "${SYSTEMD_ANALYZE:-}" ]; then
 		    "systemd-analyze is not installed"
 	done
 else
-	echo 'VSOCKPROXY_ARGS="--listen tcp:127.0.0.1:1 --connect tcp:127.0.0.1:2"' \
+	printf 'VSOCKPROXY_ARGS="%s"\n' \
+	    "--listen tcp:127.0.0.1:1 --connect tcp:127.0.0.1:2" \
 	    >"$T/args.env"
 	# The socket unit last: it needs the service next to it.
 	for u in vsockproxy.service vsockproxy@.service vsockproxy.socket; do

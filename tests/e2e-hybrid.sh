@@ -38,8 +38,10 @@ fastest() {
 # same_hashes NAME: what the client sent is what the VMM got, and back.
 same_hashes() {
 	[ -n "$(peer_field "$1.cli" sent_hash)" ] &&
-	[ "$(peer_field "$1.cli" sent_hash)" = "$(peer_field "$1.srv" recv_hash)" ] &&
-	[ "$(peer_field "$1.srv" sent_hash)" = "$(peer_field "$1.cli" recv_hash)" ]
+	[ "$(peer_field "$1.cli" sent_hash)" = \
+	    "$(peer_field "$1.srv" recv_hash)" ] &&
+	[ "$(peer_field "$1.srv" sent_hash)" = \
+	    "$(peer_field "$1.cli" recv_hash)" ]
 }
 
 # vmm_saw NAME N: N result lines of the stand-in NAME saw our CONNECT.
@@ -116,7 +118,8 @@ good() {
 	    test "$(log_count "$PROXY_LOG" "open peer=.* \
 target=hybrid-vsock:${vmm#unix:}:$GPORT\$")" -eq 4
 	usr1
-	is "$(stat_of connect_failed)" 0 "$be $tr: no connect failures counted"
+	is "$(stat_of connect_failed)" 0 \
+	    "$be $tr: no connect failures counted"
 	stop "$PROXY_PID"
 	is "$?" 0 "$be $tr: proxy exits 0 on SIGTERM"
 }
@@ -144,7 +147,8 @@ $GPORT failed: $why")" 3 "$what: 3 failures logged ($why)"
 	is "$(log_count "$PROXY_LOG" "reason=connect-failed\$")" 3 \
 	    "$what: closed with reason connect-failed"
 	usr1
-	is "$(stat_of connect_failed)" 3 "$what: stats count 3 connect failures"
+	is "$(stat_of connect_failed)" 3 \
+	    "$what: stats count 3 connect failures"
 	check "$what: proxy still running" alive "$PROXY_PID"
 	serves_then_exits "$name" "$what"
 }
@@ -169,7 +173,8 @@ timed out")" 3 "$what: 3 time-outs logged"
 	is "$(log_count "$PROXY_LOG" "reason=timeout\$")" 3 \
 	    "$what: closed with reason timeout"
 	usr1
-	is "$(stat_of connect_failed)" 3 "$what: stats count 3 connect failures"
+	is "$(stat_of connect_failed)" 3 \
+	    "$what: stats count 3 connect failures"
 	serves_then_exits "$name" "$what"
 }
 

@@ -34,7 +34,7 @@ maxconns() {
 	usr1 && usr1
 	is "$(stat_of accepted) $(backlog "$PROXY_ADDR") \
 $(peer_accepts "$name.srv")" "2 1 2" \
-	    "$be $tr: the third is held back (accepted, queued, at the target)"
+	    "$be $tr: the third is held back (accepted, queued, at target)"
 	touch "$T/$name.go"
 	reap "$SPAWNED"
 	reap "$PEER_PID"

@@ -87,6 +87,12 @@ function code(s,    out, c, n, i, q) {
 	return out
 }
 
+BEGIN {
+	split("if while for switch return sizeof", kw)
+	for (i in kw)
+		keyword[kw[i]] = 1
+}
+
 FILENAME == "-" {
 	mod[$1] = $2
 	next
@@ -170,12 +176,12 @@ FNR == 1 {
 		} else if (after == "(" && tok ~ /^[a-z]/) {
 			if (isheader) {
 				if (depth == 0 && pdepth == 0 && !intypedef &&
-				    tok !~ /^(if|while|for|switch|return|sizeof)$/)
+				    !(tok in keyword))
 					exported[tok] = m
 			} else if ((tok in exported) && exported[tok] != m) {
-				if (index(edge[m, exported[tok]], " " tok "()") == 0)
-					edge[m, exported[tok]] = \
-					    edge[m, exported[tok]] " " tok "()"
+				b = exported[tok]
+				if (index(edge[m, b], " " tok "()") == 0)
+					edge[m, b] = edge[m, b] " " tok "()"
 			}
 		}
 	}

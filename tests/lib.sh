@@ -330,7 +330,8 @@ backlog() {
 		echo $((0x${hex:-0}))
 		;;
 	unix:*)
-		ss -Hxl src "${1#unix:}" 2>/dev/null | awk '{ print $3; exit }'
+		ss -Hxl src "${1#unix:}" 2>/dev/null |
+		    awk '{ print $3; exit }'
 		;;
 	esac
 }

@@ -74,9 +74,11 @@ peer_done() {	# name
 
 # The hashes each side printed must agree across the proxy.
 same_hashes() {	# client-out server-out
-	[ "$(vt_peer_field sent_hash "$1")" = "$(vt_peer_field recv_hash "$2")" ] ||
+	[ "$(vt_peer_field sent_hash "$1")" = \
+	    "$(vt_peer_field recv_hash "$2")" ] ||
 	    fail "client->server hash differs"
-	[ "$(vt_peer_field recv_hash "$1")" = "$(vt_peer_field sent_hash "$2")" ] ||
+	[ "$(vt_peer_field recv_hash "$1")" = \
+	    "$(vt_peer_field sent_hash "$2")" ] ||
 	    fail "server->client hash differs"
 }
 
