@@ -12,6 +12,10 @@
  *
  * The conn is freed through event_defer(), never while a later event of
  * the same batch can still reach it.
+ *
+ * Bytes are counted into the daemon's statistics as they are delivered
+ * (after each pump), so that the statistics line needs no walk over the
+ * open connections.
  */
 #include "config.h"
 
@@ -28,11 +32,10 @@
 #include "conn.h"
 #include "event.h"
 #include "hvsock.h"
-#include "listener.h"
 #include "log.h"
-#include "proxy.h"
 #include "relay.h"
 #include "sock.h"
+#include "stats.h"
 
 struct side {
 	int fd;
@@ -42,13 +45,17 @@ struct side {
 };
 
 struct conn {
-	struct proxy *px;
-	struct listener *l;
-	struct proxy_gen *gen;		/* keeps rule alive on reloads */
+	const struct conn_env *env;
+	struct event_loop *loop;	/* env->loop */
+	conn_gone_fn *gone;		/* tells the owner of our end */
+	void *cookie;
+	struct conf *conf;		/* keeps rule alive on reloads */
 	const struct conf_rule *rule;
 	struct conn_peer id;
 	uint64_t last_active;		/* ms: for the idle timeout */
 	uint64_t last_total;		/* bytes moved at last_active */
+	uint64_t counted_up;		/* bytes in env->stats so far */
+	uint64_t counted_down;
 	struct side cl, sv;
 	struct relay up, down;
 	struct event_timer timer;
@@ -68,18 +75,22 @@ static void server_cb(void *, int);
 static void conn_wake(void *);
 
 struct conn *
-conn_next(struct conn *c)
+conn_next(const struct conn *c)
 {
 
 	return (c->next);
 }
 
-void
-conn_bytes(const struct conn *c, uint64_t *up, uint64_t *down)
+/* Add what the relays delivered since the last time to the counters. */
+static void
+count_bytes(struct conn *c)
 {
+	struct stats *s = c->env->stats;
 
-	*up = c->up.bytes;
-	*down = c->down.bytes;
+	s->bytes_up += c->up.bytes - c->counted_up;
+	s->bytes_down += c->down.bytes - c->counted_down;
+	c->counted_up = c->up.bytes;
+	c->counted_down = c->down.bytes;
 }
 
 static void
@@ -89,41 +100,36 @@ conn_free(void *p)
 
 	relay_fini(&c->up);
 	relay_fini(&c->down);
-	proxy_gen_unref(c->gen);
+	conf_unref(c->conf);
 	free(c);
 }
 
 int
-conn_same_peer(const struct conn *c, const struct listener *l,
-    const struct conn_peer *id)
+conn_same_peer(const struct conn *c, const struct conn_peer *id)
 {
 
-	return (!c->closed && c->l == l &&
-	    memcmp(&c->id, id, sizeof(*id)) == 0);
+	return (!c->closed && memcmp(&c->id, id, sizeof(*id)) == 0);
 }
 
-static void
+void
 conn_close(struct conn *c, const char *reason)
 {
-	struct proxy *px = c->px;
-	struct listener *l = c->l;
 	uint64_t ms;
 
 	if (c->closed)
 		return;
 	c->closed = 1;
-	event_timer_stop(px->loop, &c->timer);
-	event_watch_del(px->loop, c->cl.w);
-	event_watch_del(px->loop, c->sv.w);
+	event_timer_stop(c->loop, &c->timer);
+	event_watch_del(c->loop, c->cl.w);
+	event_watch_del(c->loop, c->sv.w);
 	close(c->cl.fd);
 	if (c->sv.fd != -1)
 		close(c->sv.fd);
 	if ((*c->prevp = c->next) != NULL)
 		c->next->prevp = c->prevp;
-	px->nconns--;
-	px->stats.bytes_up += c->up.bytes;
-	px->stats.bytes_down += c->down.bytes;
-	px->stats.closed++;
+	count_bytes(c);
+	c->env->stats->active--;
+	c->env->stats->closed++;
 	ms = event_clock_ms() - c->start;
 	log_verbose("close peer=%s target=%s duration=%llu.%03llu "
 	    "bytes_up=%llu bytes_down=%llu reason=%s", c->peer, c->target,
@@ -132,18 +138,9 @@ conn_close(struct conn *c, const char *reason)
 	    (unsigned long long)c->down.bytes, reason);
 	relay_fini(&c->up);
 	relay_fini(&c->down);
-	/* c may be gone below: nothing reads it after conn_free(). */
-	listener_conn_gone(l);
-	proxy_conn_gone(px);
-	if (event_defer(px->loop, conn_free, c) == -1)
+	c->gone(c->cookie);
+	if (event_defer(c->loop, conn_free, c) == -1)
 		conn_free(c);	/* only its own callbacks could still see it */
-}
-
-void
-conn_abort(struct conn *c, const char *reason)
-{
-
-	conn_close(c, reason);
 }
 
 /* Watch a side for what its relays need; a gone side only for reading. */
@@ -157,15 +154,15 @@ side_watch(struct conn *c, struct side *s, const struct relay *from,
 	    (!s->gone && relay_wants_write(to) ? EV_WRITE : 0);
 	if (s->gone && !(ev & EV_READ)) {
 		/* A hung-up socket reports HUP forever: stop watching it. */
-		event_watch_del(c->px->loop, s->w);
+		event_watch_del(c->loop, s->w);
 		s->w = NULL;
 		return (0);
 	}
 	if (s->w == NULL) {
-		s->w = event_watch_add(c->px->loop, s->fd, ev, cb, c);
+		s->w = event_watch_add(c->loop, s->fd, ev, cb, c);
 		return (s->w == NULL ? -1 : 0);
 	}
-	return (event_watch_set(c->px->loop, s->w, ev));
+	return (event_watch_set(c->loop, s->w, ev));
 }
 
 static void
@@ -228,6 +225,7 @@ conn_pump(struct conn *c)
 
 	if (pump(c, &c->up, &c->sv) == -1 || pump(c, &c->down, &c->cl) == -1)
 		return;
+	count_bytes(c);
 	if ((c->up.state == RELAY_DONE && c->down.state == RELAY_DONE) ||
 	    (c->cl.gone && c->up.state == RELAY_DONE) ||
 	    (c->sv.gone && c->down.state == RELAY_DONE)) {
@@ -237,7 +235,7 @@ conn_pump(struct conn *c)
 	total = c->up.bytes + c->down.bytes;
 	if (total != c->last_total) {
 		c->last_total = total;
-		c->last_active = event_now(c->px->loop);
+		c->last_active = event_now(c->loop);
 	}
 	if (side_watch(c, &c->cl, &c->up, &c->down, client_cb) == -1 ||
 	    side_watch(c, &c->sv, &c->down, &c->up, server_cb) == -1)
@@ -266,7 +264,7 @@ connect_failed(struct conn *c, const char *why, const char *reason)
 {
 
 	log_warnx("%s: connect to %s failed: %s", c->peer, c->target, why);
-	c->px->stats.connect_failed++;
+	c->env->stats->connect_failed++;
 	conn_close(c, reason);
 }
 
@@ -275,9 +273,9 @@ established(struct conn *c)
 {
 
 	c->connecting = 0;
-	event_timer_stop(c->px->loop, &c->timer);
-	c->last_active = event_now(c->px->loop);
-	if (c->rule->idle_timeout_ms > 0 && event_timer_start(c->px->loop,
+	event_timer_stop(c->loop, &c->timer);
+	c->last_active = event_now(c->loop);
+	if (c->rule->idle_timeout_ms > 0 && event_timer_start(c->loop,
 	    &c->timer, c->rule->idle_timeout_ms) == -1) {
 		conn_close(c, "error");
 		return;
@@ -296,7 +294,7 @@ handshake(struct conn *c)
 	switch (hvsock_step(&c->hv, c->sv.fd, &why)) {
 	case HVSOCK_MORE:
 		ev = hvsock_sending(&c->hv) ? EV_WRITE : EV_READ;
-		if (event_watch_set(c->px->loop, c->sv.w, ev) == -1)
+		if (event_watch_set(c->loop, c->sv.w, ev) == -1)
 			conn_close(c, "error");
 		break;
 	case HVSOCK_OK:
@@ -335,12 +333,12 @@ timeout_cb(void *cookie)
 		return;
 	}
 	/* Idle timeout: rearm for the rest unless nothing moved at all. */
-	idle = event_now(c->px->loop) - c->last_active;
+	idle = event_now(c->loop) - c->last_active;
 	if (idle >= c->rule->idle_timeout_ms) {
 		conn_close(c, "idle");
 		return;
 	}
-	if (event_timer_start(c->px->loop, &c->timer,
+	if (event_timer_start(c->loop, &c->timer,
 	    c->rule->idle_timeout_ms - idle) == -1)
 		conn_close(c, "error");
 }
@@ -359,7 +357,7 @@ client_cb(void *cookie, int revents)
 		 * reply, so it waits for the target like any data would.
 		 */
 		if (revents & EV_ERROR) {
-			c->px->stats.abandoned++;
+			c->env->stats->abandoned++;
 			conn_close(c, "client-gone");
 		}
 		return;
@@ -389,10 +387,11 @@ server_cb(void *cookie, int revents)
 	conn_pump(c);
 }
 
-int
-conn_start(struct proxy *px, struct listener *l, struct proxy_gen *gen,
-    const struct conf_rule *rule, int fd, const struct sockaddr *peer,
-    socklen_t peerlen, const struct conn_peer *id)
+void
+conn_start(const struct conn_env *env, struct conn **list,
+    struct conf *conf, const struct conf_rule *rule, int fd,
+    const struct sockaddr *peer, socklen_t peerlen,
+    const struct conn_peer *id, conn_gone_fn *gone, void *cookie)
 {
 	struct conn *c;
 	int inprogress;
@@ -400,12 +399,14 @@ conn_start(struct proxy *px, struct listener *l, struct proxy_gen *gen,
 	if ((c = calloc(1, sizeof(*c))) == NULL) {
 		log_warn("accept: calloc");
 		close(fd);
-		listener_conn_gone(l);
-		return (-1);
+		gone(cookie);
+		return;
 	}
-	c->px = px;
-	c->l = l;
-	c->gen = proxy_gen_ref(gen);
+	c->env = env;
+	c->loop = env->loop;
+	c->gone = gone;
+	c->cookie = cookie;
+	c->conf = conf_ref(conf);
 	c->rule = rule;
 	c->id = *id;
 	c->start = event_clock_ms();
@@ -419,33 +420,32 @@ conn_start(struct proxy *px, struct listener *l, struct proxy_gen *gen,
 	c->sv.fd = sock_connect(&rule->connect, rule->connect_timeout_ms,
 	    &inprogress);
 	relay_init(&c->up, c->cl.fd, c->cl.family, c->sv.fd, rule->bufsize,
-	    &px->buffers, conn_wake, c);
+	    env->buffers, conn_wake, c);
 	relay_init(&c->down, c->sv.fd, c->sv.family, c->cl.fd,
-	    rule->bufsize, &px->buffers, conn_wake, c);
+	    rule->bufsize, env->buffers, conn_wake, c);
 	c->connecting = 1;
-	px->stats.accepted++;
+	env->stats->accepted++;
+	env->stats->active++;
 
 	/* Linked in before any failure path: conn_close() unlinks. */
-	if ((c->next = px->conns) != NULL)
+	if ((c->next = *list) != NULL)
 		c->next->prevp = &c->next;
-	px->conns = c;
-	c->prevp = &px->conns;
-	px->nconns++;
+	*list = c;
+	c->prevp = list;
 
 	if (c->sv.fd == -1) {
 		connect_failed(c, strerror(errno), "connect-failed");
-		return (-1);
+		return;
 	}
-	c->cl.w = event_watch_add(px->loop, c->cl.fd, 0, client_cb, c);
-	c->sv.w = event_watch_add(px->loop, c->sv.fd,
+	c->cl.w = event_watch_add(c->loop, c->cl.fd, 0, client_cb, c);
+	c->sv.w = event_watch_add(c->loop, c->sv.fd,
 	    inprogress ? EV_WRITE : 0, server_cb, c);
 	if (c->cl.w == NULL || c->sv.w == NULL ||
-	    event_timer_start(px->loop, &c->timer,
+	    event_timer_start(c->loop, &c->timer,
 	    rule->connect_timeout_ms) == -1) {
 		conn_close(c, "error");
-		return (-1);
+		return;
 	}
 	if (!inprogress)
 		connected(c);
-	return (0);
 }

@@ -3,6 +3,10 @@
  * non-blocking connect to the target with its timeout, then two relays,
  * one per direction, until both are done or one fails.  Every close
  * carries a reason, logged with the connection's totals.
+ *
+ * A conn knows nothing of who accepted it: its owner hands it what it
+ * shares with every other connection (struct conn_env), a list to live
+ * in, and a callback for its end.
  */
 #ifndef VSOCKPROXY_CONN_H
 #define VSOCKPROXY_CONN_H
@@ -10,11 +14,19 @@
 #include <sys/socket.h>
 #include <stdint.h>
 
-struct conn;
+struct conf;
 struct conf_rule;
-struct proxy;
-struct proxy_gen;
-struct listener;
+struct conn;
+struct event_loop;
+struct relay_pool;
+struct stats;
+
+/* What every connection of the daemon shares; the daemon owns it. */
+struct conn_env {
+	struct event_loop *loop;
+	struct stats *stats;		/* counted into as things happen */
+	struct relay_pool *buffers;	/* every relay's buffer */
+};
 
 /* Who a peer is for max-conns-per-peer: a CID, an address or a uid. */
 struct conn_peer {
@@ -22,24 +34,31 @@ struct conn_peer {
 };
 
 /*
- * Take over the accepted socket fd from peer and start connecting to the
- * rule's target; the conn holds a reference to gen, the rule's owner.  On
- * failure fd is closed and the failure counted.
+ * A connection ended (closed, or failed to start): called once, after it
+ * left its list, from inside whatever callback closed it.  The conn is
+ * gone by then.
  */
-int conn_start(struct proxy *, struct listener *, struct proxy_gen *,
-    const struct conf_rule *, int fd, const struct sockaddr *peer,
-    socklen_t peerlen, const struct conn_peer *);
+typedef void conn_gone_fn(void *cookie);
 
-/* Nonzero if c came through l from the peer id. */
-int conn_same_peer(const struct conn *c, const struct listener *l,
-    const struct conn_peer *id);
+/*
+ * Take over the accepted socket fd from peer and start connecting to
+ * rule's target.  The conn links itself into *list (its close unlinks
+ * it) and holds a reference to conf, the rule's owner, until it is
+ * freed.  On failure fd is closed and gone called, as for any other
+ * end.
+ */
+void conn_start(const struct conn_env *, struct conn **list,
+    struct conf *conf, const struct conf_rule *rule, int fd,
+    const struct sockaddr *peer, socklen_t peerlen,
+    const struct conn_peer *id, conn_gone_fn *gone, void *cookie);
 
-/* Close a connection at once (shutdown deadline). */
-void conn_abort(struct conn *, const char *reason);
+/* Close a connection at once (shutdown, drain deadline). */
+void conn_close(struct conn *, const char *reason);
 
-struct conn *conn_next(struct conn *);
+/* The next connection in its list, or NULL. */
+struct conn *conn_next(const struct conn *);
 
-/* Bytes delivered so far: client to target, target to client. */
-void conn_bytes(const struct conn *, uint64_t *up, uint64_t *down);
+/* Nonzero if c came from the peer id. */
+int conn_same_peer(const struct conn *c, const struct conn_peer *id);
 
 #endif

@@ -210,13 +210,6 @@ event_timer_init(struct event_timer *t, void (*cb)(void *), void *cookie)
 	t->cookie = cookie;
 }
 
-int
-event_timer_pending(const struct event_timer *t)
-{
-
-	return (t->slot != SIZE_MAX);
-}
-
 static void
 heap_set(struct event_loop *l, size_t i, struct event_timer *t)
 {

@@ -55,7 +55,6 @@ void event_timer_init(struct event_timer *, void (*cb)(void *), void *);
 int event_timer_start(struct event_loop *, struct event_timer *,
     uint64_t ms);
 void event_timer_stop(struct event_loop *, struct event_timer *);
-int event_timer_pending(const struct event_timer *);
 
 /* Call fn(ptr) once the current batch has been dispatched. */
 int event_defer(struct event_loop *, void (*fn)(void *), void *ptr);

@@ -1,5 +1,10 @@
 /*
  * listener: accept connections for one rule.
+ *
+ * A listener owns its connections: a list that conn_start() links each
+ * one into, and their count, which max-conns and max-conns-per-peer are
+ * checked against.  When one ends, the listener hears it first (to
+ * resume accepting below max-conns), then tells its owner.
  */
 #include "config.h"
 
@@ -23,9 +28,9 @@
 #include "event.h"
 #include "listener.h"
 #include "log.h"
-#include "proxy.h"
 #include "ratelim.h"
 #include "sock.h"
+#include "stats.h"
 #include "vsock.h"
 
 /* How long to stop accepting after running out of descriptors. */
@@ -38,8 +43,11 @@ _Static_assert(sizeof(((struct conn_peer *)0)->id) == CONNRATE_IDLEN,
 #define ACCEPT_BATCH 64
 
 struct listener {
-	struct proxy *px;
-	struct proxy_gen *gen;		/* owner of rule */
+	const struct conn_env *env;
+	struct event_loop *loop;	/* env->loop */
+	listener_gone_fn *gone;		/* tells the owner of a conn's end */
+	void *cookie;
+	struct conf *conf;		/* owner of rule */
 	const struct conf_rule *rule;
 	int fd;
 	int activated;			/* fd came from the service manager */
@@ -47,12 +55,13 @@ struct listener {
 	int retired;			/* its rule was reloaded away */
 	struct event_watch *w;
 	struct event_timer backoff;
-	int paused;		/* by pause(): limit or shutdown */
+	int paused;		/* at max-conns */
 	int resting;		/* by the back-off timer */
 	int warned;		/* the back-off was logged */
 	struct ratelim denials;	/* "denied peer" lines */
 	struct connrate *rate;	/* max-conn-rate, once needed */
 	struct event_timer quiet;	/* ... their summary is due */
+	struct conn *conns;		/* open ones, newest first */
 	unsigned int nconns;
 	char name[ADDR_STRLEN];
 	struct listener *next;
@@ -67,8 +76,8 @@ summary(struct listener *l)
 	char from[sizeof(l->denials.from) + 16];
 	uint64_t n;
 
-	event_timer_stop(l->px->loop, &l->quiet);
-	n = ratelim_flush(&l->denials, event_now(l->px->loop), from,
+	event_timer_stop(l->loop, &l->quiet);
+	n = ratelim_flush(&l->denials, event_now(l->loop), from,
 	    sizeof(from));
 	if (n > 0)
 		log_info("%s: %llu more denial(s) from %s suppressed",
@@ -115,13 +124,13 @@ static void
 log_denial(struct listener *l, const char *peer, const char *host,
     const char *why)
 {
-	uint64_t now = event_now(l->px->loop);
+	uint64_t now = event_now(l->loop);
 
 	if (ratelim_allow(&l->denials, now, host)) {
 		log_info("%s: denied peer %s (%s)", l->name, peer, why);
 		return;
 	}
-	if (l->denials.held == 1 && event_timer_start(l->px->loop,
+	if (l->denials.held == 1 && event_timer_start(l->loop,
 	    &l->quiet, ratelim_due(&l->denials) - now) == -1)
 		summary(l);
 }
@@ -155,15 +164,15 @@ update(struct listener *l)
 	if (l->fd == -1)
 		return;
 	if (want && l->w == NULL) {
-		l->w = event_watch_add(l->px->loop, l->fd, EV_READ, accept_cb,
+		l->w = event_watch_add(l->loop, l->fd, EV_READ, accept_cb,
 		    l);
 		/* Out of memory: try again after a rest, or the listener
 		 * would stay deaf for good. */
-		if (l->w == NULL && event_timer_start(l->px->loop,
+		if (l->w == NULL && event_timer_start(l->loop,
 		    &l->backoff, BACKOFF_MS) == 0)
 			l->resting = 1;
 	} else if (!want && l->w != NULL) {
-		event_watch_del(l->px->loop, l->w);
+		event_watch_del(l->loop, l->w);
 		l->w = NULL;
 	}
 }
@@ -249,8 +258,8 @@ admit(struct listener *l, int fd, const struct sockaddr_storage *ss,
 	}
 	if (why[0] == '\0' && l->rule->max_per_peer > 0) {
 		n = 0;
-		for (c = l->px->conns; c != NULL; c = conn_next(c))
-			if (conn_same_peer(c, l, id))
+		for (c = l->conns; c != NULL; c = conn_next(c))
+			if (conn_same_peer(c, id))
 				n++;
 		if (n >= l->rule->max_per_peer)
 			snprintf(why, sizeof(why), "at max-conns-per-peer %u",
@@ -261,13 +270,13 @@ admit(struct listener *l, int fd, const struct sockaddr_storage *ss,
 			l->rate = connrate_new();
 		/* Out of memory: the limit waits for a later connection. */
 		if (l->rate != NULL && !connrate_allow(l->rate, id->id,
-		    l->rule->max_conn_rate, event_now(l->px->loop)))
+		    l->rule->max_conn_rate, event_now(l->loop)))
 			snprintf(why, sizeof(why), "over max-conn-rate %u/s",
 			    l->rule->max_conn_rate);
 	}
 	if (why[0] == '\0')
 		return (1);
-	l->px->stats.denied++;
+	l->env->stats->denied++;
 	/* An unnamed UNIX client is known only by its credentials. */
 	if (have_cred)
 		snprintf(peer, sizeof(peer), "unix uid %u",
@@ -293,7 +302,7 @@ rest(struct listener *l)
 		    l->name, BACKOFF_MS);
 	l->warned = 1;
 	l->resting = 1;
-	if (event_timer_start(l->px->loop, &l->backoff, BACKOFF_MS) == -1)
+	if (event_timer_start(l->loop, &l->backoff, BACKOFF_MS) == -1)
 		l->resting = 0;
 	update(l);
 }
@@ -304,6 +313,24 @@ out_of_resources(int err)
 
 	return (err == EMFILE || err == ENFILE || err == ENOBUFS ||
 	    err == ENOMEM);
+}
+
+/*
+ * One of our connections ended: below max-conns again, accept again.
+ * (A closed or retired listener has no socket to watch: update() does
+ * nothing then.)
+ */
+static void
+conn_gone(void *cookie)
+{
+	struct listener *l = cookie;
+
+	l->nconns--;
+	if (l->paused && !full(l)) {
+		l->paused = 0;
+		update(l);
+	}
+	l->gone(l->cookie, l);
 }
 
 /*
@@ -364,8 +391,8 @@ accept_cb(void *cookie, int revents)
 			continue;
 		}
 		l->nconns++;
-		(void)conn_start(l->px, l, l->gen, l->rule, fd,
-		    (struct sockaddr *)&ss, len, &id);
+		conn_start(l->env, &l->conns, l->conf, l->rule, fd,
+		    (struct sockaddr *)&ss, len, &id, conn_gone, l);
 		if (full(l)) {
 			log_debug("%s: at max-conns %u: not accepting",
 			    l->name, l->rule->max_conns);
@@ -389,8 +416,9 @@ name_socket(struct listener *l)
 }
 
 struct listener *
-listener_new(struct proxy *px, struct proxy_gen *gen,
-    const struct conf_rule *rule, int fd)
+listener_new(const struct conn_env *env, struct conf *conf,
+    const struct conf_rule *rule, int fd, listener_gone_fn *gone,
+    void *cookie)
 {
 	struct listener *l;
 	char target[ADDR_STRLEN];
@@ -401,47 +429,49 @@ listener_new(struct proxy *px, struct proxy_gen *gen,
 			close(fd);
 		return (NULL);
 	}
-	l->px = px;
+	l->env = env;
+	l->loop = env->loop;
+	l->gone = gone;
+	l->cookie = cookie;
 	l->rule = rule;
+	l->fd = fd;
+	l->activated = fd != -1;
 	l->family = addr_family(&rule->listen);
 	addr_format(&rule->listen, l->name, sizeof(l->name));
 	event_timer_init(&l->backoff, backoff_cb, l);
 	event_timer_init(&l->quiet, quiet_cb, l);
 	ratelim_init(&l->denials);
-	if (fd != -1) {
-		l->fd = fd;
-		l->activated = 1;
+	if (l->activated)
 		name_socket(l);
-	} else if ((l->fd = sock_listen(&rule->listen, SOMAXCONN)) == -1) {
-		free(l);
-		return (NULL);
-	}
+	else if ((l->fd = sock_listen(&rule->listen, SOMAXCONN)) == -1)
+		goto fail;
 	update(l);
-	if (l->w == NULL) {
-		event_timer_stop(px->loop, &l->backoff);
-		close(l->fd);
-		free(l);
-		return (NULL);
-	}
-	l->gen = proxy_gen_ref(gen);
+	if (l->w == NULL)
+		goto fail;
+	l->conf = conf_ref(conf);
+	addr_format(&rule->connect, target, sizeof(target));
 	if (l->activated)
 		log_info("listening on %s (socket-activated fd %d), "
-		    "forwarding to %s (rule %s)", l->name, l->fd,
-		    addr_format(&rule->connect, target, sizeof(target)),
+		    "forwarding to %s (rule %s)", l->name, l->fd, target,
 		    rule->name);
 	else
 		log_info("listening on %s, forwarding to %s (rule %s)",
-		    l->name, addr_format(&rule->connect, target,
-		    sizeof(target)), rule->name);
+		    l->name, target, rule->name);
 	return (l);
+fail:
+	event_timer_stop(l->loop, &l->backoff);
+	if (l->fd != -1)
+		close(l->fd);
+	free(l);
+	return (NULL);
 }
 
 void
 listener_close(struct listener *l)
 {
 
-	event_timer_stop(l->px->loop, &l->backoff);
-	event_watch_del(l->px->loop, l->w);
+	event_timer_stop(l->loop, &l->backoff);
+	event_watch_del(l->loop, l->w);
 	l->w = NULL;
 	if (l->fd == -1)
 		return;
@@ -459,31 +489,38 @@ listener_close(struct listener *l)
 }
 
 void
+listener_close_conns(struct listener *l, const char *reason)
+{
+
+	while (l->conns != NULL)
+		conn_close(l->conns, reason);
+}
+
+void
 listener_free(struct listener *l)
 {
 
 	if (l == NULL)
 		return;
 	listener_close(l);
-	proxy_gen_unref(l->gen);
+	listener_close_conns(l, "shutdown");
+	conf_unref(l->conf);
 	connrate_free(l->rate);
 	free(l);
 }
 
 void
-listener_retarget(struct listener *l, struct proxy_gen *gen,
+listener_retarget(struct listener *l, struct conf *conf,
     const struct conf_rule *rule)
 {
-	struct proxy_gen *old = l->gen;
+	struct conf *old = l->conf;
 
-	l->gen = proxy_gen_ref(gen);
+	l->conf = conf_ref(conf);
 	l->rule = rule;
-	proxy_gen_unref(old);
+	conf_unref(old);
 	/* A new max-conns may pause or free the listener. */
-	if (!l->px->stopping) {
-		l->paused = full(l);
-		update(l);
-	}
+	l->paused = full(l);
+	update(l);
 }
 
 void
@@ -526,29 +563,4 @@ listener_finished(const struct listener *l)
 {
 
 	return (l->retired && l->nconns == 0);
-}
-
-void
-listener_pause(struct listener *l)
-{
-
-	l->paused = 1;
-	update(l);
-}
-
-void
-listener_resume(struct listener *l)
-{
-
-	l->paused = full(l);
-	update(l);
-}
-
-void
-listener_conn_gone(struct listener *l)
-{
-
-	l->nconns--;
-	if (l->paused && !l->retired && !l->px->stopping && !full(l))
-		listener_resume(l);
 }

@@ -9,29 +9,35 @@
 #ifndef VSOCKPROXY_LISTENER_H
 #define VSOCKPROXY_LISTENER_H
 
+struct conf;
 struct conf_rule;
-struct proxy;
-struct proxy_gen;
+struct conn_env;
+struct listener;
 
 /*
- * Listen for rule, which belongs to gen (the listener holds a reference):
- * on fd, a listening socket passed by the service manager, which the
- * listener takes over (also on failure), or, if fd is -1, on a socket
- * bound to the rule's listen address.
+ * One of the listener's connections ended; called from inside the
+ * callback that closed it.  The owner may free the listener only later
+ * (event_defer()), never from inside this call.
  */
-struct listener *listener_new(struct proxy *, struct proxy_gen *,
-    const struct conf_rule *, int fd);
+typedef void listener_gone_fn(void *cookie, struct listener *);
+
+/*
+ * Listen for rule, which belongs to conf (the listener holds a
+ * reference): on fd, a listening socket passed by the service manager,
+ * which the listener takes over (also on failure), or, if fd is -1, on a
+ * socket bound to the rule's listen address.  Its connections share env;
+ * gone hears of each one's end.
+ */
+struct listener *listener_new(const struct conn_env *env, struct conf *,
+    const struct conf_rule *, int fd, listener_gone_fn *gone,
+    void *cookie);
+/* Close its socket and its connections (at once), free it. */
 void listener_free(struct listener *);
 
-/* Stop listening for good (shutdown); connections keep their listener. */
+/* Stop listening for good (shutdown); connections finish on their own. */
 void listener_close(struct listener *);
-
-/* Stop or resume accepting (connection limit, shutdown). */
-void listener_pause(struct listener *);
-void listener_resume(struct listener *);
-
-/* Connection count of this listener's rule changed. */
-void listener_conn_gone(struct listener *);
+/* Close its connections at once, with reason. */
+void listener_close_conns(struct listener *, const char *reason);
 
 struct listener *listener_next(struct listener *);
 struct listener **listener_next_ptr(struct listener *);
@@ -39,7 +45,7 @@ struct listener **listener_next_ptr(struct listener *);
 const struct conf_rule *listener_rule(const struct listener *);
 
 /* A reload kept this listener: new connections follow the new rule. */
-void listener_retarget(struct listener *, struct proxy_gen *,
+void listener_retarget(struct listener *, struct conf *,
     const struct conf_rule *);
 
 /* A reload removed the rule: close the socket; connections finish. */

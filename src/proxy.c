@@ -44,7 +44,29 @@
 #include "notify.h"
 #include "opts.h"
 #include "proxy.h"
+#include "relay.h"
 #include "stats.h"
+
+struct proxy {
+	struct event_loop *loop;
+	const struct opts *opts;
+	struct conf *conf;		/* the configuration in force */
+	uint64_t shutdown_timeout_ms;	/* from opts or the file */
+	uint64_t stats_interval_ms;
+	struct listener *listeners;	/* incl. retired ones in use */
+	struct stats stats;
+	struct stats_mark mark;		/* where the reported rates start */
+	struct relay_pool buffers;	/* every relay's buffer */
+	struct conn_env env;		/* what the connections share */
+	int sweep_due;			/* a retired listener may be done */
+	int stopping;			/* SIGTERM seen: draining */
+	int done;			/* leave the loop */
+	int sigpipe[2];			/* self-pipe from signal handlers */
+	struct event_watch *sigwatch;
+	struct event_timer drain_timer;
+	struct event_timer stats_timer;
+	char status_note[160];		/* why the last reload failed */
+};
 
 /* -1 once the loop is gone: a late signal is then dropped, not fatal. */
 static volatile sig_atomic_t sigpipe_w = -1;
@@ -58,39 +80,6 @@ on_signal(int sig)
 	if (fd != -1)
 		(void)write(fd, &b, 1);
 	errno = saved;
-}
-
-struct proxy_gen *
-proxy_gen_ref(struct proxy_gen *g)
-{
-
-	g->refs++;
-	return (g);
-}
-
-void
-proxy_gen_unref(struct proxy_gen *g)
-{
-
-	if (g == NULL || --g->refs > 0)
-		return;
-	conf_unref(g->conf);
-	free(g);
-}
-
-static struct proxy_gen *
-gen_new(struct conf *conf)
-{
-	struct proxy_gen *g;
-
-	if ((g = calloc(1, sizeof(*g))) == NULL) {
-		log_warn("calloc");
-		conf_unref(conf);
-		return (NULL);
-	}
-	g->conf = conf;
-	g->refs = 1;
-	return (g);
 }
 
 /* Global settings: the command line wins over the file. */
@@ -114,9 +103,11 @@ apply_globals(struct proxy *px, const struct conf *conf)
 static void
 close_all(struct proxy *px, const char *reason)
 {
+	struct listener *l;
 
-	while (px->conns != NULL)
-		conn_abort(px->conns, reason);
+	/* No listener is freed meanwhile: the sweep is deferred. */
+	for (l = px->listeners; l != NULL; l = listener_next(l))
+		listener_close_conns(l, reason);
 }
 
 static void
@@ -124,7 +115,7 @@ drain_cb(void *cookie)
 {
 	struct proxy *px = cookie;
 
-	log_info("shutdown timeout: closing %u connection(s)", px->nconns);
+	log_info("shutdown timeout: closing %u connection(s)", px->stats.active);
 	close_all(px, "shutdown");
 	px->done = 1;
 }
@@ -144,18 +135,19 @@ begin_stop(struct proxy *px, int sig)
 	notify_send("STOPPING=1");
 	for (l = px->listeners; l != NULL; l = listener_next(l))
 		listener_close(l);
-	if (px->nconns == 0) {
+	if (px->stats.active == 0) {
 		px->done = 1;
 		return;
 	}
 	log_info("signal %d: draining %u connection(s), up to %llu ms", sig,
-	    px->nconns, (unsigned long long)px->shutdown_timeout_ms);
+	    px->stats.active, (unsigned long long)px->shutdown_timeout_ms);
 	if (event_timer_start(px->loop, &px->drain_timer,
 	    px->shutdown_timeout_ms) == -1)
 		drain_cb(px);
 }
 
 static void sweep(struct proxy *);
+static void listener_gone(void *, struct listener *);
 
 static void
 conf_error(void *cookie, const char *msg)
@@ -268,65 +260,61 @@ same_name(const char *a, const char *b)
 	return (strcmp(a, b) == 0);
 }
 
-/*
- * Load the file again and switch to it, or change nothing; -1 (logged,
- * and said in px->status_note) if the file is rejected.
- */
-static int
-reload_conf(struct proxy *px)
+/* The file again, or NULL (logged, said in status_note) if rejected. */
+static struct conf *
+reload_load(struct proxy *px)
 {
-	int who_changed;
+	const char *path = px->opts->config;
 	struct conf *conf;
-	struct proxy_gen *g, *old = px->gen;
-	struct conf_rule *r;
-	struct listener *l, *fresh = NULL, **tail;
-	struct listener **kept, **sorted;
-	struct running ix = { NULL, NULL };
-	unsigned int nkept = 0, nnew = 0, nremoved = 0, i;
-	size_t n, nsorted = 0;
 
-	log_info("SIGHUP: reloading %s", px->opts->config);
-	if ((conf = conf_load(px->opts->config, conf_error, px)) == NULL) {
+	log_info("SIGHUP: reloading %s", path);
+	if ((conf = conf_load(path, conf_error, px)) == NULL) {
 		log_warnx("reload: %s has errors: the running configuration "
-		    "stays in force", px->opts->config);
+		    "stays in force", path);
 		snprintf(px->status_note, sizeof(px->status_note),
-		    "reload failed: %s has errors", px->opts->config);
-		return (-1);
+		    "reload failed: %s has errors", path);
+		return (NULL);
 	}
 	/*
 	 * An empty file is valid, but as a reload it is far more often a
 	 * rewrite in place caught half-way, or a drop-in directory emptied
 	 * by mistake, than a wish to take every guest offline.
 	 */
-	if (conf->nrules == 0 && old->conf->nrules > 0) {
+	if (conf->nrules == 0 && px->conf->nrules > 0) {
 		log_warnx("reload: %s has no rule: rejected, the running "
 		    "configuration (%zu rule(s)) stays in force; a reload "
 		    "never removes the last rule, stopping the daemon does",
-		    px->opts->config, old->conf->nrules);
+		    path, px->conf->nrules);
 		snprintf(px->status_note, sizeof(px->status_note),
-		    "reload failed: %s has no rule", px->opts->config);
+		    "reload failed: %s has no rule", path);
 		conf_unref(conf);
+		return (NULL);
+	}
+	return (conf);
+}
+
+/*
+ * For each rule of conf, in order, the running listener it keeps
+ * (kept[i]) or, if none, a new one bound now, put on *fresh.  -1 (logged,
+ * said in status_note) if one cannot be had: the new ones are freed, and
+ * nothing has changed.
+ */
+static int
+reload_bind(struct proxy *px, struct conf *conf, struct listener **kept,
+    struct listener **fresh, unsigned int *nnew)
+{
+	struct running ix = { NULL, NULL };
+	struct conf_rule *r;
+	struct listener *l;
+	size_t n;
+
+	if (running_index(px, &ix) == -1) {
+		running_free(&ix);
+		log_warnx("reload: out of memory");
+		snprintf(px->status_note, sizeof(px->status_note),
+		    "reload failed: out of memory");
 		return (-1);
 	}
-	/* The process switched (or not) at start-up, for good. */
-	who_changed = (px->opts->user == NULL &&
-	    !same_name(conf->user, old->conf->user)) ||
-	    (px->opts->group == NULL &&
-	    !same_name(conf->group, old->conf->group));
-	if ((g = gen_new(conf)) == NULL)
-		goto nomem;
-	kept = calloc(conf->nrules + 1, sizeof(*kept));
-	sorted = calloc(conf->nrules + 1, sizeof(*sorted));
-	if (kept == NULL || sorted == NULL ||
-	    running_index(px, &ix) == -1) {
-		log_warnx("reload: out of memory");
-		running_free(&ix);
-		free(kept);
-		free(sorted);
-		proxy_gen_unref(g);
-		goto nomem;
-	}
-	/* Bind the new addresses first: nothing changes if one fails. */
 	for (r = conf->rules, n = 0; r != NULL; r = r->next, n++) {
 		if ((kept[n] = find_listener(&ix, r)) != NULL) {
 			if (listener_family(kept[n]) ==
@@ -338,17 +326,44 @@ reload_conf(struct proxy *px)
 			    "running configuration stays in force", r->name);
 			goto undo;
 		}
-		if ((l = listener_new(px, g, r, -1)) == NULL) {
+		if ((l = listener_new(&px->env, conf, r, -1, listener_gone,
+		    px)) == NULL) {
 			log_warnx("reload: rule %s: cannot listen: the "
 			    "running configuration stays in force", r->name);
 			goto undo;
 		}
-		*listener_next_ptr(l) = fresh;
-		fresh = l;
-		nnew++;
+		*listener_next_ptr(l) = *fresh;
+		*fresh = l;
+		(*nnew)++;
 	}
-	/* Retire what the new file dropped, retarget what it kept. */
-	for (i = 0; i < n; i++)
+	running_free(&ix);
+	return (0);
+undo:
+	snprintf(px->status_note, sizeof(px->status_note),
+	    "reload failed: rule %s cannot listen", r->name);
+	while ((l = *fresh) != NULL) {
+		*fresh = listener_next(l);
+		listener_free(l);
+	}
+	running_free(&ix);
+	return (-1);
+}
+
+/*
+ * Retire the running listeners that conf dropped (those not in kept[],
+ * looked up in sorted[], room for as many), switch the kept ones to their
+ * new rules, add the fresh ones.  Nothing here can fail.
+ */
+static void
+reload_switch(struct proxy *px, struct conf *conf, struct listener **kept,
+    struct listener **sorted, struct listener *fresh, unsigned int *nkept,
+    unsigned int *nremoved)
+{
+	struct conf_rule *r;
+	struct listener *l, **tail;
+	size_t i, nsorted = 0;
+
+	for (i = 0; i < conf->nrules; i++)
 		if (kept[i] != NULL)
 			sorted[nsorted++] = kept[i];
 	qsort(sorted, nsorted, sizeof(*sorted), by_ptr);
@@ -356,22 +371,56 @@ reload_conf(struct proxy *px)
 		if (!listener_retired(l) && bsearch(&l, sorted, nsorted,
 		    sizeof(*sorted), by_ptr) == NULL) {
 			listener_retire(l);
-			nremoved++;
+			(*nremoved)++;
 		}
 	for (r = conf->rules, i = 0; r != NULL; r = r->next, i++)
 		if (kept[i] != NULL) {
-			listener_retarget(kept[i], g, r);
-			nkept++;
+			listener_retarget(kept[i], conf, r);
+			(*nkept)++;
 		}
-	free(kept);
-	free(sorted);
-	running_free(&ix);
 	tail = &px->listeners;
 	while (*tail != NULL)
 		tail = listener_next_ptr(*tail);
 	*tail = fresh;
-	px->gen = g;
-	proxy_gen_unref(old);
+}
+
+/*
+ * Load the file again and switch to it, or change nothing; -1 (logged,
+ * and said in px->status_note) if the file is rejected.
+ */
+static int
+reload_conf(struct proxy *px)
+{
+	struct conf *conf, *old = px->conf;
+	struct listener **kept, **sorted, *fresh = NULL;
+	unsigned int nkept = 0, nnew = 0, nremoved = 0;
+	int who_changed, ok;
+
+	if ((conf = reload_load(px)) == NULL)
+		return (-1);
+	/* The process switched (or not) at start-up, for good. */
+	who_changed = (px->opts->user == NULL &&
+	    !same_name(conf->user, old->user)) ||
+	    (px->opts->group == NULL &&
+	    !same_name(conf->group, old->group));
+	/* Both before anything is bound: nothing can fail after that. */
+	kept = calloc(conf->nrules + 1, sizeof(*kept));
+	sorted = calloc(conf->nrules + 1, sizeof(*sorted));
+	if (!(ok = kept != NULL && sorted != NULL)) {
+		log_warnx("reload: out of memory");
+		snprintf(px->status_note, sizeof(px->status_note),
+		    "reload failed: out of memory");
+	} else if ((ok = reload_bind(px, conf, kept, &fresh, &nnew) == 0))
+		reload_switch(px, conf, kept, sorted, fresh, &nkept,
+		    &nremoved);
+	free(kept);
+	free(sorted);
+	if (!ok) {
+		conf_unref(conf);
+		return (-1);
+	}
+	px->conf = conf;
+	conf_unref(old);
 	apply_globals(px, conf);
 	if (conf->backend != px->opts->backend &&
 	    !(px->opts->set & OPTS_SET_EVENT_BACKEND))
@@ -387,23 +436,6 @@ reload_conf(struct proxy *px)
 	    px->opts->config, conf->nrules, nkept, nnew, nremoved);
 	px->status_note[0] = '\0';
 	return (0);
-undo:
-	/* r belongs to g: name it before g goes. */
-	snprintf(px->status_note, sizeof(px->status_note),
-	    "reload failed: rule %s cannot listen", r->name);
-	while ((l = fresh) != NULL) {
-		fresh = listener_next(l);
-		listener_free(l);
-	}
-	free(kept);
-	free(sorted);
-	running_free(&ix);
-	proxy_gen_unref(g);
-	return (-1);
-nomem:
-	snprintf(px->status_note, sizeof(px->status_note),
-	    "reload failed: out of memory");
-	return (-1);
 }
 
 /*
@@ -420,7 +452,7 @@ reload(struct proxy *px)
 	notify_reloading();
 	(void)reload_conf(px);
 	notify_send("READY=1");
-	stats_notify(px);
+	stats_notify(&px->stats, px->status_note);
 }
 
 static void
@@ -438,7 +470,8 @@ signal_cb(void *cookie, int revents)
 				begin_stop(px, sigs[i]);
 				break;
 			case SIGUSR1:
-				stats_report(px);
+				stats_report(&px->stats, &px->mark, &px->buffers,
+				    px->status_note);
 				break;
 			case SIGHUP:
 				if (px->opts->config != NULL)
@@ -471,12 +504,29 @@ sweep(struct proxy *px)
 	}
 }
 
-void
-proxy_conn_gone(struct proxy *px)
+static void
+sweep_cb(void *cookie)
 {
+	struct proxy *px = cookie;
 
+	px->sweep_due = 0;
 	sweep(px);
-	if (px->stopping && px->nconns == 0)
+}
+
+/*
+ * A connection of l ended.  We are inside l's own call, so a retired
+ * listener left empty is freed later, after the batch.  (If even that
+ * cannot be arranged, out of memory, the next reload frees it.)
+ */
+static void
+listener_gone(void *cookie, struct listener *l)
+{
+	struct proxy *px = cookie;
+
+	if (listener_finished(l) && !px->sweep_due &&
+	    event_defer(px->loop, sweep_cb, px) == 0)
+		px->sweep_due = 1;
+	if (px->stopping && px->stats.active == 0)
 		px->done = 1;
 }
 
@@ -516,23 +566,25 @@ proxy_init(struct proxy *px, const struct opts *o, struct conf *conf,
 
 	px->sigpipe[0] = px->sigpipe[1] = -1;
 	px->opts = o;
+	px->conf = conf;
 	relay_pool_init(&px->buffers, 0);
-	if ((px->gen = gen_new(conf)) == NULL)
-		return (-1);
 	apply_globals(px, conf);
 	event_timer_init(&px->drain_timer, drain_cb, px);
 	event_timer_init(&px->stats_timer, stats_cb, px);
-	px->stats_last_ms = event_clock_ms();
+	stats_mark(&px->stats, &px->mark);
 	if ((px->loop = event_loop_new(o->backend)) == NULL)
 		return (-1);
+	px->env.loop = px->loop;
+	px->env.stats = &px->stats;
+	px->env.buffers = &px->buffers;
 	if (signals_init(px) == -1)
 		return (-1);
 	if (act != NULL && activation_match(act, conf) == -1)
 		return (-1);
 	tail = &px->listeners;
 	for (r = conf->rules; r != NULL; r = r->next) {
-		if ((l = listener_new(px, px->gen, r,
-		    activation_take(act, r))) == NULL)
+		if ((l = listener_new(&px->env, conf, r,
+		    activation_take(act, r), listener_gone, px)) == NULL)
 			return (-1);
 		*tail = l;
 		tail = listener_next_ptr(l);
@@ -563,7 +615,7 @@ stats_cb(void *cookie)
 {
 	struct proxy *px = cookie;
 
-	stats_report(px);
+	stats_report(&px->stats, &px->mark, &px->buffers, px->status_note);
 	if (event_timer_start(px->loop, &px->stats_timer,
 	    px->stats_interval_ms) == -1)
 		log_warnx("statistics timer: not rescheduled");
@@ -582,7 +634,7 @@ proxy_ready(struct proxy *px)
 		notify_send("READY=1\nMAINPID=%ld", (long)getpid());
 	else
 		notify_send("READY=1");
-	stats_notify(px);
+	stats_notify(&px->stats, px->status_note);
 }
 
 int
@@ -612,8 +664,8 @@ proxy_fini(struct proxy *px)
 		event_loop_free(px->loop);
 		px->loop = NULL;
 	}
-	proxy_gen_unref(px->gen);
-	px->gen = NULL;
+	conf_unref(px->conf);
+	px->conf = NULL;
 	/*
 	 * The handlers stay until the process is gone: restoring the
 	 * default actions here would let a SIGUSR1 or SIGHUP that comes

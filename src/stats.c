@@ -1,69 +1,69 @@
 /*
- * stats: sum the counters and format the statistics line.
+ * stats: format the statistics line and the service manager's summary.
  */
 #include "config.h"
 
 #include <inttypes.h>
 #include <stdio.h>
 
-#include "conn.h"
 #include "event.h"
 #include "log.h"
 #include "notify.h"
-#include "proxy.h"
+#include "relay.h"
 #include "stats.h"
 
-const char *
-stats_format(struct proxy *px, char *buf, size_t len)
+void
+stats_mark(const struct stats *s, struct stats_mark *m)
 {
-	const struct proxy_stats *s = &px->stats;
-	struct conn *c;
-	uint64_t up = s->bytes_up, down = s->bytes_down, cu, cd, now, ms;
-	uint64_t rate_up = 0, rate_down = 0;
 
-	for (c = px->conns; c != NULL; c = conn_next(c)) {
-		conn_bytes(c, &cu, &cd);
-		up += cu;
-		down += cd;
-	}
-	now = event_clock_ms();
-	ms = now - px->stats_last_ms;
-	if (ms > 0) {
-		rate_up = (up - px->stats_last_up) * 1000 / ms;
-		rate_down = (down - px->stats_last_down) * 1000 / ms;
-	}
-	px->stats_last_ms = now;
-	px->stats_last_up = up;
-	px->stats_last_down = down;
+	m->ms = event_clock_ms();
+	m->up = s->bytes_up;
+	m->down = s->bytes_down;
+}
+
+const char *
+stats_format(const struct stats *s, uint64_t rate_up, uint64_t rate_down,
+    const struct relay_pool *buffers, char *buf, size_t len)
+{
+
 	snprintf(buf, len, "stats active=%u accepted=%" PRIu64
 	    " denied=%" PRIu64 " connect_failed=%" PRIu64 " closed=%" PRIu64
 	    " bytes_up=%" PRIu64 " bytes_down=%" PRIu64 " rate_up=%" PRIu64
 	    " rate_down=%" PRIu64 " abandoned=%" PRIu64 " buffer_bytes=%zu"
-	    " buffer_peak=%zu buffer_waits=%" PRIu64, px->nconns,
-	    s->accepted, s->denied, s->connect_failed, s->closed, up, down,
-	    rate_up, rate_down, s->abandoned, px->buffers.used,
-	    px->buffers.peak, px->buffers.waits);
+	    " buffer_peak=%zu buffer_waits=%" PRIu64, s->active,
+	    s->accepted, s->denied, s->connect_failed, s->closed,
+	    s->bytes_up, s->bytes_down, rate_up, rate_down, s->abandoned,
+	    buffers->used, buffers->peak, buffers->waits);
 	return (buf);
 }
 
 void
-stats_report(struct proxy *px)
+stats_report(const struct stats *s, struct stats_mark *m,
+    const struct relay_pool *buffers, const char *note)
 {
+	struct stats_mark now;
+	uint64_t ms, rate_up = 0, rate_down = 0;
 	char buf[512];
 
-	log_always("%s", stats_format(px, buf, sizeof(buf)));
-	stats_notify(px);
+	stats_mark(s, &now);
+	if ((ms = now.ms - m->ms) > 0) {
+		rate_up = (now.up - m->up) * 1000 / ms;
+		rate_down = (now.down - m->down) * 1000 / ms;
+	}
+	*m = now;
+	log_always("%s", stats_format(s, rate_up, rate_down, buffers, buf,
+	    sizeof(buf)));
+	stats_notify(s, note);
 }
 
 void
-stats_notify(struct proxy *px)
+stats_notify(const struct stats *s, const char *note)
 {
-	const struct proxy_stats *s = &px->stats;
 
 	if (!notify_active())
 		return;
 	notify_send("STATUS=%s%s%u active, %" PRIu64 " accepted, %" PRIu64
-	    " denied, %" PRIu64 " connect-failed", px->status_note,
-	    px->status_note[0] != '\0' ? "; " : "", px->nconns, s->accepted,
-	    s->denied, s->connect_failed);
+	    " denied, %" PRIu64 " connect-failed", note,
+	    note[0] != '\0' ? "; " : "", s->active, s->accepted, s->denied,
+	    s->connect_failed);
 }

@@ -1,5 +1,6 @@
 /*
- * stats: the statistics line, every --stats-interval and on SIGUSR1.
+ * stats: the daemon's counters and the statistics line, every
+ * --stats-interval and on SIGUSR1.
  *
  *   stats active=N accepted=N denied=N connect_failed=N closed=N
  *         bytes_up=N bytes_down=N rate_up=N rate_down=N abandoned=N
@@ -8,9 +9,10 @@
  * Counters are totals since start; bytes include connections still open;
  * up is client to target, down target to client; rates are bytes per
  * second since the previous report.  buffer_bytes is what relay buffers
- * take now (max-buffer-memory bounds it), buffer_peak the most they took,
- * buffer_waits how often a relay had to wait for the budget.  The format is stable: fields may be
- * added at the end, never renamed or reordered.
+ * take now (max-buffer-memory bounds it), buffer_peak the most they
+ * took, buffer_waits how often a relay had to wait for the budget.  The
+ * format is stable: fields may be added at the end, never renamed or
+ * reordered.
  *
  * The service manager gets a shorter summary for "systemctl status":
  *
@@ -18,6 +20,10 @@
  *
  * after start-up, at each report and after a reload, prefixed with what
  * went wrong if the last reload was rejected.
+ *
+ * The counters are plain fields: the daemon owns one struct stats and
+ * hands a pointer down to its listeners and connections, which count
+ * what they see.  This module only reads them.
  */
 #ifndef VSOCKPROXY_STATS_H
 #define VSOCKPROXY_STATS_H
@@ -25,16 +31,40 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct proxy;
+struct relay_pool;
+
+struct stats {
+	unsigned int active;	/* connections open now */
+	uint64_t accepted;	/* connections accepted and allowed */
+	uint64_t denied;	/* refused: ACL, per-peer limits */
+	uint64_t connect_failed;
+	uint64_t closed;	/* finished after relaying */
+	uint64_t bytes_up;	/* client to target, open ones included */
+	uint64_t bytes_down;	/* target to client */
+	uint64_t abandoned;	/* client left while connecting */
+};
+
+/* Where the rates of the last report started. */
+struct stats_mark {
+	uint64_t ms;
+	uint64_t up, down;
+};
+
+/* Start counting rates from now. */
+void stats_mark(const struct stats *, struct stats_mark *);
+
+/* Format the line with these rates into buf; returns buf. */
+const char *stats_format(const struct stats *, uint64_t rate_up,
+    uint64_t rate_down, const struct relay_pool *, char *buf, size_t len);
 
 /*
- * Format the line into buf and log it (at info level, even with -q); send
- * the summary too.
+ * Log the line (at info level, even with -q), with the rates since mark,
+ * which then moves to now; send the summary too.  note (may be empty)
+ * says why the last reload failed.
  */
-void stats_report(struct proxy *);
+void stats_report(const struct stats *, struct stats_mark *,
+    const struct relay_pool *, const char *note);
 /* Send only the summary (STATUS=), if there is a service manager. */
-void stats_notify(struct proxy *);
-/* Format only; returns buf. */
-const char *stats_format(struct proxy *, char *buf, size_t len);
+void stats_notify(const struct stats *, const char *note);
 
 #endif
