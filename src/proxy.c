@@ -1,26 +1,17 @@
 /*
- * proxy: the daemon's main loop and its shutdown.
+ * proxy: the daemon's main loop, its reload and its shutdown.
  *
  * Signal handlers only write the signal number into a self-pipe; the loop
  * reads it and acts.  SIGTERM/SIGINT close the listeners and let open
  * connections finish for up to --shutdown-timeout; a second one, or the
  * deadline, closes whatever is left.
  *
- * SIGHUP reloads the configuration file.  The new file is read and every
- * new listen address bound before anything changes, so that a reload
- * either happens as a whole or not at all: a file with errors, or a new
- * address that cannot be bound, leaves the running configuration as it
- * was.  Rules are matched by listen address; a kept listener switches to
- * its new rule, a removed one is retired and freed once its last
- * connection ends.  Each listener and connection holds a reference to the
- * configuration its rule came from.
- *
- * A listener on a socket passed by the service manager (socket
- * activation) is matched by rule name instead: the rule's listen address
- * was never bound, and the socket cannot be bound again.  The service
- * manager hears of every step (notify.h): READY=1 once serving,
- * RELOADING=1 and READY=1 around a reload, whatever its outcome,
- * STOPPING=1 when the drain starts.
+ * SIGHUP reloads the configuration file: a file with errors changes
+ * nothing, and reload.c switches the listeners over as a whole or not at
+ * all.  Each listener and connection holds a reference to the
+ * configuration its rule came from.  The service manager hears of every
+ * step (notify.h): READY=1 once serving, RELOADING=1 and READY=1 around a
+ * reload, whatever its outcome, STOPPING=1 when the drain starts.
  */
 #include "config.h"
 
@@ -34,17 +25,16 @@
 #include <unistd.h>
 
 #include "activation.h"
-#include "addr.h"
 #include "conf.h"
 #include "conn.h"
 #include "event.h"
-#include "htab.h"
 #include "listener.h"
 #include "log.h"
 #include "notify.h"
 #include "opts.h"
 #include "proxy.h"
 #include "relay.h"
+#include "reload.h"
 #include "stats.h"
 
 struct proxy {
@@ -156,101 +146,6 @@ conf_error(void *cookie, const char *msg)
 	log_warnx("reload: %s", msg);
 }
 
-/*
- * The running listeners, indexed for a reload, so that matching the new
- * rules costs constant time per rule: a walk over every listener for
- * every rule held the loop 9 s for 15,000 rules.  Passed sockets by rule
- * name (their address is the service manager's), others by listen
- * address; the first in list order of each.
- */
-struct running {
-	struct htab *byname, *byaddr;
-};
-
-static uint64_t
-name_hash(const char *name)
-{
-
-	return (htab_hash(HTAB_HASH_INIT, name, strlen(name)));
-}
-
-static int
-name_eq(const void *rule, const void *l)
-{
-
-	return (strcmp(((const struct conf_rule *)rule)->name,
-	    listener_rule(l)->name) == 0);
-}
-
-static int
-listen_eq(const void *rule, const void *l)
-{
-
-	return (conf_rule_same_listen(listener_rule(l), rule));
-}
-
-/* Listeners by address in memory, to look the kept ones up. */
-static int
-by_ptr(const void *a, const void *b)
-{
-	uintptr_t x = (uintptr_t)*(struct listener *const *)a;
-	uintptr_t y = (uintptr_t)*(struct listener *const *)b;
-
-	return (x < y ? -1 : x > y);
-}
-
-static void
-running_free(struct running *ix)
-{
-
-	htab_free(ix->byname);
-	htab_free(ix->byaddr);
-}
-
-static int
-running_index(struct proxy *px, struct running *ix)
-{
-	const struct conf_rule *r;
-	struct listener *l;
-	struct htab *t;
-	uint64_t h;
-	htab_eq_fn *eq;
-
-	ix->byname = htab_new();
-	ix->byaddr = htab_new();
-	if (ix->byname == NULL || ix->byaddr == NULL)
-		return (-1);
-	for (l = px->listeners; l != NULL; l = listener_next(l)) {
-		if (listener_retired(l))
-			continue;
-		r = listener_rule(l);
-		if (listener_activated(l)) {
-			t = ix->byname;
-			h = name_hash(r->name);
-			eq = name_eq;
-		} else {
-			t = ix->byaddr;
-			h = addr_hash(&r->listen);
-			eq = listen_eq;
-		}
-		if (htab_find(t, h, eq, r) == NULL && htab_add(t, h, l) == -1)
-			return (-1);
-	}
-	return (0);
-}
-
-/* The running listener a new rule takes over, or NULL. */
-static struct listener *
-find_listener(const struct running *ix, const struct conf_rule *r)
-{
-	struct listener *l;
-
-	if ((l = htab_find(ix->byname, name_hash(r->name), name_eq, r)) !=
-	    NULL)
-		return (l);
-	return (htab_find(ix->byaddr, addr_hash(&r->listen), listen_eq, r));
-}
-
 static int
 same_name(const char *a, const char *b)
 {
@@ -294,97 +189,6 @@ reload_load(struct proxy *px)
 }
 
 /*
- * For each rule of conf, in order, the running listener it keeps
- * (kept[i]) or, if none, a new one bound now, put on *fresh.  -1 (logged,
- * said in status_note) if one cannot be had: the new ones are freed, and
- * nothing has changed.
- */
-static int
-reload_bind(struct proxy *px, struct conf *conf, struct listener **kept,
-    struct listener **fresh, unsigned int *nnew)
-{
-	struct running ix = { NULL, NULL };
-	struct conf_rule *r;
-	struct listener *l;
-	size_t n;
-
-	if (running_index(px, &ix) == -1) {
-		running_free(&ix);
-		log_warnx("reload: out of memory");
-		snprintf(px->status_note, sizeof(px->status_note),
-		    "reload failed: out of memory");
-		return (-1);
-	}
-	for (r = conf->rules, n = 0; r != NULL; r = r->next, n++) {
-		if ((kept[n] = find_listener(&ix, r)) != NULL) {
-			if (listener_family(kept[n]) ==
-			    addr_family(&r->listen))
-				continue;
-			/* Only a passed socket, kept by name, can differ. */
-			log_warnx("reload: rule %s: its socket-activated "
-			    "listener is of another address family: the "
-			    "running configuration stays in force", r->name);
-			goto undo;
-		}
-		if ((l = listener_new(&px->env, conf, r, -1, listener_gone,
-		    px)) == NULL) {
-			log_warnx("reload: rule %s: cannot listen: the "
-			    "running configuration stays in force", r->name);
-			goto undo;
-		}
-		*listener_next_ptr(l) = *fresh;
-		*fresh = l;
-		(*nnew)++;
-	}
-	running_free(&ix);
-	return (0);
-undo:
-	snprintf(px->status_note, sizeof(px->status_note),
-	    "reload failed: rule %s cannot listen", r->name);
-	while ((l = *fresh) != NULL) {
-		*fresh = listener_next(l);
-		listener_free(l);
-	}
-	running_free(&ix);
-	return (-1);
-}
-
-/*
- * Retire the running listeners that conf dropped (those not in kept[],
- * looked up in sorted[], room for as many), switch the kept ones to their
- * new rules, add the fresh ones.  Nothing here can fail.
- */
-static void
-reload_switch(struct proxy *px, struct conf *conf, struct listener **kept,
-    struct listener **sorted, struct listener *fresh, unsigned int *nkept,
-    unsigned int *nremoved)
-{
-	struct conf_rule *r;
-	struct listener *l, **tail;
-	size_t i, nsorted = 0;
-
-	for (i = 0; i < conf->nrules; i++)
-		if (kept[i] != NULL)
-			sorted[nsorted++] = kept[i];
-	qsort(sorted, nsorted, sizeof(*sorted), by_ptr);
-	for (l = px->listeners; l != NULL; l = listener_next(l))
-		if (!listener_retired(l) && bsearch(&l, sorted, nsorted,
-		    sizeof(*sorted), by_ptr) == NULL) {
-			listener_retire(l);
-			(*nremoved)++;
-		}
-	for (r = conf->rules, i = 0; r != NULL; r = r->next, i++)
-		if (kept[i] != NULL) {
-			listener_retarget(kept[i], conf, r);
-			(*nkept)++;
-		}
-	tail = &px->listeners;
-	while (*tail != NULL)
-		tail = listener_next_ptr(*tail);
-	*tail = fresh;
-}
-
-/*
  * Load the file again and switch to it, or change nothing; -1 (logged,
  * and said in px->status_note) if the file is rejected.
  */
@@ -392,9 +196,8 @@ static int
 reload_conf(struct proxy *px)
 {
 	struct conf *conf, *old = px->conf;
-	struct listener **kept, **sorted, *fresh = NULL;
-	unsigned int nkept = 0, nnew = 0, nremoved = 0;
-	int who_changed, ok;
+	struct reload_counts n;
+	int who_changed;
 
 	if ((conf = reload_load(px)) == NULL)
 		return (-1);
@@ -403,19 +206,8 @@ reload_conf(struct proxy *px)
 	    !same_name(conf->user, old->user)) ||
 	    (px->opts->group == NULL &&
 	    !same_name(conf->group, old->group));
-	/* Both before anything is bound: nothing can fail after that. */
-	kept = calloc(conf->nrules + 1, sizeof(*kept));
-	sorted = calloc(conf->nrules + 1, sizeof(*sorted));
-	if (!(ok = kept != NULL && sorted != NULL)) {
-		log_warnx("reload: out of memory");
-		snprintf(px->status_note, sizeof(px->status_note),
-		    "reload failed: out of memory");
-	} else if ((ok = reload_bind(px, conf, kept, &fresh, &nnew) == 0))
-		reload_switch(px, conf, kept, sorted, fresh, &nkept,
-		    &nremoved);
-	free(kept);
-	free(sorted);
-	if (!ok) {
+	if (reload_listeners(&px->listeners, conf, &px->env, listener_gone, px,
+	    &n, px->status_note, sizeof(px->status_note)) == -1) {
 		conf_unref(conf);
 		return (-1);
 	}
@@ -433,7 +225,7 @@ reload_conf(struct proxy *px)
 		    px->stats_interval_ms);
 	sweep(px);
 	log_info("reloaded %s: %zu rule(s): %u kept, %u added, %u removed",
-	    px->opts->config, conf->nrules, nkept, nnew, nremoved);
+	    px->opts->config, conf->nrules, n.kept, n.added, n.removed);
 	px->status_note[0] = '\0';
 	return (0);
 }
