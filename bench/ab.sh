@@ -7,9 +7,12 @@
 #   bench/ab.sh NAME_A "SPEC_A" NAME_B "SPEC_B"
 #
 # A SPEC is words: VAR=VALUE ones go to the environment of that proxy,
-# the others are its options.  Examples (BENCHMARKS.md):
+# an absolute path is the binary to run instead of $VSOCKPROXY (another
+# build: before and after a change), the others are its options.
+# Examples (BENCHMARKS.md):
 #   bench/ab.sh copy VSOCKPROXY_SPLICE=0 splice ""
 #   bench/ab.sh 64k "--buffer-size 64k" 256k ""
+#   bench/ab.sh before /tmp/old/vsockproxy after ""
 #
 # Environment: AB_REPEAT (rounds, default 5), AB_BYTES (bulk, default
 # 1G), AB_PORT (default 17400), VSOCKPROXY, VSP_BENCH.
@@ -29,12 +32,12 @@ declare -A R
 . "$(dirname "$0")/lib.sh"
 
 start_proxy() {	# port spec
-	local envs=() args=() w
+	local envs=() args=() bin=$VSOCKPROXY w
 	for w in $2; do
 		case $w in -*) args+=("$w") ;; *=*) envs+=("$w") ;;
-		*) args+=("$w") ;; esac
+		/*) bin=$w ;; *) args+=("$w") ;; esac
 	done
-	env "${envs[@]}" "$VSOCKPROXY" -q --stats-interval 0 \
+	env "${envs[@]}" "$bin" -q --stats-interval 0 \
 	    --listen "tcp:127.0.0.1:$1" --connect "tcp:127.0.0.1:$P" \
 	    "${args[@]}" &
 	PIDS="$PIDS $!"
