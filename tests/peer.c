@@ -23,7 +23,8 @@
  * One poll() loop drives every connection; sockets are nonblocking,
  * SIGPIPE is ignored and every send() has MSG_NOSIGNAL.  The program uses
  * libc only and builds with "cc -O2 -static -o vsp-peer peer.c
- * peeraddr.c" (peeraddr.c: the addresses, shared with bench/vsp-bench):
+ * peeraddr.c tool.c" (peeraddr.c: the addresses, shared with
+ * bench/vsp-bench; tool.c: what the test tools share):
  * host names are numeric (or "localhost") so that no NSS module is
  * needed, and AF_VSOCK addresses are supported for use inside virtual
  * machines.
@@ -59,15 +60,10 @@
 #include <unistd.h>
 
 #include "peeraddr.h"
+#include "tool.h"
 
 #define PROGNAME	"vsp-peer"
 #define PEER_VERSION	"1.0"
-
-#define EX_OK		0	/* every connection passed */
-#define EX_FAIL		1	/* some connection failed its checks */
-#define EX_TIMEOUT	2	/* --timeout expired first */
-#define EX_USAGE	64	/* bad command line */
-#define EX_OSERR	71	/* could not set up (socket, bind, ...) */
 
 #define DEFAULT_CHUNK	(256 * 1024)
 #define DEFAULT_TIMEOUT	60	/* seconds */
@@ -384,79 +380,7 @@ parse_secs(const char *s, int64_t *ms)
 	return (0);
 }
 
-static const char *
-addr_format(const struct sockaddr *sa, char *buf, size_t len)
-{
-	char host[INET6_ADDRSTRLEN];
-
-	switch (sa->sa_family) {
-	case AF_UNIX:
-		snprintf(buf, len, "unix:%s",
-		    ((const struct sockaddr_un *)sa)->sun_path);
-		break;
-	case AF_INET: {
-		const struct sockaddr_in *sin = (const void *)sa;
-
-		inet_ntop(AF_INET, &sin->sin_addr, host, sizeof(host));
-		snprintf(buf, len, "tcp:%s:%u", host, ntohs(sin->sin_port));
-		break;
-	}
-	case AF_INET6: {
-		const struct sockaddr_in6 *sin6 = (const void *)sa;
-
-		inet_ntop(AF_INET6, &sin6->sin6_addr, host, sizeof(host));
-		snprintf(buf, len, "tcp:[%s]:%u", host,
-		    ntohs(sin6->sin6_port));
-		break;
-	}
-	case AF_VSOCK: {
-		const struct sockaddr_vm *svm = (const void *)sa;
-
-		if (svm->svm_cid == VMADDR_CID_ANY)
-			snprintf(buf, len, "vsock:%u", svm->svm_port);
-		else
-			snprintf(buf, len, "vsock:%u:%u", svm->svm_cid,
-			    svm->svm_port);
-		break;
-	}
-	default:
-		snprintf(buf, len, "family%d", sa->sa_family);
-	}
-	return (buf);
-}
-
 /* ---- files used as signals between a test and its peers -------------- */
-
-/* Create path atomically (via rename), holding text. */
-static int
-file_publish(const char *path, const char *text)
-{
-	char tmp[PATH_MAX];
-	size_t len = strlen(text);
-	int fd;
-
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path,
-	    (long)getpid()) >= sizeof(tmp)) {
-		warnx_("%s: path too long", path);
-		return (-1);
-	}
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-	    0644)) == -1) {
-		warnx_("%s: %s", tmp, strerror(errno));
-		return (-1);
-	}
-	if (write(fd, text, len) != (ssize_t)len || close(fd) == -1) {
-		warnx_("%s: write: %s", tmp, strerror(errno));
-		unlink(tmp);
-		return (-1);
-	}
-	if (rename(tmp, path) == -1) {
-		warnx_("rename %s: %s", path, strerror(errno));
-		unlink(tmp);
-		return (-1);
-	}
-	return (0);
-}
 
 /* Once the --wait-file has been seen the gate stays open. */
 static int
@@ -895,7 +819,7 @@ conn_established(struct conn *c)
 
 	if (o.conn_file != NULL && !conn_file_made) {
 		snprintf(text, sizeof(text), "%lu\n", c->idx);
-		if (file_publish(o.conn_file, text) == 0)
+		if (tool_publish(o.conn_file, text) == 0)
 			conn_file_made = 1;
 	}
 }
@@ -1275,7 +1199,7 @@ loop_accept(struct loop *l, int64_t now)
 			c->vmm = VP_REQUEST;
 		if (sslen > 0 && ss.ss_family != AF_UNIX)
 			debug("conn=%lu accepted from %s", c->idx,
-			    addr_format((struct sockaddr *)&ss, buf,
+			    peeraddr_format((struct sockaddr *)&ss, buf,
 			    sizeof(buf)));
 		else
 			debug("conn=%lu accepted", c->idx);
@@ -1479,10 +1403,10 @@ run_listen(struct loop *l)
 	if (getsockname(fd, (struct sockaddr *)&ss, &sslen) == -1 ||
 	    o.addr.family == AF_UNIX)
 		memcpy(&ss, &o.addr.ss, sizeof(ss));
-	addr_format((struct sockaddr *)&ss, text, sizeof(text) - 1);
+	peeraddr_format((struct sockaddr *)&ss, text, sizeof(text) - 1);
 	debug("listening on %s", text);
 	strcat(text, "\n");
-	if (o.ready_file != NULL && file_publish(o.ready_file, text) == -1) {
+	if (o.ready_file != NULL && tool_publish(o.ready_file, text) == -1) {
 		close(fd);
 		return (EX_OSERR);
 	}
@@ -1515,13 +1439,7 @@ usage(FILE *f)
 	fprintf(f,
 "usage: vsp-peer listen ADDR [options]    serve --conns connections\n"
 "       vsp-peer connect ADDR [options]   open --conns connections\n"
-"       vsp-peer addr [--listen] ADDR...  parse and print addresses\n"
-"       vsp-peer notify-sink PATH|@NAME [--ready-file PATH]\n"
-"                [--timeout SECONDS] [--stop-on-ready]\n"
-"                                         print each datagram sent to a\n"
-"                                         UNIX socket (a NOTIFY_SOCKET) as\n"
-"                                         \"pid=SENDER MESSAGE\", newlines\n"
-"                                         inside as '|'\n"
+"(addresses alone: vsp-addr; a NOTIFY_SOCKET: vsp-notify)\n"
 "\n"
 "ADDR: vsock:PORT (listen only) | vsock:CID:PORT | tcp:HOST:PORT |\n"
 "      tcp:[IPV6]:PORT | unix:PATH    (HOST: numeric or localhost)\n"
@@ -1617,42 +1535,6 @@ opt_size(const char *name, const char *arg)
 	return (v);
 }
 
-static uint64_t
-opt_u64(const char *name, const char *arg, uint64_t max)
-{
-	uint64_t v;
-
-	if (peeraddr_u64(arg, 0, max, &v) == -1)
-		usage_error("%s: invalid number '%s'", name, arg);
-	return (v);
-}
-
-static int
-cmd_addr(int argc, char **argv)
-{
-	struct peeraddr a;
-	const char *err;
-	char buf[160];
-	int i = 1, listening = 0, rc = EX_OK;
-
-	if (i < argc && strcmp(argv[i], "--listen") == 0) {
-		listening = 1;
-		i++;
-	}
-	if (i == argc)
-		usage_error("addr: no address given");
-	for (; i < argc; i++) {
-		if (peeraddr_parse(argv[i], listening, &a, &err) == -1) {
-			warnx_("%s: %s", argv[i], err);
-			rc = EX_USAGE;
-			continue;
-		}
-		printf("%s\n", addr_format((struct sockaddr *)&a.ss, buf,
-		    sizeof(buf)));
-	}
-	return (rc);
-}
-
 enum {
 	OPT_SEND = 256, OPT_SEED, OPT_EXPECT, OPT_EXPECT_SEED, OPT_ORDER,
 	OPT_END, OPT_PROBE, OPT_EXPECT_EPIPE, OPT_CONNS, OPT_READY,
@@ -1742,7 +1624,7 @@ parse_args(int argc, char **argv)
 			o.send = opt_size("--send", optarg);
 			break;
 		case OPT_SEED:
-			o.seed = opt_u64("--seed", optarg, UINT64_MAX);
+			o.seed = tool_u64("--seed", optarg, UINT64_MAX);
 			seed_set = 1;
 			break;
 		case OPT_EXPECT:
@@ -1751,7 +1633,7 @@ parse_args(int argc, char **argv)
 				usage_error("--expect: too large");
 			break;
 		case OPT_EXPECT_SEED:
-			o.expect_seed = opt_u64("--expect-seed", optarg,
+			o.expect_seed = tool_u64("--expect-seed", optarg,
 			    UINT64_MAX);
 			eseed_set = 1;
 			break;
@@ -1779,7 +1661,7 @@ parse_args(int argc, char **argv)
 				    "close, not '%s'", optarg);
 			break;
 		case OPT_PROBE:
-			o.probe_ms = (int64_t)opt_u64("--probe-epipe",
+			o.probe_ms = (int64_t)tool_u64("--probe-epipe",
 			    optarg, 3600 * 1000);
 			if (o.probe_ms == 0)
 				usage_error("--probe-epipe: must be > 0");
@@ -1794,7 +1676,7 @@ parse_args(int argc, char **argv)
 				    "or no, not '%s'", optarg);
 			break;
 		case OPT_CONNS:
-			o.conns = (unsigned long)opt_u64("--conns", optarg,
+			o.conns = (unsigned long)tool_u64("--conns", optarg,
 			    1000000);
 			conns_set = 1;
 			break;
@@ -1808,11 +1690,11 @@ parse_args(int argc, char **argv)
 			o.wait_file = optarg;
 			break;
 		case OPT_DELAY:
-			o.read_delay_ms = (int64_t)opt_u64("--read-delay-ms",
+			o.read_delay_ms = (int64_t)tool_u64("--read-delay-ms",
 			    optarg, 3600 * 1000);
 			break;
 		case OPT_SEND_DELAY:
-			o.send_delay_ms = (int64_t)opt_u64("--send-delay-ms",
+			o.send_delay_ms = (int64_t)tool_u64("--send-delay-ms",
 			    optarg, 3600 * 1000);
 			break;
 		case OPT_CHUNK:
@@ -1825,7 +1707,7 @@ parse_args(int argc, char **argv)
 			o.expect_refused = 1;
 			break;
 		case OPT_BACKLOG:
-			o.backlog = (int)opt_u64("--backlog", optarg, 65535);
+			o.backlog = (int)tool_u64("--backlog", optarg, 65535);
 			break;
 		case OPT_NO_ACCEPT:
 			o.no_accept = 1;
@@ -1834,12 +1716,12 @@ parse_args(int argc, char **argv)
 			o.reset_after = opt_size("--reset-after", optarg);
 			break;
 		case OPT_VARY:
-			o.vary = opt_u64("--vary", optarg, UINT64_MAX);
+			o.vary = tool_u64("--vary", optarg, UINT64_MAX);
 			if (o.vary == 0)
 				usage_error("--vary: the seed must be > 0");
 			break;
 		case OPT_CORRUPT:
-			o.corrupt = opt_u64("--corrupt", optarg,
+			o.corrupt = tool_u64("--corrupt", optarg,
 			    UINT64_MAX - 1);
 			break;
 		case OPT_HYBRID_VMM:
@@ -1849,7 +1731,7 @@ parse_args(int argc, char **argv)
 			o.bindstr = optarg;
 			break;
 		case OPT_HYBRID_PORT:
-			o.vmm_port = opt_u64("--hybrid-port", optarg,
+			o.vmm_port = tool_u64("--hybrid-port", optarg,
 			    UINT32_MAX);
 			break;
 		case OPT_SOCKBUF:
@@ -1921,104 +1803,6 @@ parse_args(int argc, char **argv)
 		usage_error("--hybrid-port: only with --hybrid-vmm");
 }
 
-/*
- * notify-sink: stand in for the service manager's NOTIFY_SOCKET.  Each
- * datagram becomes one line, "pid=SENDER MESSAGE" (the sender from
- * SCM_CREDENTIALS, as systemd checks it), so that a test can tell
- * messages apart and see their order.  --ready-file appears once the
- * socket is bound.  --stop-on-ready stops the sender of the first READY=1
- * with SIGSTOP before the line is printed, so that a test can look at what
- * the sender had done when it said it was ready.
- */
-static int
-cmd_notify_sink(int argc, char **argv)
-{
-	struct sockaddr_un sun;
-	struct msghdr mh;
-	struct iovec iov;
-	struct cmsghdr *cm;
-	struct ucred cred;
-	union {
-		struct cmsghdr align;
-		char buf[CMSG_SPACE(sizeof(struct ucred))];
-	} cbuf;
-	const char *path = NULL, *ready = NULL;
-	unsigned int timeout = DEFAULT_TIMEOUT;
-	char buf[4096];
-	socklen_t len;
-	ssize_t n, i;
-	size_t plen;
-	int fd, one = 1, stop = 0;
-	long pid;
-
-	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--ready-file") == 0 && i + 1 < argc)
-			ready = argv[++i];
-		else if (strcmp(argv[i], "--timeout") == 0 && i + 1 < argc)
-			timeout = (unsigned int)opt_u64("--timeout",
-			    argv[++i], 86400);
-		else if (strcmp(argv[i], "--stop-on-ready") == 0)
-			stop = 1;
-		else if (path == NULL && argv[i][0] != '-')
-			path = argv[i];
-		else
-			usage_error("notify-sink: unexpected '%s'", argv[i]);
-	}
-	if (path == NULL || (plen = strlen(path)) < 2 ||
-	    plen >= sizeof(sun.sun_path))
-		usage_error("notify-sink: a socket PATH or @NAME is needed");
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	memcpy(sun.sun_path, path, plen);
-	if (path[0] == '@')
-		sun.sun_path[0] = '\0';
-	len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + plen);
-	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1 ||
-	    setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one)) == -1 ||
-	    bind(fd, (struct sockaddr *)&sun, len) == -1) {
-		warnx_("%s: %s", path, strerror(errno));
-		return (EX_OSERR);
-	}
-	if (ready != NULL && file_publish(ready, path) == -1)
-		return (EX_OSERR);
-	/* The deadline: a forgotten sink must not outlive its test. */
-	alarm(timeout);
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	for (;;) {
-		memset(&mh, 0, sizeof(mh));
-		iov.iov_base = buf;
-		iov.iov_len = sizeof(buf) - 1;
-		mh.msg_iov = &iov;
-		mh.msg_iovlen = 1;
-		mh.msg_control = cbuf.buf;
-		mh.msg_controllen = sizeof(cbuf.buf);
-		if ((n = recvmsg(fd, &mh, 0)) == -1) {
-			if (errno == EINTR)
-				continue;
-			warnx_("recvmsg: %s", strerror(errno));
-			return (EX_OSERR);
-		}
-		buf[n] = '\0';
-		pid = -1;
-		for (cm = CMSG_FIRSTHDR(&mh); cm != NULL;
-		    cm = CMSG_NXTHDR(&mh, cm))
-			if (cm->cmsg_level == SOL_SOCKET &&
-			    cm->cmsg_type == SCM_CREDENTIALS) {
-				memcpy(&cred, CMSG_DATA(cm), sizeof(cred));
-				pid = (long)cred.pid;
-			}
-		if (stop && pid > 0 && (strncmp(buf, "READY=1", 7) == 0 ||
-		    strstr(buf, "\nREADY=1") != NULL)) {
-			(void)kill((pid_t)pid, SIGSTOP);
-			stop = 0;	/* the first one only */
-		}
-		for (i = 0; i < n; i++)
-			if (buf[i] == '\n')
-				buf[i] = '|';
-		printf("pid=%ld %s\n", pid, buf);
-	}
-}
-
 int
 main(int argc, char **argv)
 {
@@ -2039,10 +1823,6 @@ main(int argc, char **argv)
 		printf("%s %s\n", PROGNAME, PEER_VERSION);
 		return (EX_OK);
 	}
-	if (strcmp(argv[1], "addr") == 0)
-		return (cmd_addr(argc - 1, argv + 1));
-	if (strcmp(argv[1], "notify-sink") == 0)
-		return (cmd_notify_sink(argc - 1, argv + 1));
 	if (strcmp(argv[1], "listen") == 0)
 		o.listen = 1;
 	else if (strcmp(argv[1], "connect") != 0)

@@ -1,6 +1,6 @@
 /*
- * peeraddr: address parsing shared by vsp-peer and vsp-bench; see
- * peeraddr.h.
+ * peeraddr: the address syntax shared by the test tools and vsp-bench;
+ * see peeraddr.h.
  */
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -9,7 +9,9 @@
 #include <netinet/in.h>
 #include <linux/vm_sockets.h>
 
+#include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "peeraddr.h"
@@ -164,4 +166,45 @@ peeraddr_parse(const char *s, int listening, struct peeraddr *a,
 	}
 	*err = "expected vsock:, tcp: or unix:";
 	return (-1);
+}
+
+const char *
+peeraddr_format(const struct sockaddr *sa, char *buf, size_t len)
+{
+	char host[INET6_ADDRSTRLEN];
+
+	switch (sa->sa_family) {
+	case AF_UNIX:
+		snprintf(buf, len, "unix:%s",
+		    ((const struct sockaddr_un *)sa)->sun_path);
+		break;
+	case AF_INET: {
+		const struct sockaddr_in *sin = (const void *)sa;
+
+		inet_ntop(AF_INET, &sin->sin_addr, host, sizeof(host));
+		snprintf(buf, len, "tcp:%s:%u", host, ntohs(sin->sin_port));
+		break;
+	}
+	case AF_INET6: {
+		const struct sockaddr_in6 *sin6 = (const void *)sa;
+
+		inet_ntop(AF_INET6, &sin6->sin6_addr, host, sizeof(host));
+		snprintf(buf, len, "tcp:[%s]:%u", host,
+		    ntohs(sin6->sin6_port));
+		break;
+	}
+	case AF_VSOCK: {
+		const struct sockaddr_vm *svm = (const void *)sa;
+
+		if (svm->svm_cid == VMADDR_CID_ANY)
+			snprintf(buf, len, "vsock:%u", svm->svm_port);
+		else
+			snprintf(buf, len, "vsock:%u:%u", svm->svm_cid,
+			    svm->svm_port);
+		break;
+	}
+	default:
+		snprintf(buf, len, "family%d", sa->sa_family);
+	}
+	return (buf);
 }
