@@ -9,7 +9,11 @@ TOOL_SOURCES = tests/tool.c tests/tool.h tests/peeraddr.c tests/peeraddr.h
 
 # The far end of every test, and the hybrid vsock VMM stand-in.
 check_PROGRAMS += tests/vsp-peer
-tests_vsp_peer_SOURCES = tests/peer.c $(TOOL_SOURCES)
+tests_vsp_peer_SOURCES = tests/peer.c tests/peer.h \
+	tests/peeropts.c tests/peeropts.h tests/stream.c tests/stream.h \
+	tests/peerconn.c tests/peerconn.h tests/peervmm.c tests/peervmm.h \
+	tests/peerresult.c tests/peerresult.h \
+	tests/peerloop.c tests/peerloop.h $(TOOL_SOURCES)
 tests_vsp_peer_CPPFLAGS =
 
 # The NOTIFY_SOCKET of tests/notify.sh.
