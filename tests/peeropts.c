@@ -221,6 +221,17 @@ opt_size(const char *name, const char *arg)
 	return (v);
 }
 
+/* A buffer size, 1 to 64M: --chunk, --sockbuf. */
+static size_t
+opt_bufsize(const char *name, const char *arg)
+{
+	uint64_t v = opt_size(name, arg);
+
+	if (v == 0 || v > (64ULL << 20))
+		tool_usage_error("%s: must be 1 to 64M", name);
+	return ((size_t)v);
+}
+
 static enum peer_order
 opt_order(const char *arg)
 {
@@ -281,8 +292,6 @@ opt_vmm(const char *s)
 static int
 opt_stream(struct peer_opts *o, int ch, const char *arg, struct optset *set)
 {
-	uint64_t v;
-
 	switch (ch) {
 	case OPT_SEND:
 		o->send = opt_size("--send", arg);
@@ -316,10 +325,7 @@ opt_stream(struct peer_opts *o, int ch, const char *arg, struct optset *set)
 		o->expect_epipe = opt_yesno("--expect-epipe", arg);
 		break;
 	case OPT_CHUNK:
-		v = opt_size("--chunk", arg);
-		if (v == 0 || v > (64ULL << 20))
-			tool_usage_error("--chunk: must be 1 to 64M");
-		o->chunk = (size_t)v;
+		o->chunk = opt_bufsize("--chunk", arg);
 		break;
 	case OPT_RESET:
 		o->reset_after = opt_size("--reset-after", arg);
@@ -345,8 +351,6 @@ opt_stream(struct peer_opts *o, int ch, const char *arg, struct optset *set)
 static int
 opt_socket(struct peer_opts *o, int ch, const char *arg, struct optset *set)
 {
-	uint64_t v;
-
 	switch (ch) {
 	case OPT_CONNS:
 		o->conns = (unsigned long)tool_u64("--conns", arg, 1000000);
@@ -388,10 +392,7 @@ opt_socket(struct peer_opts *o, int ch, const char *arg, struct optset *set)
 		o->vmm_port = tool_u64("--hybrid-port", arg, UINT32_MAX);
 		break;
 	case OPT_SOCKBUF:
-		v = opt_size("--sockbuf", arg);
-		if (v == 0 || v > (64ULL << 20))
-			tool_usage_error("--sockbuf: must be 1 to 64M");
-		o->sockbuf = (int)v;
+		o->sockbuf = (int)opt_bufsize("--sockbuf", arg);
 		break;
 	case OPT_TIMEOUT:
 		if (parse_secs(arg, &o->timeout_ms) == -1)
