@@ -232,60 +232,51 @@ opt_bufsize(const char *name, const char *arg)
 	return ((size_t)v);
 }
 
-static enum peer_order
-opt_order(const char *arg)
-{
-	if (strcmp(arg, "duplex") == 0)
-		return (ORDER_DUPLEX);
-	if (strcmp(arg, "send-first") == 0)
-		return (ORDER_SEND_FIRST);
-	if (strcmp(arg, "recv-first") == 0)
-		return (ORDER_RECV_FIRST);
-	if (strcmp(arg, "random") == 0)
-		return (ORDER_RANDOM);
-	tool_usage_error("--order: expected duplex, send-first, recv-first "
-	    "or random, not '%s'", arg);
-}
+/* The words of the options that take one of a list, and their values. */
+struct optword {
+	const char *word;
+	int value;
+};
 
-static enum peer_end
-opt_end(const char *arg)
-{
-	if (strcmp(arg, "shutdown") == 0)
-		return (END_SHUTDOWN);
-	if (strcmp(arg, "close") == 0)
-		return (END_CLOSE);
-	tool_usage_error("--end: expected shutdown or close, not '%s'", arg);
-}
+#define NWORDS(a)	(sizeof(a) / sizeof((a)[0]))
 
+static const struct optword orders[] = {
+	{ "duplex", ORDER_DUPLEX }, { "send-first", ORDER_SEND_FIRST },
+	{ "recv-first", ORDER_RECV_FIRST }, { "random", ORDER_RANDOM }
+};
+static const struct optword ends[] = {
+	{ "shutdown", END_SHUTDOWN }, { "close", END_CLOSE }
+};
+static const struct optword yesno[] = {
+	{ "yes", 1 }, { "no", 0 }
+};
+static const struct optword vmm_modes[] = {
+	{ "ok", VMM_OK }, { "ok-data", VMM_OK_DATA },
+	{ "wrong", VMM_WRONG }, { "silent", VMM_SILENT },
+	{ "huge", VMM_HUGE }, { "close", VMM_CLOSE },
+	{ "partial", VMM_PARTIAL }
+};
+
+/*
+ * The value of ARG, one of the N words W of option NAME, or a usage error
+ * that lists them ("expected a, b or c").
+ */
 static int
-opt_yesno(const char *name, const char *arg)
+opt_word(const char *name, const char *arg, const struct optword *w,
+    size_t n)
 {
-	if (strcmp(arg, "yes") == 0)
-		return (1);
-	if (strcmp(arg, "no") == 0)
-		return (0);
-	tool_usage_error("%s: expected yes or no, not '%s'", name, arg);
-}
+	char list[256];
+	size_t i, len = 0;
 
-static enum peer_vmm
-opt_vmm(const char *s)
-{
-	static const struct {
-		const char *name;
-		enum peer_vmm mode;
-	} modes[] = {
-		{ "ok", VMM_OK }, { "ok-data", VMM_OK_DATA },
-		{ "wrong", VMM_WRONG }, { "silent", VMM_SILENT },
-		{ "huge", VMM_HUGE }, { "close", VMM_CLOSE },
-		{ "partial", VMM_PARTIAL }
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
-		if (strcmp(s, modes[i].name) == 0)
-			return (modes[i].mode);
-	tool_usage_error("--hybrid-vmm: expected ok, ok-data, wrong, silent, "
-	    "huge, close or partial, not '%s'", s);
+	for (i = 0; i < n; i++)
+		if (strcmp(arg, w[i].word) == 0)
+			return (w[i].value);
+	list[0] = '\0';
+	for (i = 0; i < n && len < sizeof(list); i++)
+		len += (size_t)snprintf(list + len, sizeof(list) - len,
+		    "%s%s", i == 0 ? "" : i + 1 == n ? " or " : ", ",
+		    w[i].word);
+	tool_usage_error("%s: expected %s, not '%s'", name, list, arg);
 }
 
 /* What is sent and checked, and how a connection ends.  0: not ours. */
@@ -310,10 +301,12 @@ opt_stream(struct peer_opts *o, int ch, const char *arg, struct optset *set)
 		set->expect_seed = 1;
 		break;
 	case OPT_ORDER:
-		o->order = opt_order(arg);
+		o->order = (enum peer_order)opt_word("--order", arg, orders,
+		    NWORDS(orders));
 		break;
 	case OPT_END:
-		o->end = opt_end(arg);
+		o->end = (enum peer_end)opt_word("--end", arg, ends,
+		    NWORDS(ends));
 		break;
 	case OPT_PROBE:
 		o->probe_ms = (int64_t)tool_u64("--probe-epipe", arg,
@@ -322,7 +315,8 @@ opt_stream(struct peer_opts *o, int ch, const char *arg, struct optset *set)
 			tool_usage_error("--probe-epipe: must be > 0");
 		break;
 	case OPT_EXPECT_EPIPE:
-		o->expect_epipe = opt_yesno("--expect-epipe", arg);
+		o->expect_epipe = opt_word("--expect-epipe", arg, yesno,
+		    NWORDS(yesno));
 		break;
 	case OPT_CHUNK:
 		o->chunk = opt_bufsize("--chunk", arg);
@@ -383,7 +377,8 @@ opt_socket(struct peer_opts *o, int ch, const char *arg, struct optset *set)
 		o->no_accept = 1;
 		break;
 	case OPT_HYBRID_VMM:
-		o->vmm = opt_vmm(arg);
+		o->vmm = (enum peer_vmm)opt_word("--hybrid-vmm", arg,
+		    vmm_modes, NWORDS(vmm_modes));
 		break;
 	case OPT_BIND:
 		o->bindstr = arg;
