@@ -2,7 +2,7 @@
 # e2e-notify: the daemon speaks systemd's readiness protocol on
 # NOTIFY_SOCKET.
 #
-# A sink (vsp-peer notify-sink) stands in for systemd: it prints each
+# A sink (vsp-notify) stands in for systemd: it prints each
 # datagram as one line "pid=SENDER MESSAGE" and stops the sender of
 # READY=1 with SIGSTOP, so that the test sees what the daemon had done
 # when it said it was ready:
@@ -25,7 +25,7 @@ require_proxy
 start_sink() {
 	local name="$1" sock="$2"
 	shift 2
-	spawn "$name" "$VSP_PEER" notify-sink "$sock" \
+	spawn "$name" "$VSP_NOTIFY" "$sock" \
 	    --ready-file "$T/$name.ready" --timeout $((VSP_WAIT * 6)) "$@"
 	SINK_PID=$SPAWNED
 	SINK="$T/$name.out"

@@ -125,7 +125,7 @@ reap "$PEER_PID"
 is "$?" 0 "SIGTERM with nothing in progress: exit 0"
 
 # Addresses: parsed and printed back, never opened.
-is "$("$VSP_PEER" addr --listen vsock:5 vsock:3:1234 \
+is "$("$VSP_ADDR" --listen vsock:5 vsock:3:1234 \
     vsock:4294967295:4294967295 'tcp:[::1]:80' tcp:localhost:9 unix:/x/y |
     tr '\n' ' ')" \
     "vsock:5 vsock:3:1234 vsock:4294967295 tcp:[::1]:80 tcp:127.0.0.1:9 \
@@ -134,7 +134,7 @@ unix:/x/y " \
 for a in vsock:5 vsock:4294967296:1 vsock:3:4294967296 vsock:3:x \
     tcp:127.0.0.1 tcp:127.0.0.1:65536 'tcp:[::1:80' tcp:example.com:80 \
     unix: udp:1 5x; do
-	"$VSP_PEER" addr "$a" >/dev/null 2>"$T/err"
+	"$VSP_ADDR" "$a" >/dev/null 2>"$T/err"
 	is "$?" 64 "address '$a' is rejected with exit 64"
 done
 

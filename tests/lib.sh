@@ -10,6 +10,7 @@
 # Environment (exported by "make check"; direct runs fall back to the
 # build tree the script sits in):
 #	VSOCKPROXY	the daemon		VSP_PEER	tests/vsp-peer
+#	VSP_NOTIFY	tests/vsp-notify	VSP_ADDR	tests/vsp-addr
 #	top_srcdir	source tree		top_builddir	build tree
 #	VSP_BACKEND	run only this event backend (epoll or poll)
 #	VSP_KEEP	non-empty: keep the scratch directory for a look
@@ -36,6 +37,8 @@
 : "${top_builddir:=$top_srcdir}"
 : "${VSOCKPROXY:=$top_builddir/src/vsockproxy}"
 : "${VSP_PEER:=$top_builddir/tests/vsp-peer}"
+: "${VSP_NOTIFY:=$top_builddir/tests/vsp-notify}"
+: "${VSP_ADDR:=$top_builddir/tests/vsp-addr}"
 
 # Bound for anything a test waits on, in whole seconds.  Generous: a
 # loaded machine is slow, a hung one is not.

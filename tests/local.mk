@@ -1,13 +1,30 @@
 # End-to-end tests, included from the top Makefile.am (non-recursive make,
 # paths from the top).  See tests/README.md.
 
-# The far end of every test.  libc only, on purpose: none of the project's
-# headers or libraries, so that vmtest can build the same file with
-# "cc -O2 -static" for its guests, and so that the peer does not share
-# the daemon's bugs.
+# The test tools.  libc only, on purpose: none of the project's headers
+# or libraries, so that vmtest can copy them into its guests as built
+# (or "cc -O2 -static" them), and so that they do not share the daemon's
+# bugs.  tool.c is what they share beyond the address syntax.
+TOOL_SOURCES = tests/tool.c tests/tool.h tests/peeraddr.c tests/peeraddr.h
+
+# The far end of every test, and the hybrid vsock VMM stand-in.
 check_PROGRAMS += tests/vsp-peer
-tests_vsp_peer_SOURCES = tests/peer.c tests/peeraddr.c tests/peeraddr.h
+tests_vsp_peer_SOURCES = tests/peer.c tests/peer.h \
+	tests/peeropts.c tests/peeropts.h tests/stream.c tests/stream.h \
+	tests/peerconn.c tests/peerconn.h tests/peervmm.c tests/peervmm.h \
+	tests/peerresult.c tests/peerresult.h \
+	tests/peerloop.c tests/peerloop.h $(TOOL_SOURCES)
 tests_vsp_peer_CPPFLAGS =
+
+# The NOTIFY_SOCKET of tests/e2e-notify.sh.
+check_PROGRAMS += tests/vsp-notify
+tests_vsp_notify_SOURCES = tests/notifysink.c $(TOOL_SOURCES)
+tests_vsp_notify_CPPFLAGS =
+
+# The address parser on its own, for tests/e2e-peer.sh.
+check_PROGRAMS += tests/vsp-addr
+tests_vsp_addr_SOURCES = tests/addrcheck.c $(TOOL_SOURCES)
+tests_vsp_addr_CPPFLAGS =
 
 # The hostile peer of e2e-flood: connects in a loop; and its latency
 # probe and echo server.  libc only, like vsp-peer.

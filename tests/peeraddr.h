@@ -1,7 +1,7 @@
 /*
- * peeraddr: the address syntax of the test peer (tests/peer.c) and of the
- * load generator (bench/vsp-bench.c), one parser for both so that an
- * address a test uses means the same to the benchmark:
+ * peeraddr: the address syntax of the test tools (vsp-peer, vsp-addr,
+ * vsp-flood) and of the load generator (bench/vsp-bench.c), one parser
+ * for all so that an address a test uses means the same to the benchmark:
  *
  *   unix:PATH, tcp:HOST:PORT (HOST an IPv4 address, [IPv6] or
  *   "localhost": no resolver, so that a static build needs no NSS),
@@ -15,6 +15,7 @@
 
 #include <sys/socket.h>
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct peeraddr {
@@ -36,5 +37,13 @@ int peeraddr_parse(const char *s, int listening, struct peeraddr *a,
  * vsp-peer reads its other numbers with it too.
  */
 int peeraddr_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
+
+/*
+ * SA in the syntax above, into BUF of LEN bytes; returns BUF.  vsock with
+ * VMADDR_CID_ANY is the listening form, vsock:PORT; a family of no syntax
+ * is "familyN".
+ */
+const char *peeraddr_format(const struct sockaddr *sa, char *buf,
+    size_t len);
 
 #endif /* PEERADDR_H */
