@@ -15,8 +15,6 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
-#include <netinet/in.h>
-#include <arpa/inet.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -223,88 +221,6 @@ intern(struct parser *p, const char *s)
 	return (n->name);
 }
 
-/* Address prefixes for allow-addr. */
-
-static int
-is_v4mapped(const unsigned char *a)
-{
-	static const unsigned char pfx[12] = {
-		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff
-	};
-
-	return (memcmp(a, pfx, sizeof(pfx)) == 0);
-}
-
-static int
-parse_prefix(const char *s, struct conf_prefix *pf, char *why,
-    size_t whylen)
-{
-	char buf[INET6_ADDRSTRLEN];
-	const char *slash = strchr(s, '/');
-	size_t n = slash != NULL ? (size_t)(slash - s) : strlen(s);
-	unsigned int max, i, bit;
-	uint64_t len;
-
-	memset(pf, 0, sizeof(*pf));
-	if (n == 0 || n >= sizeof(buf))
-		goto badaddr;
-	memcpy(buf, s, n);
-	buf[n] = '\0';
-	if (inet_pton(AF_INET, buf, pf->addr) == 1) {
-		pf->family = AF_INET;
-		max = 32;
-	} else if (inet_pton(AF_INET6, buf, pf->addr) == 1) {
-		pf->family = AF_INET6;
-		max = 128;
-	} else
-		goto badaddr;
-	len = max;
-	if (slash != NULL && parse_uint(slash + 1, 0, max, &len) == -1) {
-		snprintf(why, whylen, "bad prefix length in '%s' (0-%u)", s,
-		    max);
-		return (-1);
-	}
-	pf->len = (unsigned int)len;
-	/* Peers arrive v4-mapped on a [::] listener: compare as IPv4. */
-	if (pf->family == AF_INET6 && is_v4mapped(pf->addr) &&
-	    pf->len >= 96) {
-		pf->family = AF_INET;
-		memmove(pf->addr, pf->addr + 12, 4);
-		memset(pf->addr + 4, 0, 12);
-		pf->len -= 96;
-		max = 32;
-	}
-	/* Bits past the prefix are almost always a typo for another net. */
-	for (i = pf->len; i < max; i++) {
-		bit = 0x80U >> (i % 8);
-		if (pf->addr[i / 8] & bit) {
-			snprintf(why, whylen, "'%s' has address bits set "
-			    "past /%u", s, pf->len);
-			return (-1);
-		}
-	}
-	return (0);
-badaddr:
-	snprintf(why, whylen, "bad address '%s' (IPv4 or IPv6, optionally "
-	    "/LENGTH)", s);
-	return (-1);
-}
-
-static int
-prefix_match(const struct conf_prefix *pf, int family,
-    const unsigned char *a)
-{
-	unsigned int full = pf->len / 8, rest = pf->len % 8;
-	unsigned int mask;
-
-	if (family != pf->family || memcmp(pf->addr, a, full) != 0)
-		return (0);
-	if (rest == 0)
-		return (1);
-	mask = (0xffU << (8 - rest)) & 0xffU;
-	return ((pf->addr[full] & mask) == (a[full] & mask));
-}
-
 /* Keywords. */
 
 /*
@@ -473,10 +389,10 @@ kw_allow_uid(struct parser *p, struct prule *r, char **av, int ac)
 static int
 add_prefix(struct parser *p, struct prule *r, char *item)
 {
-	struct conf_prefix pf, *np;
+	struct acl_prefix pf, *np;
 	char why[256];
 
-	if (parse_prefix(item, &pf, why, sizeof(why)) == -1) {
+	if (acl_prefix_parse(item, &pf, why, sizeof(why)) == -1) {
 		perr(p, "allow-addr: %s", why);
 		return (-1);
 	}
@@ -1529,58 +1445,22 @@ int
 conf_rule_allows_cid(const struct conf_rule *r, uint32_t cid)
 {
 
-	/* acl_allows() treats an empty or NULL list as "everyone". */
-	if (!acl_allows(r->allow, cid))
-		return (0);
-	if (!acl_is_any(r->deny) && acl_allows(r->deny, cid))
-		return (0);
-	return (1);
+	return (acl_allows_unless(r->allow, r->deny, cid));
 }
 
 int
 conf_rule_allows_uid(const struct conf_rule *r, uid_t uid)
 {
-	size_t i;
 
-	if (r->nuids == 0)
-		return (1);
-	for (i = 0; i < r->nuids; i++)
-		if (r->uids[i] == uid)
-			return (1);
-	return (0);
+	return (acl_uid_allows(r->uids, r->nuids, uid));
 }
 
 int
 conf_rule_allows_addr(const struct conf_rule *r, const struct sockaddr *sa,
     socklen_t salen)
 {
-	struct sockaddr_in sin;
-	struct sockaddr_in6 sin6;
-	const unsigned char *a;
-	int family;
-	size_t i;
 
-	if (r->nprefixes == 0)
-		return (1);
-	/* Copies: a struct sockaddr may be less aligned than these. */
-	if (sa->sa_family == AF_INET && salen >= sizeof(sin)) {
-		memcpy(&sin, sa, sizeof(sin));
-		family = AF_INET;
-		a = (const unsigned char *)&sin.sin_addr;
-	} else if (sa->sa_family == AF_INET6 && salen >= sizeof(sin6)) {
-		memcpy(&sin6, sa, sizeof(sin6));
-		a = (const unsigned char *)&sin6.sin6_addr;
-		family = AF_INET6;
-		if (is_v4mapped(a)) {
-			family = AF_INET;
-			a += 12;
-		}
-	} else
-		return (0);
-	for (i = 0; i < r->nprefixes; i++)
-		if (prefix_match(&r->prefixes[i], family, a))
-			return (1);
-	return (0);
+	return (acl_addr_allows(r->prefixes, r->nprefixes, sa, salen));
 }
 
 int

@@ -21,14 +21,8 @@
 #include "event.h"
 
 struct acl;
+struct acl_prefix;
 struct conf_name;
-
-/* An address prefix for allow-addr; IPv4 is stored as family AF_INET. */
-struct conf_prefix {
-	int family;			/* AF_INET or AF_INET6 */
-	unsigned int len;		/* prefix length in bits */
-	unsigned char addr[16];		/* network byte order */
-};
 
 struct conf_rule {
 	char *name;
@@ -41,7 +35,7 @@ struct conf_rule {
 	struct acl *deny;		/* vsock: refused even if allowed */
 	uid_t *uids;			/* unix listeners: peer uids */
 	size_t nuids;
-	struct conf_prefix *prefixes;	/* tcp listeners: peer addresses */
+	struct acl_prefix *prefixes;	/* tcp listeners: peer addresses */
 	size_t nprefixes;
 	unsigned int max_conns;		/* 0 = no limit */
 	unsigned int max_per_peer;	/* per CID, address, uid; 0 = none */
@@ -122,7 +116,8 @@ void conf_unref(struct conf *);
 const struct conf_rule *conf_find_rule(const struct conf *,
     const char *name);
 
-/* Nonzero if the rule lets this peer in: allowed and not denied. */
+/* Nonzero if the rule lets this peer in: allowed and not denied
+ * (acl.h does the matching). */
 int conf_rule_allows_cid(const struct conf_rule *, uint32_t cid);
 int conf_rule_allows_uid(const struct conf_rule *, uid_t uid);
 /* IPv4-mapped IPv6 peers match IPv4 prefixes. */
