@@ -33,7 +33,7 @@
 #include "clash.h"
 #include "conf.h"
 #include "escape.h"
-#include "event.h"
+#include "event_backend.h"
 #include "htab.h"
 #include "opts.h"
 #include "parse.h"

@@ -18,7 +18,7 @@
 #include <stdint.h>
 
 #include "addr.h"
-#include "event.h"
+#include "event_backend.h"
 
 struct acl;
 struct acl_prefix;

@@ -10,7 +10,7 @@
 #include <stdint.h>
 
 #include "addr.h"
-#include "event.h"
+#include "event_backend.h"
 
 struct acl;
 
