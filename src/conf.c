@@ -35,15 +35,11 @@
 #include "escape.h"
 #include "event_backend.h"
 #include "htab.h"
-#include "opts.h"
 #include "parse.h"
 #include "privdrop.h"
+#include "settings.h"
 #include "vsock.h"
 
-/* Same bound as the command line's timeouts: a day. */
-#define TIMEOUT_MAX_S	86400.0
-#define MAX_CONNS_MAX	1000000
-#define MAX_CONN_RATE_MAX	1000000
 /* Enough words for any sane allow list on one line. */
 #define MAX_WORDS	64
 /*
@@ -88,12 +84,13 @@ struct where {
 	int line;			/* 0 = not set */
 };
 
-/* A rule while parsing; the public part comes first so free() works. */
+/* What the parser knows of a rule, until the file is read. */
 struct prule {
-	struct conf_rule r;
+	struct conf_rule *rule;		/* in the conf, or the defaults */
 	struct where at[S_N];
 	int allow_any;
 	int bad;			/* its opening line was wrong */
+	struct prule *next;
 };
 
 enum block {
@@ -104,7 +101,8 @@ enum block {
 
 struct parser {
 	struct conf *conf;
-	struct conf_rule **tail;
+	struct prule *rules;		/* the conf's, in the same order */
+	struct prule **rules_tail;
 	conf_error_fn *errfn;
 	void *cookie;
 	int flags;
@@ -125,6 +123,7 @@ struct parser {
 	struct where block_at;
 	struct prule *cur;		/* the open rule, or &defaults */
 	struct prule defaults;
+	struct conf_rule defaults_rule;	/* defaults.rule */
 	struct where global[S_N];
 	/* The rules so far, to check a new one in constant time: by name
 	 * (not bad ones), and by listen address (closed ones). */
@@ -147,6 +146,7 @@ struct keyword {
 	kw_fn *fn;
 };
 
+static void rule_defaults(struct conf_rule *);
 static void perr_at(struct parser *, const char *, int, const char *, ...)
     __attribute__((format(printf, 4, 5)));
 static void perr(struct parser *, const char *, ...)
@@ -243,8 +243,8 @@ kw_listen(struct parser *p, struct prule *r, char **av, int ac)
 
 	(void)ac;
 	if (addr_parse_flags(av[1], ADDR_LISTEN, addr_flags(p),
-	    &r->r.listen, why, sizeof(why)) == -1) {
-		memset(&r->r.listen, 0, sizeof(r->r.listen));
+	    &r->rule->listen, why, sizeof(why)) == -1) {
+		memset(&r->rule->listen, 0, sizeof(r->rule->listen));
 		perr(p, "bad listen address '%s': %s", av[1], why);
 		return (-1);
 	}
@@ -258,8 +258,8 @@ kw_connect(struct parser *p, struct prule *r, char **av, int ac)
 
 	(void)ac;
 	if (addr_parse_flags(av[1], ADDR_CONNECT, addr_flags(p),
-	    &r->r.connect, why, sizeof(why)) == -1) {
-		memset(&r->r.connect, 0, sizeof(r->r.connect));
+	    &r->rule->connect, why, sizeof(why)) == -1) {
+		memset(&r->rule->connect, 0, sizeof(r->rule->connect));
 		perr(p, "bad connect address '%s': %s", av[1], why);
 		return (-1);
 	}
@@ -291,7 +291,7 @@ kw_allow(struct parser *p, struct prule *r, char **av, int ac)
 	for (i = 1; i < ac; i++) {
 		if (strcmp(av[i], "any") == 0)
 			r->allow_any = 1;
-		else if (add_cids(p, &r->r.allow, "allow", av[i]) == -1)
+		else if (add_cids(p, &r->rule->allow, "allow", av[i]) == -1)
 			return (-1);
 	}
 	return (0);
@@ -308,7 +308,7 @@ kw_deny(struct parser *p, struct prule *r, char **av, int ac)
 			    "CIDs");
 			return (-1);
 		}
-		if (add_cids(p, &r->r.deny, "deny", av[i]) == -1)
+		if (add_cids(p, &r->rule->deny, "deny", av[i]) == -1)
 			return (-1);
 	}
 	return (0);
@@ -369,13 +369,13 @@ add_uid(struct parser *p, struct prule *r, char *item)
 		}
 		uid = pw->pw_uid;
 	}
-	if ((nu = reallocarray(r->r.uids, r->r.nuids + 1,
+	if ((nu = reallocarray(r->rule->uids, r->rule->nuids + 1,
 	    sizeof(*nu))) == NULL) {
 		oom(p);
 		return (-1);
 	}
-	nu[r->r.nuids++] = uid;
-	r->r.uids = nu;
+	nu[r->rule->nuids++] = uid;
+	r->rule->uids = nu;
 	return (0);
 }
 
@@ -396,13 +396,13 @@ add_prefix(struct parser *p, struct prule *r, char *item)
 		perr(p, "allow-addr: %s", why);
 		return (-1);
 	}
-	if ((np = reallocarray(r->r.prefixes, r->r.nprefixes + 1,
+	if ((np = reallocarray(r->rule->prefixes, r->rule->nprefixes + 1,
 	    sizeof(*np))) == NULL) {
 		oom(p);
 		return (-1);
 	}
-	np[r->r.nprefixes++] = pf;
-	r->r.prefixes = np;
+	np[r->rule->nprefixes++] = pf;
+	r->rule->prefixes = np;
 	return (0);
 }
 
@@ -416,34 +416,28 @@ kw_allow_addr(struct parser *p, struct prule *r, char **av, int ac)
 static int
 kw_max_conns(struct parser *p, struct prule *r, char **av, int ac)
 {
-	uint64_t v;
 
 	(void)ac;
-	if (parse_uint(av[1], 0, MAX_CONNS_MAX, &v) == -1) {
+	if (settings_parse_conns(av[1], strcmp(av[0], "max-conns") == 0 ?
+	    &r->rule->max_conns : &r->rule->max_per_peer) == -1) {
 		perr(p, "bad %s '%s': expected 0 to %d (0 = no limit)",
-		    av[0], av[1], MAX_CONNS_MAX);
+		    av[0], av[1], SETTINGS_CONNS_MAX);
 		return (-1);
 	}
-	if (strcmp(av[0], "max-conns") == 0)
-		r->r.max_conns = (unsigned int)v;
-	else
-		r->r.max_per_peer = (unsigned int)v;
 	return (0);
 }
 
 static int
 kw_max_conn_rate(struct parser *p, struct prule *r, char **av, int ac)
 {
-	uint64_t v;
 
 	(void)ac;
-	if (parse_uint(av[1], 0, MAX_CONN_RATE_MAX, &v) == -1) {
+	if (settings_parse_conn_rate(av[1], &r->rule->max_conn_rate) == -1) {
 		perr(p, "bad max-conn-rate '%s': expected connections per "
 		    "second, 0 to %d (0 = no limit)", av[1],
-		    MAX_CONN_RATE_MAX);
+		    SETTINGS_CONN_RATE_MAX);
 		return (-1);
 	}
-	r->r.max_conn_rate = (unsigned int)v;
 	return (0);
 }
 
@@ -452,10 +446,9 @@ kw_idle_timeout(struct parser *p, struct prule *r, char **av, int ac)
 {
 
 	(void)ac;
-	if (parse_seconds(av[1], TIMEOUT_MAX_S, &r->r.idle_timeout_ms) ==
-	    -1) {
+	if (settings_parse_timeout(av[1], &r->rule->idle_timeout_ms) == -1) {
 		perr(p, "bad idle-timeout '%s': expected seconds, at most "
-		    "%.0f (0 = none)", av[1], TIMEOUT_MAX_S);
+		    "%.0f (0 = none)", av[1], SETTINGS_TIMEOUT_MAX_S);
 		return (-1);
 	}
 	return (0);
@@ -464,15 +457,14 @@ kw_idle_timeout(struct parser *p, struct prule *r, char **av, int ac)
 static int
 kw_connect_timeout(struct parser *p, struct prule *r, char **av, int ac)
 {
-	uint64_t ms;
 
 	(void)ac;
-	if (parse_seconds(av[1], TIMEOUT_MAX_S, &ms) == -1 || ms == 0) {
+	if (settings_parse_connect_timeout(av[1],
+	    &r->rule->connect_timeout_ms) == -1) {
 		perr(p, "bad connect-timeout '%s': expected seconds, more "
-		    "than 0 and at most %.0f", av[1], TIMEOUT_MAX_S);
+		    "than 0 and at most %.0f", av[1], SETTINGS_TIMEOUT_MAX_S);
 		return (-1);
 	}
-	r->r.connect_timeout_ms = ms;
 	return (0);
 }
 
@@ -481,11 +473,10 @@ kw_buffer_size(struct parser *p, struct prule *r, char **av, int ac)
 {
 
 	(void)ac;
-	if (parse_size(av[1], MIN_BUFSIZE, MAX_BUFSIZE, &r->r.bufsize) ==
-	    -1) {
+	if (settings_parse_bufsize(av[1], &r->rule->bufsize) == -1) {
 		perr(p, "bad buffer-size '%s': expected %d to %d bytes (k "
-		    "and M suffixes allowed)", av[1], MIN_BUFSIZE,
-		    MAX_BUFSIZE);
+		    "and M suffixes allowed)", av[1], SETTINGS_BUFSIZE_MIN,
+		    SETTINGS_BUFSIZE_MAX);
 		return (-1);
 	}
 	return (0);
@@ -497,13 +488,13 @@ kw_stats_interval(struct parser *p, struct prule *r, char **av, int ac)
 
 	(void)r;
 	(void)ac;
-	if (parse_seconds(av[1], TIMEOUT_MAX_S,
-	    &p->conf->stats_interval_ms) == -1) {
+	if (settings_parse_timeout(av[1],
+	    &p->conf->settings.stats_interval_ms) == -1) {
 		perr(p, "bad stats-interval '%s': expected seconds, at most "
-		    "%.0f (0 = off)", av[1], TIMEOUT_MAX_S);
+		    "%.0f (0 = off)", av[1], SETTINGS_TIMEOUT_MAX_S);
 		return (-1);
 	}
-	p->conf->set |= CONF_SET_STATS_INTERVAL;
+	p->conf->settings.set |= SETTINGS_SET_STATS_INTERVAL;
 	return (0);
 }
 
@@ -513,32 +504,31 @@ kw_shutdown_timeout(struct parser *p, struct prule *r, char **av, int ac)
 
 	(void)r;
 	(void)ac;
-	if (parse_seconds(av[1], TIMEOUT_MAX_S,
-	    &p->conf->shutdown_timeout_ms) == -1) {
+	if (settings_parse_timeout(av[1],
+	    &p->conf->settings.shutdown_timeout_ms) == -1) {
 		perr(p, "bad shutdown-timeout '%s': expected seconds, at "
-		    "most %.0f", av[1], TIMEOUT_MAX_S);
+		    "most %.0f", av[1], SETTINGS_TIMEOUT_MAX_S);
 		return (-1);
 	}
-	p->conf->set |= CONF_SET_SHUTDOWN_TIMEOUT;
+	p->conf->settings.set |= SETTINGS_SET_SHUTDOWN_TIMEOUT;
 	return (0);
 }
 
 static int
 kw_max_buffer_memory(struct parser *p, struct prule *r, char **av, int ac)
 {
-	size_t *v = &p->conf->max_buffer_memory;
 
 	(void)r;
 	(void)ac;
-	if (parse_size(av[1], 0, MAX_BUFFER_MEMORY, v) == -1 ||
-	    (*v > 0 && *v < MIN_BUFSIZE)) {
+	if (settings_parse_buffer_memory(av[1],
+	    &p->conf->settings.max_buffer_memory) == -1) {
 		perr(p, "bad max-buffer-memory '%s': expected 0 (no limit) "
 		    "or %d to %llu bytes (k, M and G suffixes allowed)",
-		    av[1], MIN_BUFSIZE,
-		    (unsigned long long)MAX_BUFFER_MEMORY);
+		    av[1], SETTINGS_BUFSIZE_MIN,
+		    (unsigned long long)SETTINGS_BUFFER_MEMORY_MAX);
 		return (-1);
 	}
-	p->conf->set |= CONF_SET_MAX_BUFFER_MEMORY;
+	p->conf->settings.set |= SETTINGS_SET_MAX_BUFFER_MEMORY;
 	return (0);
 }
 
@@ -548,12 +538,12 @@ kw_event_backend(struct parser *p, struct prule *r, char **av, int ac)
 
 	(void)r;
 	(void)ac;
-	if (event_backend_parse(av[1], &p->conf->backend) == -1) {
+	if (event_backend_parse(av[1], &p->conf->settings.backend) == -1) {
 		perr(p, "bad event-backend '%s': expected epoll or poll",
 		    av[1]);
 		return (-1);
 	}
-	p->conf->set |= CONF_SET_EVENT_BACKEND;
+	p->conf->settings.set |= SETTINGS_SET_EVENT_BACKEND;
 	return (0);
 }
 
@@ -588,7 +578,7 @@ kw_user(struct parser *p, struct prule *r, char **av, int ac)
 
 	(void)r;
 	(void)ac;
-	return (set_name(p, &p->conf->user, "user", av[1],
+	return (set_name(p, &p->conf->settings.user, "user", av[1],
 	    privdrop_set_user));
 }
 
@@ -598,7 +588,7 @@ kw_group(struct parser *p, struct prule *r, char **av, int ac)
 
 	(void)r;
 	(void)ac;
-	return (set_name(p, &p->conf->group, "group", av[1],
+	return (set_name(p, &p->conf->settings.group, "group", av[1],
 	    privdrop_set_group));
 }
 
@@ -632,15 +622,6 @@ static const struct keyword keywords[] = {
 
 /* Rules and blocks. */
 
-static void
-rule_init(struct prule *r)
-{
-
-	memset(r, 0, sizeof(*r));
-	r->r.connect_timeout_ms = DEFAULT_CONNECT_TIMEOUT_MS;
-	r->r.bufsize = DEFAULT_BUFSIZE;
-}
-
 static const char *
 block_desc(struct parser *p, char *buf, size_t len)
 {
@@ -648,7 +629,7 @@ block_desc(struct parser *p, char *buf, size_t len)
 	if (p->block == B_DEFAULTS)
 		snprintf(buf, len, "the defaults block");
 	else
-		snprintf(buf, len, "rule '%s'", p->cur->r.name);
+		snprintf(buf, len, "rule '%s'", p->cur->rule->name);
 	return (buf);
 }
 
@@ -658,11 +639,11 @@ check_acl_kind(struct parser *p, struct prule *r, enum setting s,
 {
 	char a[ADDR_STRLEN];
 
-	if (r->at[s].line == 0 || r->r.listen.kind == want)
+	if (r->at[s].line == 0 || r->rule->listen.kind == want)
 		return;
 	perr_at(p, r->at[s].file, r->at[s].line, "'%s' needs a %s listen "
-	    "address, but rule '%s' listens on %s", kw, wantname, r->r.name,
-	    addr_format(&r->r.listen, a, sizeof(a)));
+	    "address, but rule '%s' listens on %s", kw, wantname, r->rule->name,
+	    addr_format(&r->rule->listen, a, sizeof(a)));
 }
 
 /* Whole-rule checks, when its block closes. */
@@ -673,28 +654,28 @@ check_rule(struct parser *p, struct prule *r)
 	char a[ADDR_STRLEN], f[SHOWN_MAX];
 
 	if (r->at[S_LISTEN].line == 0)
-		perr_at(p, r->r.file, r->r.line, "rule '%s' has no listen "
-		    "address", r->r.name);
+		perr_at(p, r->rule->file, r->rule->line, "rule '%s' has no listen "
+		    "address", r->rule->name);
 	if (r->at[S_CONNECT].line == 0)
-		perr_at(p, r->r.file, r->r.line, "rule '%s' has no connect "
-		    "address", r->r.name);
+		perr_at(p, r->rule->file, r->rule->line, "rule '%s' has no connect "
+		    "address", r->rule->name);
 	/* A bad listen line was reported already. */
-	if (r->r.listen.kind == 0)
+	if (r->rule->listen.kind == 0)
 		return;
 	check_acl_kind(p, r, S_ALLOW, "allow", ADDR_VSOCK, "vsock");
 	check_acl_kind(p, r, S_DENY, "deny", ADDR_VSOCK, "vsock");
 	check_acl_kind(p, r, S_ALLOW_UID, "allow-uid", ADDR_UNIX, "unix");
 	check_acl_kind(p, r, S_ALLOW_ADDR, "allow-addr", ADDR_TCP, "tcp");
-	if (r->r.connect.kind != 0 &&
-	    addr_leads_to(&r->r.connect, &r->r.listen))
+	if (r->rule->connect.kind != 0 &&
+	    addr_leads_to(&r->rule->connect, &r->rule->listen))
 		perr_at(p, r->at[S_CONNECT].file, r->at[S_CONNECT].line,
 		    "rule '%s' connects to its own listen address",
-		    r->r.name);
+		    r->rule->name);
 	if (p->listens != NULL &&
-	    (q = clash_find(p->listens, &r->r.listen)) != NULL)
+	    (q = clash_find(p->listens, &r->rule->listen)) != NULL)
 		perr_at(p, r->at[S_LISTEN].file, r->at[S_LISTEN].line,
 		    "listen address %s clashes with rule '%s' (%s:%d)",
-		    addr_format(&r->r.listen, a, sizeof(a)), q->name,
+		    addr_format(&r->rule->listen, a, sizeof(a)), q->name,
 		    shown(q->file, f, sizeof(f)), q->line);
 }
 
@@ -707,10 +688,10 @@ static void
 add_listen(struct parser *p, struct prule *r)
 {
 
-	if (r->bad || r->r.listen.kind == 0)
+	if (r->bad || r->rule->listen.kind == 0)
 		return;
 	if ((p->listens == NULL && (p->listens = clash_new()) == NULL) ||
-	    clash_add(p->listens, &r->r.listen, &r->r) == -1)
+	    clash_add(p->listens, &r->rule->listen, r->rule) == -1)
 		oom(p);
 }
 
@@ -789,27 +770,23 @@ open_rule(struct parser *p, char **av, int ac)
 		perr(p, "duplicate rule name '%s' (first at %s:%d)", av[1],
 		    shown(q->file, f, sizeof(f)), q->line);
 	/* Open a block even so, so the lines that follow make sense. */
-	if ((r = malloc(sizeof(*r))) == NULL) {
-		oom(p);
-		return;
-	}
-	rule_init(r);
-	r->bad = bad;
-	if ((r->r.name = strdup(ac < 2 ? "?" : av[1])) == NULL) {
+	if ((r = calloc(1, sizeof(*r))) == NULL ||
+	    (r->rule = conf_add_rule(p->conf, ac < 2 ? "?" : av[1])) ==
+	    NULL) {
 		free(r);
 		oom(p);
 		return;
 	}
-	r->r.file = p->file;
-	r->r.line = p->line;
+	r->bad = bad;
+	r->rule->file = p->file;
+	r->rule->line = p->line;
 	/* The first of a name is the one a duplicate is told about. */
 	if (!bad && q == NULL &&
 	    ((p->names == NULL && (p->names = htab_new()) == NULL) ||
-	    htab_add(p->names, name_hash(r->r.name), &r->r) == -1))
+	    htab_add(p->names, name_hash(r->rule->name), r->rule) == -1))
 		oom(p);
-	*p->tail = &r->r;
-	p->tail = &r->r.next;
-	p->conf->nrules++;
+	*p->rules_tail = r;
+	p->rules_tail = &r->next;
 	p->cur = r;
 	p->block = B_RULE;
 	p->block_at.file = p->file;
@@ -1291,21 +1268,22 @@ out:
 /* The interface. */
 
 static void
-inherit(struct conf_rule *r, const struct prule *d, const struct prule *pr)
+inherit(struct prule *pr, const struct conf_rule *d)
 {
+	struct conf_rule *r = pr->rule;
 
 	if (pr->at[S_MAX_CONNS].line == 0)
-		r->max_conns = d->r.max_conns;
+		r->max_conns = d->max_conns;
 	if (pr->at[S_MAX_PER_PEER].line == 0)
-		r->max_per_peer = d->r.max_per_peer;
+		r->max_per_peer = d->max_per_peer;
 	if (pr->at[S_MAX_CONN_RATE].line == 0)
-		r->max_conn_rate = d->r.max_conn_rate;
+		r->max_conn_rate = d->max_conn_rate;
 	if (pr->at[S_IDLE_TIMEOUT].line == 0)
-		r->idle_timeout_ms = d->r.idle_timeout_ms;
+		r->idle_timeout_ms = d->idle_timeout_ms;
 	if (pr->at[S_CONNECT_TIMEOUT].line == 0)
-		r->connect_timeout_ms = d->r.connect_timeout_ms;
+		r->connect_timeout_ms = d->connect_timeout_ms;
 	if (pr->at[S_BUFSIZE].line == 0)
-		r->bufsize = d->r.bufsize;
+		r->bufsize = d->bufsize;
 }
 
 static int
@@ -1316,39 +1294,39 @@ parser_init(struct parser *p, int flags, conf_error_fn *err, void *cookie)
 	p->flags = flags;
 	p->errfn = err;
 	p->cookie = cookie;
-	rule_init(&p->defaults);
-	if ((p->conf = calloc(1, sizeof(*p->conf))) == NULL)
+	p->rules_tail = &p->rules;
+	rule_defaults(&p->defaults_rule);
+	p->defaults.rule = &p->defaults_rule;
+	if ((p->conf = conf_new()) == NULL)
 		return (-1);
-	p->conf->refs = 1;
-	p->tail = &p->conf->rules;
-	p->conf->stats_interval_ms = DEFAULT_STATS_INTERVAL_MS;
-	p->conf->shutdown_timeout_ms = DEFAULT_SHUTDOWN_TIMEOUT_MS;
-	(void)event_backend_parse(DEFAULT_EVENT_BACKEND, &p->conf->backend);
 	return (0);
 }
 
 static struct conf *
 parser_finish(struct parser *p)
 {
-	struct conf_rule *r;
-	struct prule *pr;
+	struct prule *pr, *next;
 
 	htab_free(p->names);
 	clash_free(p->listens);
 	p->names = NULL;
 	p->listens = NULL;
+	for (pr = p->rules; pr != NULL; pr = next) {
+		next = pr->next;
+		if (p->nerrors == 0) {
+			inherit(pr, &p->defaults_rule);
+			/* "any" wins over a list, and no list means any. */
+			if (pr->allow_any) {
+				acl_free(pr->rule->allow);
+				pr->rule->allow = NULL;
+			}
+		}
+		free(pr);
+	}
+	p->rules = NULL;
 	if (p->nerrors > 0) {
 		conf_unref(p->conf);
 		return (NULL);
-	}
-	for (r = p->conf->rules; r != NULL; r = r->next) {
-		pr = (struct prule *)r;
-		inherit(r, &p->defaults, pr);
-		/* "any" wins over a list, and no list means any. */
-		if (pr->allow_any) {
-			acl_free(r->allow);
-			r->allow = NULL;
-		}
 	}
 	return (p->conf);
 }
@@ -1395,6 +1373,47 @@ conf_parse_string(const char *text, const char *name, int flags,
 	    cookie));
 }
 
+static void
+rule_defaults(struct conf_rule *r)
+{
+
+	r->connect_timeout_ms = SETTINGS_DEFAULT_CONNECT_TIMEOUT_MS;
+	r->bufsize = SETTINGS_DEFAULT_BUFSIZE;
+}
+
+struct conf *
+conf_new(void)
+{
+	struct conf *c;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return (NULL);
+	c->refs = 1;
+	settings_init(&c->settings);
+	return (c);
+}
+
+struct conf_rule *
+conf_add_rule(struct conf *c, const char *name)
+{
+	struct conf_rule *r;
+
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		return (NULL);
+	if ((r->name = strdup(name)) == NULL) {
+		free(r);
+		return (NULL);
+	}
+	rule_defaults(r);
+	if (c->last != NULL)
+		c->last->next = r;
+	else
+		c->rules = r;
+	c->last = r;
+	c->nrules++;
+	return (r);
+}
+
 struct conf *
 conf_ref(struct conf *c)
 {
@@ -1418,15 +1437,14 @@ conf_unref(struct conf *c)
 		acl_free(r->deny);
 		free(r->uids);
 		free(r->prefixes);
-		/* The public part is the first member of a struct prule. */
 		free(r);
 	}
 	for (n = c->names; n != NULL; n = nnext) {
 		nnext = n->next;
 		free(n);
 	}
-	free(c->user);
-	free(c->group);
+	free(c->settings.user);
+	free(c->settings.group);
 	free(c);
 }
 

@@ -18,7 +18,7 @@
 #include <stdint.h>
 
 #include "addr.h"
-#include "event_backend.h"
+#include "settings.h"
 
 struct acl;
 struct acl_prefix;
@@ -46,22 +46,11 @@ struct conf_rule {
 	struct conf_rule *next;
 };
 
-/* Which global settings the file gave, so the command line can win. */
-#define CONF_SET_STATS_INTERVAL		0x1
-#define CONF_SET_SHUTDOWN_TIMEOUT	0x2
-#define CONF_SET_EVENT_BACKEND		0x4
-#define CONF_SET_MAX_BUFFER_MEMORY	0x8
-
 struct conf {
 	struct conf_rule *rules;	/* in file order, includes inlined */
 	size_t nrules;
-	unsigned int set;		/* CONF_SET_* */
-	uint64_t stats_interval_ms;
-	uint64_t shutdown_timeout_ms;
-	size_t max_buffer_memory;	/* 0 = no limit */
-	enum event_backend backend;
-	char *user;			/* run as; NULL = stay root */
-	char *group;			/* NULL = the user's group */
+	struct settings settings;	/* global; owns user and group */
+	struct conf_rule *last;		/* private: see conf_add_rule() */
 	struct conf_name *names;	/* private: the file names */
 	unsigned int refs;		/* private: see conf_ref() */
 };
@@ -104,7 +93,15 @@ struct conf *conf_parse_string(const char *text, const char *name,
     int flags, conf_error_fn *err, void *cookie);
 
 /*
- * A loaded configuration starts with one reference, its loader's.
+ * An empty configuration with the defaults, and a rule added to its end
+ * with the defaults: how the command line builds its one rule.  NULL if
+ * out of memory.
+ */
+struct conf *conf_new(void);
+struct conf_rule *conf_add_rule(struct conf *, const char *name);
+
+/*
+ * A configuration starts with one reference, its loader's.
  * Listeners and connections take one each on the configuration their
  * rule comes from, so that a reload never frees a rule still in use;
  * the last conf_unref() frees it.  conf_unref(NULL) does nothing.

@@ -20,6 +20,7 @@
 #include "pidfile.h"
 #include "privdrop.h"
 #include "proxy.h"
+#include "settings.h"
 
 /* Errors of -t go to stderr as they are, one per line. */
 static void
@@ -36,42 +37,6 @@ log_error(void *cookie, const char *msg)
 	log_warnx("%s", msg);
 }
 
-/* The one rule of the command line, as a configuration of its own. */
-static struct conf *
-cli_conf(struct opts *o)
-{
-	struct conf *c;
-	struct conf_rule *r;
-	char *name;
-
-	c = calloc(1, sizeof(*c));
-	r = calloc(1, sizeof(*r));
-	name = strdup("command-line");
-	if (c == NULL || r == NULL || name == NULL) {
-		log_warn("calloc");
-		free(c);
-		free(r);
-		free(name);
-		return (NULL);
-	}
-	c->refs = 1;
-	r->name = name;
-	c->rules = r;
-	c->nrules = 1;
-	c->stats_interval_ms = o->stats_interval_ms;
-	c->shutdown_timeout_ms = o->shutdown_timeout_ms;
-	c->backend = o->backend;
-	r->file = "command line";
-	r->listen = o->rule.listen;
-	r->connect = o->rule.connect;
-	r->allow = o->rule.allow;	/* the conf owns it now */
-	o->rule.allow = NULL;
-	r->max_conns = o->rule.max_conns;
-	r->connect_timeout_ms = o->rule.connect_timeout_ms;
-	r->bufsize = o->rule.bufsize;
-	return (c);
-}
-
 /*
  * The command line's names, checked before anything else happens: an
  * unknown one is a usage error, whatever the file says.
@@ -79,21 +44,22 @@ cli_conf(struct opts *o)
 static int
 check_cli_names(const struct opts *o, char *err, size_t errlen)
 {
+	const struct settings *s = &o->settings;
 	struct privdrop pd;
 	char why[256];
 
 	memset(&pd, 0, sizeof(pd));
-	if (o->user != NULL &&
-	    privdrop_set_user(&pd, o->user, why, sizeof(why)) == -1) {
+	if (s->user != NULL &&
+	    privdrop_set_user(&pd, s->user, why, sizeof(why)) == -1) {
 		snprintf(err, errlen, "--user: %s", why);
 		return (-1);
 	}
-	if (o->group != NULL &&
-	    privdrop_set_group(&pd, o->group, why, sizeof(why)) == -1) {
+	if (s->group != NULL &&
+	    privdrop_set_group(&pd, s->group, why, sizeof(why)) == -1) {
 		snprintf(err, errlen, "--group: %s", why);
 		return (-1);
 	}
-	if (o->group != NULL && o->user == NULL && o->cli_rule) {
+	if (s->group != NULL && s->user == NULL && o->conf != NULL) {
 		snprintf(err, errlen, "--group needs --user");
 		return (-1);
 	}
@@ -110,39 +76,39 @@ static int
 identity(const struct opts *o, const struct conf *conf, struct privdrop *pd,
     int *drop)
 {
-	const char *user, *group;
+	const char *cli_user = o->settings.user, *cli_group = o->settings.group;
+	struct settings s;
 	char why[256];
 
 	*drop = 0;
 	memset(pd, 0, sizeof(*pd));
-	user = o->user != NULL ? o->user : conf->user;
-	group = o->group != NULL ? o->group : conf->group;
-	if (user == NULL && group == NULL)
+	settings_merge(&s, &o->settings, &conf->settings);
+	if (s.user == NULL && s.group == NULL)
 		return (0);
-	if (user == NULL) {
-		if (o->group != NULL)
+	if (s.user == NULL) {
+		if (cli_group != NULL)
 			log_warnx("--group needs a user (--user, or 'user' in "
 			    "%s): not starting", o->config);
 		else
 			log_warnx("%s: 'group' needs a user ('user', or "
 			    "--user): not starting", o->config);
-		return (o->group != NULL ? EXIT_USAGE : EXIT_STARTUP);
+		return (cli_group != NULL ? EXIT_USAGE : EXIT_STARTUP);
 	}
-	if (privdrop_set_user(pd, user, why, sizeof(why)) == -1) {
-		log_warnx("%s: %s: not starting", o->user != NULL ? "--user" :
+	if (privdrop_set_user(pd, s.user, why, sizeof(why)) == -1) {
+		log_warnx("%s: %s: not starting", cli_user != NULL ? "--user" :
 		    o->config, why);
-		return (o->user != NULL ? EXIT_USAGE : EXIT_STARTUP);
+		return (cli_user != NULL ? EXIT_USAGE : EXIT_STARTUP);
 	}
-	if (group != NULL &&
-	    privdrop_set_group(pd, group, why, sizeof(why)) == -1) {
-		log_warnx("%s: %s: not starting", o->group != NULL ?
+	if (s.group != NULL &&
+	    privdrop_set_group(pd, s.group, why, sizeof(why)) == -1) {
+		log_warnx("%s: %s: not starting", cli_group != NULL ?
 		    "--group" : o->config, why);
-		return (o->group != NULL ? EXIT_USAGE : EXIT_STARTUP);
+		return (cli_group != NULL ? EXIT_USAGE : EXIT_STARTUP);
 	}
 	if (!pd->have_gid) {
 		log_warnx("user %s has no passwd entry: name a group (--group "
-		    "or 'group'): not starting", user);
-		return (o->user != NULL ? EXIT_USAGE : EXIT_STARTUP);
+		    "or 'group'): not starting", s.user);
+		return (cli_user != NULL ? EXIT_USAGE : EXIT_STARTUP);
 	}
 	/* Refuse now, not after binding, if the switch is impossible. */
 	if (privdrop_check(pd) == -1)
@@ -163,6 +129,7 @@ main(int argc, char **argv)
 	struct privdrop pd;
 	enum opts_result res;
 	struct activation *act;
+	struct settings s;
 	char err[512];
 	int rc = EXIT_STARTUP, drop = 0;
 
@@ -205,12 +172,14 @@ main(int argc, char **argv)
 	/* Before the fork of -d: LISTEN_PID names this process. */
 	act = activation_init();
 	notify_init();
-	if (o.cli_rule)
-		conf = cli_conf(&o);
+	if (o.conf != NULL)
+		conf = conf_ref(o.conf);
 	else if ((conf = conf_load(o.config, log_error, NULL)) == NULL)
 		log_warnx("%s: not starting", o.config);
-	else if (!(o.set & OPTS_SET_EVENT_BACKEND))
-		o.backend = conf->backend;
+	else {
+		settings_merge(&s, &o.settings, &conf->settings);
+		o.backend = s.backend;
+	}
 	/* Allowed (drop-ins may come later), but most likely a mistake. */
 	if (conf != NULL && conf->nrules == 0)
 		log_warnx("%s has no rule: listening on nothing until a "

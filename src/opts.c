@@ -10,9 +10,11 @@
 #include <string.h>
 
 #include "acl.h"
+#include "conf.h"
 #include "log.h"
 #include "opts.h"
 #include "parse.h"
+#include "settings.h"
 
 enum {
 	OPT_LISTEN = 256,
@@ -54,9 +56,6 @@ static const struct option longopts[] = {
 	{ "version",		no_argument,	   NULL, 'V' },
 	{ NULL, 0, NULL, 0 }
 };
-
-/* Longest timeout we accept, in seconds: a day. */
-#define MAX_TIMEOUT_S 86400.0
 
 const char *
 opts_usage(void)
@@ -159,9 +158,19 @@ empty(const char *s)
 	return (s == NULL || s[0] == '\0');
 }
 
+/* The rule's CID list, made on first use; NULL if out of memory. */
+static struct acl *
+rule_acl(struct conf_rule *r)
+{
+
+	if (r->allow == NULL)
+		r->allow = acl_new();
+	return (r->allow);
+}
+
 /* Ghaf's form: LOCAL_PORT REMOTE_CID REMOTE_PORT ALLOWED_CID. */
 static enum opts_result
-parse_positional(char **av, struct opts *o, char *err, size_t errlen)
+parse_positional(char **av, struct conf_rule *r, char *err, size_t errlen)
 {
 	static const char *names[] = {
 		"LOCAL_PORT", "REMOTE_CID", "REMOTE_PORT", "ALLOWED_CID"
@@ -174,9 +183,10 @@ parse_positional(char **av, struct opts *o, char *err, size_t errlen)
 			return (bad(err, errlen,
 			    "bad %s '%s': expected a number 0-4294967295",
 			    names[i], av[i]));
-	addr_vsock(&o->rule.listen, (uint32_t)-1, v[0]);
-	addr_vsock(&o->rule.connect, v[1], v[2]);
-	if (v[3] != 0 && acl_add_range(o->rule.allow, v[3], v[3]) == -1)
+	addr_vsock(&r->listen, (uint32_t)-1, v[0]);
+	addr_vsock(&r->connect, v[1], v[2]);
+	if (v[3] != 0 && (rule_acl(r) == NULL ||
+	    acl_add_range(r->allow, v[3], v[3]) == -1))
 		return (bad(err, errlen, "out of memory"));
 	return (OPTS_RUN);
 }
@@ -198,19 +208,17 @@ opts_parse_flags(int argc, char **argv, int flags, struct opts *o, char *err,
 	const char *ruleopt = NULL;	/* a setting of the cli rule */
 	const struct option *again;
 	unsigned char seen[OPT_MAX];
-	uint64_t v;
+	struct settings *s = &o->settings;
+	struct conf_rule *r;
 	int ch, npos;
 
 	memset(o, 0, sizeof(*o));
 	o->verbosity = LOG_LEVEL_INFO;
-	o->shutdown_timeout_ms = DEFAULT_SHUTDOWN_TIMEOUT_MS;
-	o->stats_interval_ms = DEFAULT_STATS_INTERVAL_MS;
-	o->max_buffer_memory = DEFAULT_MAX_BUFFER_MEMORY;
-	o->rule.connect_timeout_ms = DEFAULT_CONNECT_TIMEOUT_MS;
-	o->rule.bufsize = DEFAULT_BUFSIZE;
-	(void)event_backend_parse(DEFAULT_EVENT_BACKEND, &o->backend);
-	if ((o->rule.allow = acl_new()) == NULL)
+	settings_init(s);
+	if ((o->conf = conf_new()) == NULL ||
+	    (r = conf_add_rule(o->conf, "command-line")) == NULL)
 		return (bad(err, errlen, "out of memory"));
+	r->file = "command line";
 
 	optind = 0;	/* full reset: parse may run more than once */
 	opterr = 0;
@@ -256,13 +264,13 @@ opts_parse_flags(int argc, char **argv, int flags, struct opts *o, char *err,
 			if (empty(optarg))
 				return (bad(err, errlen,
 				    "bad --user: empty name"));
-			o->user = optarg;
+			s->user = optarg;
 			break;
 		case 'g':
 			if (empty(optarg))
 				return (bad(err, errlen,
 				    "bad --group: empty name"));
-			o->group = optarg;
+			s->group = optarg;
 			break;
 		case 's':
 			/* "-s=local3" reads like "--syslog=local3". */
@@ -275,87 +283,85 @@ opts_parse_flags(int argc, char **argv, int flags, struct opts *o, char *err,
 				    "auth, authpriv or local0-7", optarg));
 			break;
 		case OPT_STATS_INTERVAL:
-			if (parse_seconds(optarg, MAX_TIMEOUT_S,
-			    &o->stats_interval_ms) == -1)
+			if (settings_parse_timeout(optarg,
+			    &s->stats_interval_ms) == -1)
 				return (bad(err, errlen,
 				    "bad --stats-interval '%s': expected "
 				    "seconds (0 = off)", optarg));
-			o->set |= OPTS_SET_STATS_INTERVAL;
+			s->set |= SETTINGS_SET_STATS_INTERVAL;
 			break;
 		case OPT_MAX_BUFFER_MEMORY:
-			if (parse_size(optarg, 0, MAX_BUFFER_MEMORY,
-			    &o->max_buffer_memory) == -1 ||
-			    (o->max_buffer_memory > 0 &&
-			    o->max_buffer_memory < MIN_BUFSIZE))
+			if (settings_parse_buffer_memory(optarg,
+			    &s->max_buffer_memory) == -1)
 				return (bad(err, errlen,
 				    "bad --max-buffer-memory '%s': expected "
 				    "0 (no limit) or %d to %llu bytes (k, M "
 				    "and G suffixes allowed)", optarg,
-				    MIN_BUFSIZE, (unsigned long long)
-				    MAX_BUFFER_MEMORY));
-			o->set |= OPTS_SET_MAX_BUFFER_MEMORY;
+				    SETTINGS_BUFSIZE_MIN, (unsigned long long)
+				    SETTINGS_BUFFER_MEMORY_MAX));
+			s->set |= SETTINGS_SET_MAX_BUFFER_MEMORY;
 			break;
 		case OPT_LISTEN:
 			lopt = optarg;
 			if (addr_parse_flags(optarg, ADDR_LISTEN, aflags,
-			    &o->rule.listen, aerr, sizeof(aerr)) == -1)
+			    &r->listen, aerr, sizeof(aerr)) == -1)
 				return (bad(err, errlen,
 				    "bad --listen '%s': %s", optarg, aerr));
 			break;
 		case OPT_CONNECT:
 			copt = optarg;
 			if (addr_parse_flags(optarg, ADDR_CONNECT, aflags,
-			    &o->rule.connect, aerr, sizeof(aerr)) == -1)
+			    &r->connect, aerr, sizeof(aerr)) == -1)
 				return (bad(err, errlen,
 				    "bad --connect '%s': %s", optarg, aerr));
 			break;
 		case OPT_ALLOW:
 			allow = optarg;
-			if (acl_add(o->rule.allow, optarg, aerr,
+			if (rule_acl(r) == NULL)
+				return (bad(err, errlen, "out of memory"));
+			if (acl_add(r->allow, optarg, aerr,
 			    sizeof(aerr)) == -1)
 				return (bad(err, errlen,
 				    "bad --allow '%s': %s", optarg, aerr));
 			break;
 		case OPT_CONNECT_TIMEOUT:
 			ruleopt = "--connect-timeout";
-			if (parse_seconds(optarg, MAX_TIMEOUT_S,
-			    &o->rule.connect_timeout_ms) == -1 ||
-			    o->rule.connect_timeout_ms == 0)
+			if (settings_parse_connect_timeout(optarg,
+			    &r->connect_timeout_ms) == -1)
 				return (bad(err, errlen,
 				    "bad --connect-timeout '%s': expected "
 				    "seconds, more than 0", optarg));
 			break;
 		case OPT_SHUTDOWN_TIMEOUT:
-			if (parse_seconds(optarg, MAX_TIMEOUT_S,
-			    &o->shutdown_timeout_ms) == -1)
+			if (settings_parse_timeout(optarg,
+			    &s->shutdown_timeout_ms) == -1)
 				return (bad(err, errlen,
 				    "bad --shutdown-timeout '%s': expected "
 				    "seconds", optarg));
-			o->set |= OPTS_SET_SHUTDOWN_TIMEOUT;
+			s->set |= SETTINGS_SET_SHUTDOWN_TIMEOUT;
 			break;
 		case OPT_BUFFER_SIZE:
 			ruleopt = "--buffer-size";
-			if (parse_size(optarg, MIN_BUFSIZE, MAX_BUFSIZE,
-			    &o->rule.bufsize) == -1)
+			if (settings_parse_bufsize(optarg, &r->bufsize) == -1)
 				return (bad(err, errlen,
 				    "bad --buffer-size '%s': expected %d to "
 				    "%d bytes (k and M suffixes allowed)",
-				    optarg, MIN_BUFSIZE, MAX_BUFSIZE));
+				    optarg, SETTINGS_BUFSIZE_MIN,
+				    SETTINGS_BUFSIZE_MAX));
 			break;
 		case OPT_MAX_CONNS:
 			ruleopt = "--max-conns";
-			if (parse_uint(optarg, 0, 1000000, &v) == -1)
+			if (settings_parse_conns(optarg, &r->max_conns) == -1)
 				return (bad(err, errlen,
 				    "bad --max-conns '%s': expected 0 to "
-				    "1000000", optarg));
-			o->rule.max_conns = (unsigned int)v;
+				    "%d", optarg, SETTINGS_CONNS_MAX));
 			break;
 		case OPT_EVENT_BACKEND:
-			if (event_backend_parse(optarg, &o->backend) == -1)
+			if (event_backend_parse(optarg, &s->backend) == -1)
 				return (bad(err, errlen,
 				    "bad --event-backend '%s': expected "
 				    "epoll or poll", optarg));
-			o->set |= OPTS_SET_EVENT_BACKEND;
+			s->set |= SETTINGS_SET_EVENT_BACKEND;
 			break;
 		case ':':
 			return (bad(err, errlen, "option '%s' needs a value",
@@ -395,10 +401,10 @@ opts_parse_flags(int argc, char **argv, int flags, struct opts *o, char *err,
 		if (npos > 0)
 			return (bad(err, errlen, "unexpected argument '%s' "
 			    "with --listen/--connect", argv[optind]));
-		if (allow != NULL && o->rule.listen.kind != ADDR_VSOCK)
+		if (allow != NULL && r->listen.kind != ADDR_VSOCK)
 			return (bad(err, errlen, "--allow filters vsock peers "
 			    "by CID: it needs a vsock --listen address"));
-		if (addr_leads_to(&o->rule.connect, &o->rule.listen))
+		if (addr_leads_to(&r->connect, &r->listen))
 			return (bad(err, errlen, "--connect '%s' leads back "
 			    "to --listen '%s'", copt, lopt));
 	} else {
@@ -413,11 +419,15 @@ opts_parse_flags(int argc, char **argv, int flags, struct opts *o, char *err,
 		if (npos > 4)
 			return (bad(err, errlen, "unexpected argument '%s'",
 			    argv[optind + 4]));
-		if (parse_positional(argv + optind, o, err, errlen) ==
+		if (parse_positional(argv + optind, r, err, errlen) ==
 		    OPTS_ERROR)
 			return (OPTS_ERROR);
 	}
-	o->cli_rule = o->config == NULL;
+	o->backend = s->backend;
+	if (o->config != NULL) {
+		conf_unref(o->conf);
+		o->conf = NULL;
+	}
 	/* A daemon has no stderr: syslog unless told otherwise. */
 	if (o->daemonize && o->syslog_facility == NULL)
 		o->syslog_facility = "daemon";
@@ -450,6 +460,7 @@ absolute(const char *opt, const char *path, const char *dir, char *err,
 int
 opts_absolute(struct opts *o, const char *dir, char *err, size_t errlen)
 {
+	struct conf_rule *r;
 	char aerr[256];
 
 	if (o->config != NULL && o->config[0] != '/') {
@@ -464,13 +475,14 @@ opts_absolute(struct opts *o, const char *dir, char *err, size_t errlen)
 			return (-1);
 		o->pidfile = o->abs_pidfile;
 	}
-	if (!o->cli_rule)
+	if (o->conf == NULL)
 		return (0);
-	if (addr_absolute(&o->rule.listen, dir, aerr, sizeof(aerr)) == -1) {
+	r = o->conf->rules;
+	if (addr_absolute(&r->listen, dir, aerr, sizeof(aerr)) == -1) {
 		(void)bad(err, errlen, "bad --listen: %s", aerr);
 		return (-1);
 	}
-	if (addr_absolute(&o->rule.connect, dir, aerr, sizeof(aerr)) == -1) {
+	if (addr_absolute(&r->connect, dir, aerr, sizeof(aerr)) == -1) {
 		(void)bad(err, errlen, "bad --connect: %s", aerr);
 		return (-1);
 	}
@@ -481,8 +493,8 @@ void
 opts_free(struct opts *o)
 {
 
-	acl_free(o->rule.allow);
-	o->rule.allow = NULL;
+	conf_unref(o->conf);
+	o->conf = NULL;
 	free(o->abs_config);
 	free(o->abs_pidfile);
 	o->abs_config = o->abs_pidfile = NULL;

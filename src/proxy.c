@@ -44,6 +44,7 @@
 #include "notify.h"
 #include "opts.h"
 #include "proxy.h"
+#include "settings.h"
 #include "stats.h"
 
 /* -1 once the loop is gone: a late signal is then dropped, not fatal. */
@@ -97,18 +98,12 @@ gen_new(struct conf *conf)
 static void
 apply_globals(struct proxy *px, const struct conf *conf)
 {
-	const struct opts *o = px->opts;
+	struct settings s;
 
-	px->shutdown_timeout_ms = (o->set & OPTS_SET_SHUTDOWN_TIMEOUT) ||
-	    !(conf->set & CONF_SET_SHUTDOWN_TIMEOUT) ?
-	    o->shutdown_timeout_ms : conf->shutdown_timeout_ms;
-	px->stats_interval_ms = (o->set & OPTS_SET_STATS_INTERVAL) ||
-	    !(conf->set & CONF_SET_STATS_INTERVAL) ?
-	    o->stats_interval_ms : conf->stats_interval_ms;
-	relay_pool_set_limit(&px->buffers,
-	    (o->set & OPTS_SET_MAX_BUFFER_MEMORY) ||
-	    !(conf->set & CONF_SET_MAX_BUFFER_MEMORY) ?
-	    o->max_buffer_memory : conf->max_buffer_memory);
+	settings_merge(&s, &px->opts->settings, &conf->settings);
+	px->shutdown_timeout_ms = s.shutdown_timeout_ms;
+	px->stats_interval_ms = s.stats_interval_ms;
+	relay_pool_set_limit(&px->buffers, s.max_buffer_memory);
 }
 
 static void
@@ -276,6 +271,7 @@ static int
 reload_conf(struct proxy *px)
 {
 	int who_changed;
+	struct settings now, was;
 	struct conf *conf;
 	struct proxy_gen *g, *old = px->gen;
 	struct conf_rule *r;
@@ -309,10 +305,10 @@ reload_conf(struct proxy *px)
 		return (-1);
 	}
 	/* The process switched (or not) at start-up, for good. */
-	who_changed = (px->opts->user == NULL &&
-	    !same_name(conf->user, old->conf->user)) ||
-	    (px->opts->group == NULL &&
-	    !same_name(conf->group, old->conf->group));
+	settings_merge(&now, &px->opts->settings, &conf->settings);
+	settings_merge(&was, &px->opts->settings, &old->conf->settings);
+	who_changed = !same_name(now.user, was.user) ||
+	    !same_name(now.group, was.group);
 	if ((g = gen_new(conf)) == NULL)
 		goto nomem;
 	kept = calloc(conf->nrules + 1, sizeof(*kept));
@@ -373,8 +369,7 @@ reload_conf(struct proxy *px)
 	px->gen = g;
 	proxy_gen_unref(old);
 	apply_globals(px, conf);
-	if (conf->backend != px->opts->backend &&
-	    !(px->opts->set & OPTS_SET_EVENT_BACKEND))
+	if (now.backend != px->opts->backend)
 		log_warnx("reload: event-backend changes only on a restart");
 	if (who_changed)
 		log_warnx("reload: user and group change only on a restart");
