@@ -7,7 +7,6 @@
 
 #include <limits.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -117,123 +116,164 @@ identity(const struct opts *o, const struct conf *conf, struct privdrop *pd,
 	return (0);
 }
 
-int
-main(int argc, char **argv)
+/*
+ * The command line, checked: -1 to go on, else the exit status, after
+ * printing the help, the version or what is wrong.
+ */
+static int
+parse_args(int argc, char **argv, struct opts *o)
 {
-	struct opts o;
-	struct proxy *px = NULL;
-	struct conf *conf;
-	char cwd[PATH_MAX];
+	char cwd[PATH_MAX], err[512];
 	const char *dir;
-	struct pidfile *pf = NULL;
-	struct privdrop pd;
 	enum opts_result res;
-	struct activation *act;
-	struct settings s;
-	char err[512];
-	int rc = EXIT_STARTUP, drop = 0;
 
-	res = opts_parse(argc, argv, &o, err, sizeof(err));
-	if (res == OPTS_RUN && check_cli_names(&o, err, sizeof(err)) == -1)
+	res = opts_parse(argc, argv, o, err, sizeof(err));
+	if (res == OPTS_RUN && check_cli_names(o, err, sizeof(err)) == -1)
 		res = OPTS_ERROR;
 	/* Before anything can change the directory (-d runs in /). */
 	dir = getcwd(cwd, sizeof(cwd));
-	if (res == OPTS_RUN && !o.check_config &&
-	    opts_absolute(&o, dir, err, sizeof(err)) == -1)
+	if (res == OPTS_RUN && !o->check_config &&
+	    opts_absolute(o, dir, err, sizeof(err)) == -1)
 		res = OPTS_ERROR;
 	switch (res) {
 	case OPTS_RUN:
-		break;
+		return (-1);
 	case OPTS_HELP:
 		fputs(opts_usage(), stdout);
-		opts_free(&o);
 		return (0);
 	case OPTS_VERSION:
 		printf("%s %s\n", PACKAGE_NAME, PACKAGE_VERSION);
-		opts_free(&o);
 		return (0);
 	case OPTS_ERROR:
+	default:
 		/* One line, so that it reads well in a journal. */
 		fprintf(stderr, "vsockproxy: %s (see 'vsockproxy --help')\n",
 		    err);
-		opts_free(&o);
 		return (EXIT_USAGE);
 	}
-	if (o.check_config) {
-		conf = conf_load(o.config, print_error, NULL);
-		rc = conf == NULL ? EXIT_BADCONF : 0;
-		if (conf != NULL && o.verbosity > LOG_LEVEL_INFO)
-			printf("%s: %zu rule(s)\n", o.config, conf->nrules);
-		conf_unref(conf);
-		opts_free(&o);
-		return (rc);
+}
+
+/* -t: the exit status, after printing each error. */
+static int
+check_config(const struct opts *o)
+{
+	struct conf *conf;
+
+	if ((conf = conf_load(o->config, print_error, NULL)) == NULL)
+		return (EXIT_BADCONF);
+	if (o->verbosity > LOG_LEVEL_INFO)
+		printf("%s: %zu rule(s)\n", o->config, conf->nrules);
+	conf_unref(conf);
+	return (0);
+}
+
+/*
+ * The configuration to start with: the command line's rule, or the
+ * file's rules, whose event backend is the loop's unless the command
+ * line chose one.  NULL (logged) if the file has errors.
+ */
+static struct conf *
+load_conf(struct opts *o)
+{
+	struct settings s;
+	struct conf *conf;
+
+	if (o->conf != NULL)
+		return (conf_ref(o->conf));
+	if ((conf = conf_load(o->config, log_error, NULL)) == NULL) {
+		log_warnx("%s: not starting", o->config);
+		return (NULL);
 	}
-	log_init(o.verbosity, "vsockproxy");
-	/* Before the fork of -d: LISTEN_PID names this process. */
-	act = activation_init();
-	notify_init();
-	if (o.conf != NULL)
-		conf = conf_ref(o.conf);
-	else if ((conf = conf_load(o.config, log_error, NULL)) == NULL)
-		log_warnx("%s: not starting", o.config);
-	else {
-		settings_merge(&s, &o.settings, &conf->settings);
-		o.backend = s.backend;
-	}
+	settings_merge(&s, &o->settings, &conf->settings);
+	o->backend = s.backend;
 	/* Allowed (drop-ins may come later), but most likely a mistake. */
-	if (conf != NULL && conf->nrules == 0)
+	if (conf->nrules == 0)
 		log_warnx("%s has no rule: listening on nothing until a "
-		    "reload adds one", o.config);
-	if (conf != NULL && (rc = identity(&o, conf, &pd, &drop)) != 0) {
-		conf_unref(conf);
-		conf = NULL;
-	}
-	if (conf == NULL) {
-		activation_free(act);
-		notify_close();
-		log_close();
-		opts_free(&o);
-		return (rc);
-	}
-	rc = EXIT_STARTUP;
+		    "reload adds one", o->config);
+	return (conf);
+}
+
+/*
+ * Detach if asked, take the pid file, start the proxy on conf (which it
+ * takes over) and the passed sockets, become pd's user if pd is not
+ * NULL, and serve until a signal ends it.  The exit status.
+ */
+static int
+serve(const struct opts *o, struct conf *conf, struct activation **act,
+    struct privdrop *pd)
+{
+	struct pidfile *pf = NULL;
+	struct proxy *px = NULL;
+	int rc = EXIT_STARTUP;
+
 	/* A daemon reports start-up errors on stderr, then uses syslog. */
-	if (!o.daemonize && o.syslog_facility != NULL)
-		(void)log_syslog(o.syslog_facility);
-	if (o.daemonize && daemon_start() == -1) {
-		conf_unref(conf);
+	if (!o->daemonize && o->syslog_facility != NULL)
+		(void)log_syslog(o->syslog_facility);
+	if (o->daemonize && daemon_start() == -1)
 		goto out;
-	}
 	/* The pid file first: a second instance learns who runs, rather
 	 * than that the port is taken. */
-	if (o.pidfile != NULL && (pf = pidfile_open(o.pidfile)) == NULL) {
-		conf_unref(conf);
+	if (o->pidfile != NULL && (pf = pidfile_open(o->pidfile)) == NULL)
 		goto out;
-	}
-	if ((px = proxy_new(&o, conf, act)) == NULL)
-		goto fail;
-	activation_free(act);	/* every socket is taken or closed by now */
-	act = NULL;
+	px = proxy_new(o, conf, *act);
+	conf = NULL;			/* the proxy's, even on failure */
+	if (px == NULL)
+		goto out;
+	activation_free(*act);	/* every socket is taken or closed by now */
+	*act = NULL;
 	if (pf != NULL && pidfile_write(pf) == -1)
-		goto fail;
+		goto out;
 	/* Everything that needs root is done.  Before the parent hears
 	 * "ready", so that a failed switch fails the start. */
-	if (drop && privdrop_apply(&pd) == -1)
-		goto fail;
-	if (o.daemonize) {
+	if (pd != NULL && privdrop_apply(pd) == -1)
+		goto out;
+	if (o->daemonize) {
 		if (daemon_ready() == -1)
-			goto fail;
-		(void)log_syslog(o.syslog_facility);
+			goto out;
+		(void)log_syslog(o->syslog_facility);
 	}
 	proxy_ready(px);
 	rc = proxy_run(px) == 0 ? 0 : EXIT_STARTUP;
 	log_info("exiting");
-fail:
+out:
+	conf_unref(conf);
 	proxy_free(px);
 	pidfile_remove(pf);
-out:
+	return (rc);
+}
+
+/* Everything but -t: the exit status. */
+static int
+run(struct opts *o)
+{
+	struct activation *act;
+	struct privdrop pd;
+	struct conf *conf;
+	int rc = EXIT_STARTUP, drop = 0;
+
+	log_init(o->verbosity, "vsockproxy");
+	/* Before the fork of -d: LISTEN_PID names this process. */
+	act = activation_init();
+	notify_init();
+	if ((conf = load_conf(o)) != NULL &&
+	    (rc = identity(o, conf, &pd, &drop)) == 0)
+		rc = serve(o, conf, &act, drop ? &pd : NULL);
+	else
+		conf_unref(conf);
 	activation_free(act);
 	notify_close();
 	log_close();
+	return (rc);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct opts o;
+	int rc;
+
+	if ((rc = parse_args(argc, argv, &o)) == -1)
+		rc = o.check_config ? check_config(&o) : run(&o);
 	opts_free(&o);
 	return (rc);
 }
