@@ -1,5 +1,7 @@
 /*
- * opts: parse the command line into settings, strictly.
+ * opts: parse the command line, strictly, into the global settings and
+ * a rule of its own, with the same checks of each value as the file's
+ * (settings.h).  Each step of the parse returns OPTS_RUN to go on.
  */
 #include "config.h"
 
@@ -125,10 +127,7 @@ bad(char *err, size_t errlen, const char *fmt, ...)
 	return (OPTS_ERROR);
 }
 
-/*
- * One run of the parser.  Its steps return OPTS_RUN to go on, anything
- * else to stop there.
- */
+/* One run of the parser: what its steps share. */
 struct cli {
 	struct opts *o;
 	struct conf_rule *r;		/* the command line's rule */
@@ -335,16 +334,25 @@ one_option(struct cli *c, int ch, char **argv)
 		return (OPTS_HELP);
 	case 'V':
 		return (OPTS_VERSION);
-	case 'c': case 'p': case 'u': case 'g':
+	case 'c':
+	case 'p':
+	case 'u':
+	case 'g':
 		return (opt_string(c, ch, optarg));
 	case 's':
 		return (opt_syslog(c, optarg));
-	case OPT_STATS_INTERVAL: case OPT_SHUTDOWN_TIMEOUT:
-	case OPT_MAX_BUFFER_MEMORY: case OPT_EVENT_BACKEND:
+	case OPT_STATS_INTERVAL:
+	case OPT_SHUTDOWN_TIMEOUT:
+	case OPT_MAX_BUFFER_MEMORY:
+	case OPT_EVENT_BACKEND:
 		return (opt_global(c, ch, optarg));
-	case OPT_LISTEN: case OPT_CONNECT: case OPT_ALLOW:
+	case OPT_LISTEN:
+	case OPT_CONNECT:
+	case OPT_ALLOW:
 		return (opt_rule_ends(c, ch, optarg));
-	case OPT_CONNECT_TIMEOUT: case OPT_BUFFER_SIZE: case OPT_MAX_CONNS:
+	case OPT_CONNECT_TIMEOUT:
+	case OPT_BUFFER_SIZE:
+	case OPT_MAX_CONNS:
 		return (opt_rule_value(c, ch, optarg));
 	case ':':
 		return (BAD(c, "option '%s' needs a value", argv[optind - 1]));
