@@ -76,7 +76,8 @@ conf_err(struct parser *p, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	conf_err_at(p, p->file != NULL ? p->file : p->root, p->line, "%s", msg);
+	conf_err_at(p, p->file != NULL ? p->file : p->root, p->line, "%s",
+	    msg);
 }
 
 void

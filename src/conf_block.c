@@ -41,8 +41,8 @@ check_acl_kind(struct parser *p, struct prule *r, enum setting s,
 	if (r->at[s].line == 0 || r->rule->listen.kind == want)
 		return;
 	conf_err_at(p, r->at[s].file, r->at[s].line, "'%s' needs a %s listen "
-	    "address, but rule '%s' listens on %s", kw, wantname, r->rule->name,
-	    addr_format(&r->rule->listen, a, sizeof(a)));
+	    "address, but rule '%s' listens on %s", kw, wantname,
+	    r->rule->name, addr_format(&r->rule->listen, a, sizeof(a)));
 }
 
 /* Whole-rule checks, when its block closes. */
@@ -53,11 +53,11 @@ check_rule(struct parser *p, struct prule *r)
 	char a[ADDR_STRLEN], f[SHOWN_MAX];
 
 	if (r->at[S_LISTEN].line == 0)
-		conf_err_at(p, r->rule->file, r->rule->line, "rule '%s' has no listen "
-		    "address", r->rule->name);
+		conf_err_at(p, r->rule->file, r->rule->line, "rule '%s' has "
+		    "no listen address", r->rule->name);
 	if (r->at[S_CONNECT].line == 0)
-		conf_err_at(p, r->rule->file, r->rule->line, "rule '%s' has no connect "
-		    "address", r->rule->name);
+		conf_err_at(p, r->rule->file, r->rule->line, "rule '%s' has "
+		    "no connect address", r->rule->name);
 	/* A bad listen line was reported already. */
 	if (r->rule->listen.kind == 0)
 		return;
@@ -157,8 +157,8 @@ conf_block_open_rule(struct parser *p, char **av, int ac)
 		conf_err(p, "'rule' needs a name: rule NAME {");
 		bad = 1;
 	} else if (!name_ok(av[1])) {
-		conf_err(p, "bad rule name '%s': use letters, digits, '.', '-' "
-		    "and '_', at most %d", av[1], CONF_NAME_MAX);
+		conf_err(p, "bad rule name '%s': use letters, digits, '.', "
+		    "'-' and '_', at most %d", av[1], CONF_NAME_MAX);
 		bad = 1;
 	} else if (ac != 3 || strcmp(av[2], "{") != 0) {
 		conf_err(p, "expected 'rule %s {'", av[1]);
@@ -166,8 +166,8 @@ conf_block_open_rule(struct parser *p, char **av, int ac)
 	}
 	if (!bad && (q = htab_find(p->names, name_hash(av[1]), name_eq,
 	    av[1])) != NULL)
-		conf_err(p, "duplicate rule name '%s' (first at %s:%d)", av[1],
-		    escape_str(q->file, f, sizeof(f)), q->line);
+		conf_err(p, "duplicate rule name '%s' (first at %s:%d)",
+		    av[1], escape_str(q->file, f, sizeof(f)), q->line);
 	/* Open a block even so, so the lines that follow make sense. */
 	if ((r = calloc(1, sizeof(*r))) == NULL ||
 	    (r->rule = conf_add_rule(p->conf, ac < 2 ? "?" : av[1])) ==

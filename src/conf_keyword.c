@@ -250,8 +250,8 @@ kw_max_conn_rate(struct parser *p, struct prule *r, char **av, int ac)
 
 	(void)ac;
 	if (settings_parse_conn_rate(av[1], &r->rule->max_conn_rate) == -1) {
-		conf_err(p, "bad max-conn-rate '%s': expected connections per "
-		    "second, 0 to %d (0 = no limit)", av[1],
+		conf_err(p, "bad max-conn-rate '%s': expected connections "
+		    "per second, 0 to %d (0 = no limit)", av[1],
 		    SETTINGS_CONN_RATE_MAX);
 		return (-1);
 	}
@@ -264,8 +264,8 @@ kw_idle_timeout(struct parser *p, struct prule *r, char **av, int ac)
 
 	(void)ac;
 	if (settings_parse_timeout(av[1], &r->rule->idle_timeout_ms) == -1) {
-		conf_err(p, "bad idle-timeout '%s': expected seconds, at most "
-		    "%.0f (0 = none)", av[1], SETTINGS_TIMEOUT_MAX_S);
+		conf_err(p, "bad idle-timeout '%s': expected seconds, at "
+		    "most %.0f (0 = none)", av[1], SETTINGS_TIMEOUT_MAX_S);
 		return (-1);
 	}
 	return (0);
@@ -278,8 +278,9 @@ kw_connect_timeout(struct parser *p, struct prule *r, char **av, int ac)
 	(void)ac;
 	if (settings_parse_connect_timeout(av[1],
 	    &r->rule->connect_timeout_ms) == -1) {
-		conf_err(p, "bad connect-timeout '%s': expected seconds, more "
-		    "than 0 and at most %.0f", av[1], SETTINGS_TIMEOUT_MAX_S);
+		conf_err(p, "bad connect-timeout '%s': expected seconds, "
+		    "more than 0 and at most %.0f", av[1],
+		    SETTINGS_TIMEOUT_MAX_S);
 		return (-1);
 	}
 	return (0);
@@ -291,8 +292,8 @@ kw_buffer_size(struct parser *p, struct prule *r, char **av, int ac)
 
 	(void)ac;
 	if (settings_parse_bufsize(av[1], &r->rule->bufsize) == -1) {
-		conf_err(p, "bad buffer-size '%s': expected %d to %d bytes (k "
-		    "and M suffixes allowed)", av[1], SETTINGS_BUFSIZE_MIN,
+		conf_err(p, "bad buffer-size '%s': expected %d to %d bytes "
+		    "(k and M suffixes allowed)", av[1], SETTINGS_BUFSIZE_MIN,
 		    SETTINGS_BUFSIZE_MAX);
 		return (-1);
 	}
@@ -307,8 +308,8 @@ kw_stats_interval(struct parser *p, struct prule *r, char **av, int ac)
 	(void)ac;
 	if (settings_parse_timeout(av[1],
 	    &p->conf->settings.stats_interval_ms) == -1) {
-		conf_err(p, "bad stats-interval '%s': expected seconds, at most "
-		    "%.0f (0 = off)", av[1], SETTINGS_TIMEOUT_MAX_S);
+		conf_err(p, "bad stats-interval '%s': expected seconds, at "
+		    "most %.0f (0 = off)", av[1], SETTINGS_TIMEOUT_MAX_S);
 		return (-1);
 	}
 	p->conf->settings.set |= SETTINGS_SET_STATS_INTERVAL;
@@ -339,9 +340,9 @@ kw_max_buffer_memory(struct parser *p, struct prule *r, char **av, int ac)
 	(void)ac;
 	if (settings_parse_buffer_memory(av[1],
 	    &p->conf->settings.max_buffer_memory) == -1) {
-		conf_err(p, "bad max-buffer-memory '%s': expected 0 (no limit) "
-		    "or %d to %llu bytes (k, M and G suffixes allowed)",
-		    av[1], SETTINGS_BUFSIZE_MIN,
+		conf_err(p, "bad max-buffer-memory '%s': expected 0 (no "
+		    "limit) or %d to %llu bytes (k, M and G suffixes "
+		    "allowed)", av[1], SETTINGS_BUFSIZE_MIN,
 		    (unsigned long long)SETTINGS_BUFFER_MEMORY_MAX);
 		return (-1);
 	}
@@ -465,8 +466,8 @@ conf_keyword(struct parser *p, char **av, int ac)
 			conf_err(p, "'%s' belongs in a rule%s block", k->name,
 			    k->where & K_DEFAULTS ? " or defaults" : "");
 		else
-			conf_err(p, "'%s' cannot have a default: set it in each "
-			    "rule", k->name);
+			conf_err(p, "'%s' cannot have a default: set it in "
+			    "each rule", k->name);
 		return;
 	}
 	if (ac < 2) {

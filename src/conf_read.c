@@ -83,30 +83,31 @@ has_wildcard(const char *s)
 	return (0);
 }
 
-/* An include line to follow: -1 (reported) if not. */
-static int
-include_ok(struct parser *p, int ac)
+/* The file or pattern of an include line; NULL (reported) if the line
+ * is not one to follow. */
+static const char *
+include_arg(struct parser *p, char **av, int ac)
 {
 
 	if (p->block != B_NONE) {
 		conf_err(p, "'include' cannot be inside a block");
-		return (-1);
+		return (NULL);
 	}
 	if (ac != 2) {
 		conf_err(p, ac < 2 ? "'include' needs a value" :
 		    "'include' takes one value");
-		return (-1);
+		return (NULL);
 	}
 	if (p->flags & CONF_NO_INCLUDE) {
 		conf_err(p, "'include' is not allowed here");
-		return (-1);
+		return (NULL);
 	}
 	if (p->depth >= CONF_INCLUDE_DEPTH) {
 		conf_err(p, "includes nested more than %d deep",
 		    CONF_INCLUDE_DEPTH);
-		return (-1);
+		return (NULL);
 	}
-	return (0);
+	return (av[1]);
 }
 
 /* Every file that pattern matches, if any; arg is the include's. */
@@ -146,24 +147,24 @@ static void
 do_include(struct parser *p, char **av, int ac)
 {
 	char path[PATH_MAX], pattern[PATH_MAX * 2], *o;
-	const char *slash, *s;
+	const char *arg, *slash, *s;
 	size_t dirlen = 0;
 
-	if (include_ok(p, ac) == -1)
+	if ((arg = include_arg(p, av, ac)) == NULL)
 		return;
 	/* Relative to the including file, so that a tree of files can be
 	 * moved as a whole. */
-	if (av[1][0] != '/' && (slash = strrchr(p->file, '/')) != NULL)
+	if (arg[0] != '/' && (slash = strrchr(p->file, '/')) != NULL)
 		dirlen = (size_t)(slash - p->file) + 1;
-	if (dirlen + strlen(av[1]) >= sizeof(path)) {
+	if (dirlen + strlen(arg) >= sizeof(path)) {
 		conf_err(p, "include path too long");
 		return;
 	}
 	memcpy(path, p->file, dirlen);
-	if (!has_wildcard(av[1])) {
+	if (!has_wildcard(arg)) {
 		/* A plain name: it must exist.  Unquoted, as glob(3)
 		 * would match it. */
-		for (o = path + dirlen, s = av[1]; *s != '\0'; s++)
+		for (o = path + dirlen, s = arg; *s != '\0'; s++)
 			if (*s != '\\' || *++s != '\0')
 				*o++ = *s;
 			else
@@ -178,8 +179,8 @@ do_include(struct parser *p, char **av, int ac)
 			*o++ = '\\';
 		*o++ = *s;
 	}
-	strcpy(o, av[1]);
-	include_glob(p, pattern, av[1]);
+	strcpy(o, arg);
+	include_glob(p, pattern, arg);
 }
 
 /* Lines. */
@@ -207,7 +208,8 @@ split(struct parser *p, char *s, char **av, int *acp)
 		if (*s == '\0' || *s == '#')
 			break;
 		if (ac == MAX_WORDS) {
-			conf_err(p, "more than %d words on a line", MAX_WORDS);
+			conf_err(p, "more than %d words on a line",
+			    MAX_WORDS);
 			return (-1);
 		}
 		av[ac++] = o = s;
@@ -218,7 +220,8 @@ split(struct parser *p, char *s, char **av, int *acp)
 			}
 			for (s++; *s != '"'; s++) {
 				if (*s == '\0') {
-					conf_err(p, "unterminated quoted string");
+					conf_err(p, "unterminated quoted "
+					    "string");
 					return (-1);
 				}
 				if (*s == '\\' &&
@@ -280,6 +283,10 @@ conf_read_buffer(struct parser *p, const char *name, const char *buf,
 		if ((nl = memchr(s, '\n', (size_t)(end - s))) == NULL)
 			nl = end;
 		n = (size_t)(nl - s);
+		/* Nothing to split; and after a copy of nothing, scan-build
+		 * would take the line for uninitialized. */
+		if (n == 0)
+			goto next;
 		if (n >= sizeof(line)) {
 			conf_err(p, "line longer than %zu bytes",
 			    sizeof(line) - 1);
@@ -316,8 +323,8 @@ file_error(struct parser *p, const char *path, const char *why)
 	if (p->file == NULL)
 		conf_err_at(p, path, 0, "%s", why);
 	else
-		conf_err(p, "include '%s': %s", escape_str(path, f, sizeof(f)),
-		    why);
+		conf_err(p, "include '%s': %s",
+		    escape_str(path, f, sizeof(f)), why);
 }
 
 /*

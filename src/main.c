@@ -75,7 +75,8 @@ static int
 identity(const struct opts *o, const struct conf *conf, struct privdrop *pd,
     int *drop)
 {
-	const char *cli_user = o->settings.user, *cli_group = o->settings.group;
+	const char *cli_user = o->settings.user;
+	const char *cli_group = o->settings.group;
 	struct settings s;
 	char why[256];
 
@@ -86,16 +87,16 @@ identity(const struct opts *o, const struct conf *conf, struct privdrop *pd,
 		return (0);
 	if (s.user == NULL) {
 		if (cli_group != NULL)
-			log_warnx("--group needs a user (--user, or 'user' in "
-			    "%s): not starting", o->config);
+			log_warnx("--group needs a user (--user, or 'user' "
+			    "in %s): not starting", o->config);
 		else
 			log_warnx("%s: 'group' needs a user ('user', or "
 			    "--user): not starting", o->config);
 		return (cli_group != NULL ? EXIT_USAGE : EXIT_STARTUP);
 	}
 	if (privdrop_set_user(pd, s.user, why, sizeof(why)) == -1) {
-		log_warnx("%s: %s: not starting", cli_user != NULL ? "--user" :
-		    o->config, why);
+		log_warnx("%s: %s: not starting", cli_user != NULL ?
+		    "--user" : o->config, why);
 		return (cli_user != NULL ? EXIT_USAGE : EXIT_STARTUP);
 	}
 	if (s.group != NULL &&
@@ -105,8 +106,8 @@ identity(const struct opts *o, const struct conf *conf, struct privdrop *pd,
 		return (cli_group != NULL ? EXIT_USAGE : EXIT_STARTUP);
 	}
 	if (!pd->have_gid) {
-		log_warnx("user %s has no passwd entry: name a group (--group "
-		    "or 'group'): not starting", s.user);
+		log_warnx("user %s has no passwd entry: name a group "
+		    "(--group or 'group'): not starting", s.user);
 		return (cli_user != NULL ? EXIT_USAGE : EXIT_STARTUP);
 	}
 	/* Refuse now, not after binding, if the switch is impossible. */

@@ -225,17 +225,19 @@ opt_global(struct cli *c, int ch, const char *arg)
 		s->set |= SETTINGS_SET_STATS_INTERVAL;
 		break;
 	case OPT_SHUTDOWN_TIMEOUT:
-		if (settings_parse_timeout(arg, &s->shutdown_timeout_ms) == -1)
-			return (BAD(c, "bad --shutdown-timeout '%s': expected "
-			    "seconds", arg));
+		if (settings_parse_timeout(arg,
+		    &s->shutdown_timeout_ms) == -1)
+			return (BAD(c, "bad --shutdown-timeout '%s': "
+			    "expected seconds", arg));
 		s->set |= SETTINGS_SET_SHUTDOWN_TIMEOUT;
 		break;
 	case OPT_MAX_BUFFER_MEMORY:
 		if (settings_parse_buffer_memory(arg,
 		    &s->max_buffer_memory) == -1)
-			return (BAD(c, "bad --max-buffer-memory '%s': expected "
-			    "0 (no limit) or %d to %llu bytes (k, M and G "
-			    "suffixes allowed)", arg, SETTINGS_BUFSIZE_MIN,
+			return (BAD(c, "bad --max-buffer-memory '%s': "
+			    "expected 0 (no limit) or %d to %llu bytes (k, M "
+			    "and G suffixes allowed)", arg,
+			    SETTINGS_BUFSIZE_MIN,
 			    (unsigned long long)SETTINGS_BUFFER_MEMORY_MAX));
 		s->set |= SETTINGS_SET_MAX_BUFFER_MEMORY;
 		break;
@@ -355,7 +357,8 @@ one_option(struct cli *c, int ch, char **argv)
 	case OPT_MAX_CONNS:
 		return (opt_rule_value(c, ch, optarg));
 	case ':':
-		return (BAD(c, "option '%s' needs a value", argv[optind - 1]));
+		return (BAD(c, "option '%s' needs a value",
+		    argv[optind - 1]));
 	default:
 		return (BAD(c, "unknown option '%s'", argv[optind - 1]));
 	}
