@@ -20,6 +20,7 @@
 #include "escape.h"
 #include "opts.h"
 #include "parse.h"
+#include "settings.h"
 #include "vsock.h"
 
 static void
@@ -705,6 +706,42 @@ test_opts_absolute(void **state)
 	opts_free(&o);
 }
 
+/* The command line wins over the file, setting by setting. */
+static void
+test_settings_merge(void **state)
+{
+	struct settings cli, file, s;
+	char user[] = "nobody", fuser[] = "root", fgroup[] = "0";
+
+	settings_init(&cli);
+	settings_init(&file);
+	settings_merge(&s, &cli, &file);
+	assert_int_equal(s.set, 0);
+	assert_int_equal(s.stats_interval_ms,
+	    SETTINGS_DEFAULT_STATS_INTERVAL_MS);
+	assert_int_equal(s.max_buffer_memory,
+	    SETTINGS_DEFAULT_MAX_BUFFER_MEMORY);
+	assert_null(s.user);
+
+	file.stats_interval_ms = 5000;
+	file.shutdown_timeout_ms = 1000;
+	file.set = SETTINGS_SET_STATS_INTERVAL |
+	    SETTINGS_SET_SHUTDOWN_TIMEOUT;
+	file.user = fuser;
+	file.group = fgroup;
+	cli.shutdown_timeout_ms = 0;
+	cli.max_buffer_memory = 0;
+	cli.set = SETTINGS_SET_SHUTDOWN_TIMEOUT |
+	    SETTINGS_SET_MAX_BUFFER_MEMORY;
+	cli.user = user;
+	settings_merge(&s, &cli, &file);
+	assert_int_equal(s.stats_interval_ms, 5000);
+	assert_int_equal(s.shutdown_timeout_ms, 0);
+	assert_int_equal(s.max_buffer_memory, 0);
+	assert_string_equal(s.user, "nobody");
+	assert_string_equal(s.group, "0");
+}
+
 int
 main(void)
 {
@@ -723,6 +760,7 @@ main(void)
 		cmocka_unit_test(test_opts_general),
 		cmocka_unit_test(test_opts_repeat),
 		cmocka_unit_test(test_opts_absolute),
+		cmocka_unit_test(test_settings_merge),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
