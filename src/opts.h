@@ -1,9 +1,9 @@
 /*
  * opts: the command line.  Two forms, Ghaf's four numbers and
- * --listen/--connect, both filling one rule, a configuration's rule like
- * those of the file (conf.h), and the global settings (settings.h), with
- * the file's limits.  Parsing is pure: it prints nothing and never
- * exits, so the unit tests can drive it.
+ * --listen/--connect, both filling one rule, a struct conf_rule like
+ * each of the file's (conf.h), and the global settings (settings.h),
+ * checked against the same limits as the file.  Parsing is pure: it
+ * prints nothing and never exits, so the unit tests can drive it.
  */
 #ifndef VSOCKPROXY_OPTS_H
 #define VSOCKPROXY_OPTS_H
