@@ -18,17 +18,11 @@
 #include <stdint.h>
 
 #include "addr.h"
-#include "event.h"
+#include "settings.h"
 
 struct acl;
+struct acl_prefix;
 struct conf_name;
-
-/* An address prefix for allow-addr; IPv4 is stored as family AF_INET. */
-struct conf_prefix {
-	int family;			/* AF_INET or AF_INET6 */
-	unsigned int len;		/* prefix length in bits */
-	unsigned char addr[16];		/* network byte order */
-};
 
 struct conf_rule {
 	char *name;
@@ -41,7 +35,7 @@ struct conf_rule {
 	struct acl *deny;		/* vsock: refused even if allowed */
 	uid_t *uids;			/* unix listeners: peer uids */
 	size_t nuids;
-	struct conf_prefix *prefixes;	/* tcp listeners: peer addresses */
+	struct acl_prefix *prefixes;	/* tcp listeners: peer addresses */
 	size_t nprefixes;
 	unsigned int max_conns;		/* 0 = no limit */
 	unsigned int max_per_peer;	/* per CID, address, uid; 0 = none */
@@ -52,22 +46,11 @@ struct conf_rule {
 	struct conf_rule *next;
 };
 
-/* Which global settings the file gave, so the command line can win. */
-#define CONF_SET_STATS_INTERVAL		0x1
-#define CONF_SET_SHUTDOWN_TIMEOUT	0x2
-#define CONF_SET_EVENT_BACKEND		0x4
-#define CONF_SET_MAX_BUFFER_MEMORY	0x8
-
 struct conf {
 	struct conf_rule *rules;	/* in file order, includes inlined */
 	size_t nrules;
-	unsigned int set;		/* CONF_SET_* */
-	uint64_t stats_interval_ms;
-	uint64_t shutdown_timeout_ms;
-	size_t max_buffer_memory;	/* 0 = no limit */
-	enum event_backend backend;
-	char *user;			/* run as; NULL = stay root */
-	char *group;			/* NULL = the user's group */
+	struct settings settings;	/* global; owns user and group */
+	struct conf_rule *last;		/* private: see conf_add_rule() */
 	struct conf_name *names;	/* private: the file names */
 	unsigned int refs;		/* private: see conf_ref() */
 };
@@ -110,7 +93,15 @@ struct conf *conf_parse_string(const char *text, const char *name,
     int flags, conf_error_fn *err, void *cookie);
 
 /*
- * A loaded configuration starts with one reference, its loader's.
+ * An empty configuration with the defaults, and a rule added to its end
+ * with the defaults: how the command line builds its one rule.  NULL if
+ * out of memory.
+ */
+struct conf *conf_new(void);
+struct conf_rule *conf_add_rule(struct conf *, const char *name);
+
+/*
+ * A configuration starts with one reference, its loader's.
  * Listeners and connections take one each on the configuration their
  * rule comes from, so that a reload never frees a rule still in use;
  * the last conf_unref() frees it.  conf_unref(NULL) does nothing.
@@ -122,7 +113,8 @@ void conf_unref(struct conf *);
 const struct conf_rule *conf_find_rule(const struct conf *,
     const char *name);
 
-/* Nonzero if the rule lets this peer in: allowed and not denied. */
+/* Nonzero if the rule lets this peer in: allowed and not denied
+ * (acl.h does the matching). */
 int conf_rule_allows_cid(const struct conf_rule *, uint32_t cid);
 int conf_rule_allows_uid(const struct conf_rule *, uid_t uid);
 /* IPv4-mapped IPv6 peers match IPv4 prefixes. */

@@ -7,7 +7,6 @@
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
-#include <string.h>
 #include <time.h>
 
 #include "event.h"
@@ -38,30 +37,6 @@ event_clock_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000);
-}
-
-int
-event_backend_parse(const char *name, enum event_backend *out)
-{
-
-	if (strcmp(name, "poll") == 0) {
-		*out = EVENT_POLL;
-		return (0);
-	}
-#ifdef HAVE_EPOLL_CREATE1
-	if (strcmp(name, "epoll") == 0) {
-		*out = EVENT_EPOLL;
-		return (0);
-	}
-#endif
-	return (-1);
-}
-
-const char *
-event_backend_name(enum event_backend b)
-{
-
-	return (b == EVENT_EPOLL ? "epoll" : "poll");
 }
 
 struct event_loop *

@@ -17,6 +17,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "event_backend.h"
+
 #define EV_READ		0x1	/* readable, or EOF */
 #define EV_WRITE	0x2	/* writable */
 #define EV_ERROR	0x4	/* error or hangup: reported even if not asked */
@@ -32,15 +34,6 @@ struct event_timer {
 	void (*cb)(void *);
 	void *cookie;
 };
-
-enum event_backend {
-	EVENT_EPOLL,
-	EVENT_POLL
-};
-
-/* Parse "epoll" or "poll"; -1 if unknown or not built in. */
-int event_backend_parse(const char *name, enum event_backend *out);
-const char *event_backend_name(enum event_backend);
 
 struct event_loop *event_loop_new(enum event_backend);
 void event_loop_free(struct event_loop *);

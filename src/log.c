@@ -121,13 +121,6 @@ log_close(void)
 	dest = DEST_STDERR;
 }
 
-int
-log_level(void)
-{
-
-	return (verbosity);
-}
-
 static void vlog(int, const char *, va_list, int)
     __attribute__((format(printf, 2, 0)));
 
@@ -191,17 +184,6 @@ fatal(const char *fmt, ...)
 
 	va_start(ap, fmt);
 	vlog(LOG_CRIT, fmt, ap, 1);
-	va_end(ap);
-	exit(1);
-}
-
-void
-fatalx(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vlog(LOG_CRIT, fmt, ap, 0);
 	va_end(ap);
 	exit(1);
 }

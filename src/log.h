@@ -2,7 +2,7 @@
  * log: the daemon's one way of saying things.  Messages go to stderr (with
  * a timestamp, or with sd-daemon "<N>" prefixes when stderr is the
  * journal) or to syslog.  The API follows the OpenBSD daemons: log_warn*
- * append strerror(errno), the *x variants do not; fatal*() exit and are
+ * append strerror(errno), the *x variants do not; fatal() exits and is
  * only for start-up.
  */
 #ifndef VSOCKPROXY_LOG_H
@@ -19,7 +19,6 @@ enum log_level {
 };
 
 void log_init(int level, const char *progname);
-int log_level(void);
 int log_syslog(const char *facility);
 void log_stderr(void);
 int log_facility_valid(const char *facility);
@@ -33,8 +32,6 @@ void log_always(const char *, ...) __attribute__((format(printf, 1, 2)));
 void log_verbose(const char *, ...) __attribute__((format(printf, 1, 2)));
 void log_debug(const char *, ...) __attribute__((format(printf, 1, 2)));
 void fatal(const char *, ...)
-    __attribute__((format(printf, 1, 2), noreturn));
-void fatalx(const char *, ...)
     __attribute__((format(printf, 1, 2), noreturn));
 
 #endif

@@ -7,7 +7,6 @@
 
 #include <limits.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -20,6 +19,7 @@
 #include "pidfile.h"
 #include "privdrop.h"
 #include "proxy.h"
+#include "settings.h"
 
 /* Errors of -t go to stderr as they are, one per line. */
 static void
@@ -36,42 +36,6 @@ log_error(void *cookie, const char *msg)
 	log_warnx("%s", msg);
 }
 
-/* The one rule of the command line, as a configuration of its own. */
-static struct conf *
-cli_conf(struct opts *o)
-{
-	struct conf *c;
-	struct conf_rule *r;
-	char *name;
-
-	c = calloc(1, sizeof(*c));
-	r = calloc(1, sizeof(*r));
-	name = strdup("command-line");
-	if (c == NULL || r == NULL || name == NULL) {
-		log_warn("calloc");
-		free(c);
-		free(r);
-		free(name);
-		return (NULL);
-	}
-	c->refs = 1;
-	r->name = name;
-	c->rules = r;
-	c->nrules = 1;
-	c->stats_interval_ms = o->stats_interval_ms;
-	c->shutdown_timeout_ms = o->shutdown_timeout_ms;
-	c->backend = o->backend;
-	r->file = "command line";
-	r->listen = o->rule.listen;
-	r->connect = o->rule.connect;
-	r->allow = o->rule.allow;	/* the conf owns it now */
-	o->rule.allow = NULL;
-	r->max_conns = o->rule.max_conns;
-	r->connect_timeout_ms = o->rule.connect_timeout_ms;
-	r->bufsize = o->rule.bufsize;
-	return (c);
-}
-
 /*
  * The command line's names, checked before anything else happens: an
  * unknown one is a usage error, whatever the file says.
@@ -79,21 +43,22 @@ cli_conf(struct opts *o)
 static int
 check_cli_names(const struct opts *o, char *err, size_t errlen)
 {
+	const struct settings *s = &o->settings;
 	struct privdrop pd;
 	char why[256];
 
 	memset(&pd, 0, sizeof(pd));
-	if (o->user != NULL &&
-	    privdrop_set_user(&pd, o->user, why, sizeof(why)) == -1) {
+	if (s->user != NULL &&
+	    privdrop_set_user(&pd, s->user, why, sizeof(why)) == -1) {
 		snprintf(err, errlen, "--user: %s", why);
 		return (-1);
 	}
-	if (o->group != NULL &&
-	    privdrop_set_group(&pd, o->group, why, sizeof(why)) == -1) {
+	if (s->group != NULL &&
+	    privdrop_set_group(&pd, s->group, why, sizeof(why)) == -1) {
 		snprintf(err, errlen, "--group: %s", why);
 		return (-1);
 	}
-	if (o->group != NULL && o->user == NULL && o->cli_rule) {
+	if (s->group != NULL && s->user == NULL && o->conf != NULL) {
 		snprintf(err, errlen, "--group needs --user");
 		return (-1);
 	}
@@ -110,39 +75,40 @@ static int
 identity(const struct opts *o, const struct conf *conf, struct privdrop *pd,
     int *drop)
 {
-	const char *user, *group;
+	const char *cli_user = o->settings.user;
+	const char *cli_group = o->settings.group;
+	struct settings s;
 	char why[256];
 
 	*drop = 0;
 	memset(pd, 0, sizeof(*pd));
-	user = o->user != NULL ? o->user : conf->user;
-	group = o->group != NULL ? o->group : conf->group;
-	if (user == NULL && group == NULL)
+	settings_merge(&s, &o->settings, &conf->settings);
+	if (s.user == NULL && s.group == NULL)
 		return (0);
-	if (user == NULL) {
-		if (o->group != NULL)
-			log_warnx("--group needs a user (--user, or 'user' in "
-			    "%s): not starting", o->config);
+	if (s.user == NULL) {
+		if (cli_group != NULL)
+			log_warnx("--group needs a user (--user, or 'user' "
+			    "in %s): not starting", o->config);
 		else
 			log_warnx("%s: 'group' needs a user ('user', or "
 			    "--user): not starting", o->config);
-		return (o->group != NULL ? EXIT_USAGE : EXIT_STARTUP);
+		return (cli_group != NULL ? EXIT_USAGE : EXIT_STARTUP);
 	}
-	if (privdrop_set_user(pd, user, why, sizeof(why)) == -1) {
-		log_warnx("%s: %s: not starting", o->user != NULL ? "--user" :
-		    o->config, why);
-		return (o->user != NULL ? EXIT_USAGE : EXIT_STARTUP);
+	if (privdrop_set_user(pd, s.user, why, sizeof(why)) == -1) {
+		log_warnx("%s: %s: not starting", cli_user != NULL ?
+		    "--user" : o->config, why);
+		return (cli_user != NULL ? EXIT_USAGE : EXIT_STARTUP);
 	}
-	if (group != NULL &&
-	    privdrop_set_group(pd, group, why, sizeof(why)) == -1) {
-		log_warnx("%s: %s: not starting", o->group != NULL ?
+	if (s.group != NULL &&
+	    privdrop_set_group(pd, s.group, why, sizeof(why)) == -1) {
+		log_warnx("%s: %s: not starting", cli_group != NULL ?
 		    "--group" : o->config, why);
-		return (o->group != NULL ? EXIT_USAGE : EXIT_STARTUP);
+		return (cli_group != NULL ? EXIT_USAGE : EXIT_STARTUP);
 	}
 	if (!pd->have_gid) {
-		log_warnx("user %s has no passwd entry: name a group (--group "
-		    "or 'group'): not starting", user);
-		return (o->user != NULL ? EXIT_USAGE : EXIT_STARTUP);
+		log_warnx("user %s has no passwd entry: name a group "
+		    "(--group or 'group'): not starting", s.user);
+		return (cli_user != NULL ? EXIT_USAGE : EXIT_STARTUP);
 	}
 	/* Refuse now, not after binding, if the switch is impossible. */
 	if (privdrop_check(pd) == -1)
@@ -151,120 +117,164 @@ identity(const struct opts *o, const struct conf *conf, struct privdrop *pd,
 	return (0);
 }
 
-int
-main(int argc, char **argv)
+/*
+ * The command line, checked: -1 to go on, else the exit status, after
+ * printing the help, the version or what is wrong.
+ */
+static int
+parse_args(int argc, char **argv, struct opts *o)
 {
-	struct opts o;
-	struct proxy *px = NULL;
-	struct conf *conf;
-	char cwd[PATH_MAX];
+	char cwd[PATH_MAX], err[512];
 	const char *dir;
-	struct pidfile *pf = NULL;
-	struct privdrop pd;
 	enum opts_result res;
-	struct activation *act;
-	char err[512];
-	int rc = EXIT_STARTUP, drop = 0;
 
-	res = opts_parse(argc, argv, &o, err, sizeof(err));
-	if (res == OPTS_RUN && check_cli_names(&o, err, sizeof(err)) == -1)
+	res = opts_parse(argc, argv, o, err, sizeof(err));
+	if (res == OPTS_RUN && check_cli_names(o, err, sizeof(err)) == -1)
 		res = OPTS_ERROR;
 	/* Before anything can change the directory (-d runs in /). */
 	dir = getcwd(cwd, sizeof(cwd));
-	if (res == OPTS_RUN && !o.check_config &&
-	    opts_absolute(&o, dir, err, sizeof(err)) == -1)
+	if (res == OPTS_RUN && !o->check_config &&
+	    opts_absolute(o, dir, err, sizeof(err)) == -1)
 		res = OPTS_ERROR;
 	switch (res) {
 	case OPTS_RUN:
-		break;
+		return (-1);
 	case OPTS_HELP:
 		fputs(opts_usage(), stdout);
-		opts_free(&o);
 		return (0);
 	case OPTS_VERSION:
 		printf("%s %s\n", PACKAGE_NAME, PACKAGE_VERSION);
-		opts_free(&o);
 		return (0);
 	case OPTS_ERROR:
+	default:
 		/* One line, so that it reads well in a journal. */
 		fprintf(stderr, "vsockproxy: %s (see 'vsockproxy --help')\n",
 		    err);
-		opts_free(&o);
 		return (EXIT_USAGE);
 	}
-	if (o.check_config) {
-		conf = conf_load(o.config, print_error, NULL);
-		rc = conf == NULL ? EXIT_BADCONF : 0;
-		if (conf != NULL && o.verbosity > LOG_LEVEL_INFO)
-			printf("%s: %zu rule(s)\n", o.config, conf->nrules);
-		conf_unref(conf);
-		opts_free(&o);
-		return (rc);
+}
+
+/* -t: the exit status, after printing each error. */
+static int
+check_config(const struct opts *o)
+{
+	struct conf *conf;
+
+	if ((conf = conf_load(o->config, print_error, NULL)) == NULL)
+		return (EXIT_BADCONF);
+	if (o->verbosity > LOG_LEVEL_INFO)
+		printf("%s: %zu rule(s)\n", o->config, conf->nrules);
+	conf_unref(conf);
+	return (0);
+}
+
+/*
+ * The configuration to start with: the command line's rule, or the
+ * file's rules, whose event backend is the loop's unless the command
+ * line chose one.  NULL (logged) if the file has errors.
+ */
+static struct conf *
+load_conf(struct opts *o)
+{
+	struct settings s;
+	struct conf *conf;
+
+	if (o->conf != NULL)
+		return (conf_ref(o->conf));
+	if ((conf = conf_load(o->config, log_error, NULL)) == NULL) {
+		log_warnx("%s: not starting", o->config);
+		return (NULL);
 	}
-	log_init(o.verbosity, "vsockproxy");
-	/* Before the fork of -d: LISTEN_PID names this process. */
-	act = activation_init();
-	notify_init();
-	if (o.cli_rule)
-		conf = cli_conf(&o);
-	else if ((conf = conf_load(o.config, log_error, NULL)) == NULL)
-		log_warnx("%s: not starting", o.config);
-	else if (!(o.set & OPTS_SET_EVENT_BACKEND))
-		o.backend = conf->backend;
+	settings_merge(&s, &o->settings, &conf->settings);
+	o->backend = s.backend;
 	/* Allowed (drop-ins may come later), but most likely a mistake. */
-	if (conf != NULL && conf->nrules == 0)
+	if (conf->nrules == 0)
 		log_warnx("%s has no rule: listening on nothing until a "
-		    "reload adds one", o.config);
-	if (conf != NULL && (rc = identity(&o, conf, &pd, &drop)) != 0) {
-		conf_unref(conf);
-		conf = NULL;
-	}
-	if (conf == NULL) {
-		activation_free(act);
-		notify_close();
-		log_close();
-		opts_free(&o);
-		return (rc);
-	}
-	rc = EXIT_STARTUP;
+		    "reload adds one", o->config);
+	return (conf);
+}
+
+/*
+ * Detach if asked, take the pid file, start the proxy on conf (which it
+ * takes over) and the passed sockets, become pd's user if pd is not
+ * NULL, and serve until a signal ends it.  The exit status.
+ */
+static int
+serve(const struct opts *o, struct conf *conf, struct activation **act,
+    struct privdrop *pd)
+{
+	struct pidfile *pf = NULL;
+	struct proxy *px = NULL;
+	int rc = EXIT_STARTUP;
+
 	/* A daemon reports start-up errors on stderr, then uses syslog. */
-	if (!o.daemonize && o.syslog_facility != NULL)
-		(void)log_syslog(o.syslog_facility);
-	if (o.daemonize && daemon_start() == -1) {
-		conf_unref(conf);
+	if (!o->daemonize && o->syslog_facility != NULL)
+		(void)log_syslog(o->syslog_facility);
+	if (o->daemonize && daemon_start() == -1)
 		goto out;
-	}
 	/* The pid file first: a second instance learns who runs, rather
 	 * than that the port is taken. */
-	if (o.pidfile != NULL && (pf = pidfile_open(o.pidfile)) == NULL) {
-		conf_unref(conf);
+	if (o->pidfile != NULL && (pf = pidfile_open(o->pidfile)) == NULL)
 		goto out;
-	}
-	if ((px = proxy_new(&o, conf, act)) == NULL)
-		goto fail;
-	activation_free(act);	/* every socket is taken or closed by now */
-	act = NULL;
+	px = proxy_new(o, conf, *act);
+	conf = NULL;			/* the proxy's, even on failure */
+	if (px == NULL)
+		goto out;
+	activation_free(*act);	/* every socket is taken or closed by now */
+	*act = NULL;
 	if (pf != NULL && pidfile_write(pf) == -1)
-		goto fail;
+		goto out;
 	/* Everything that needs root is done.  Before the parent hears
 	 * "ready", so that a failed switch fails the start. */
-	if (drop && privdrop_apply(&pd) == -1)
-		goto fail;
-	if (o.daemonize) {
+	if (pd != NULL && privdrop_apply(pd) == -1)
+		goto out;
+	if (o->daemonize) {
 		if (daemon_ready() == -1)
-			goto fail;
-		(void)log_syslog(o.syslog_facility);
+			goto out;
+		(void)log_syslog(o->syslog_facility);
 	}
 	proxy_ready(px);
 	rc = proxy_run(px) == 0 ? 0 : EXIT_STARTUP;
 	log_info("exiting");
-fail:
+out:
+	conf_unref(conf);
 	proxy_free(px);
 	pidfile_remove(pf);
-out:
+	return (rc);
+}
+
+/* Everything but -t: the exit status. */
+static int
+run(struct opts *o)
+{
+	struct activation *act;
+	struct privdrop pd;
+	struct conf *conf;
+	int rc = EXIT_STARTUP, drop = 0;
+
+	log_init(o->verbosity, "vsockproxy");
+	/* Before the fork of -d: LISTEN_PID names this process. */
+	act = activation_init();
+	notify_init();
+	if ((conf = load_conf(o)) != NULL &&
+	    (rc = identity(o, conf, &pd, &drop)) == 0)
+		rc = serve(o, conf, &act, drop ? &pd : NULL);
+	else
+		conf_unref(conf);
 	activation_free(act);
 	notify_close();
 	log_close();
+	return (rc);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct opts o;
+	int rc;
+
+	if ((rc = parse_args(argc, argv, &o)) == -1)
+		rc = o.check_config ? check_config(&o) : run(&o);
 	opts_free(&o);
 	return (rc);
 }

@@ -1,5 +1,7 @@
 /*
- * opts: parse the command line into settings, strictly.
+ * opts: parse the command line, strictly, into the global settings and
+ * a rule of its own, with the same checks of each value as the file's
+ * (settings.h).  Each step of the parse returns OPTS_RUN to go on.
  */
 #include "config.h"
 
@@ -10,9 +12,11 @@
 #include <string.h>
 
 #include "acl.h"
+#include "conf.h"
 #include "log.h"
 #include "opts.h"
 #include "parse.h"
+#include "settings.h"
 
 enum {
 	OPT_LISTEN = 256,
@@ -54,9 +58,6 @@ static const struct option longopts[] = {
 	{ "version",		no_argument,	   NULL, 'V' },
 	{ NULL, 0, NULL, 0 }
 };
-
-/* Longest timeout we accept, in seconds: a day. */
-#define MAX_TIMEOUT_S 86400.0
 
 const char *
 opts_usage(void)
@@ -126,26 +127,43 @@ bad(char *err, size_t errlen, const char *fmt, ...)
 	return (OPTS_ERROR);
 }
 
+/* One run of the parser: what its steps share. */
+struct cli {
+	struct opts *o;
+	struct conf_rule *r;		/* the command line's rule */
+	int aflags;			/* for addr_parse_flags() */
+	const char *lopt, *copt;	/* --listen, --connect as given */
+	const char *allow;		/* an --allow given */
+	const char *ruleopt;		/* a setting of the rule given */
+	char *err;
+	size_t errlen;
+};
+
+#define BAD(c, ...)	bad((c)->err, (c)->errlen, __VA_ARGS__)
+
 /*
  * An option that takes a value holds one setting (sshd, socat): given
  * twice, one of the two would be dropped without a word, so a repeat is
  * a usage error.  --allow is the exception, a list that each use adds
- * to.  Flags (-d, -t, -q) may be repeated, and -v counts.  Returns the
- * option if this use of ch is a repeat, else NULL.
+ * to.  Flags (-d, -t, -q) may be repeated, and -v counts.
  */
-static const struct option *
-repeated(int ch, unsigned char *seen)
+static enum opts_result
+once(struct cli *c, int ch, unsigned char *seen)
 {
 	const struct option *lo;
 
 	if (ch <= 0 || ch >= OPT_MAX || ch == OPT_ALLOW)
-		return (NULL);
+		return (OPTS_RUN);
 	for (lo = longopts; lo->name != NULL; lo++)
 		if (lo->val == ch)
 			break;
-	if (lo->name == NULL || lo->has_arg == no_argument)
-		return (NULL);
-	return (seen[ch]++ == 0 ? NULL : lo);
+	if (lo->name == NULL || lo->has_arg == no_argument ||
+	    seen[ch]++ == 0)
+		return (OPTS_RUN);
+	if (ch < 256)
+		return (BAD(c, "-%c/--%s given twice: it takes one value", ch,
+		    lo->name));
+	return (BAD(c, "--%s given twice: it takes one value", lo->name));
 }
 
 /*
@@ -159,9 +177,196 @@ empty(const char *s)
 	return (s == NULL || s[0] == '\0');
 }
 
+/* -c, -p, -u, -g: a path or a name, kept as given. */
+static enum opts_result
+opt_string(struct cli *c, int ch, char *arg)
+{
+
+	if (empty(arg))
+		return (BAD(c, "bad --%s: empty %s", ch == 'c' ? "config" :
+		    ch == 'p' ? "pidfile" : ch == 'u' ? "user" : "group",
+		    ch == 'c' || ch == 'p' ? "path" : "name"));
+	if (ch == 'c')
+		c->o->config = arg;
+	else if (ch == 'p')
+		c->o->pidfile = arg;
+	else if (ch == 'u')
+		c->o->settings.user = arg;
+	else
+		c->o->settings.group = arg;
+	return (OPTS_RUN);
+}
+
+static enum opts_result
+opt_syslog(struct cli *c, const char *arg)
+{
+
+	/* "-s=local3" reads like "--syslog=local3". */
+	if (arg != NULL && arg[0] == '=')
+		arg++;
+	c->o->syslog_facility = arg ? arg : "daemon";
+	if (!log_facility_valid(c->o->syslog_facility))
+		return (BAD(c, "bad --syslog facility '%s': expected daemon, "
+		    "user, auth, authpriv or local0-7", arg));
+	return (OPTS_RUN);
+}
+
+/* The global settings, which win over the file's. */
+static enum opts_result
+opt_global(struct cli *c, int ch, const char *arg)
+{
+	struct settings *s = &c->o->settings;
+
+	switch (ch) {
+	case OPT_STATS_INTERVAL:
+		if (settings_parse_timeout(arg, &s->stats_interval_ms) == -1)
+			return (BAD(c, "bad --stats-interval '%s': expected "
+			    "seconds (0 = off)", arg));
+		s->set |= SETTINGS_SET_STATS_INTERVAL;
+		break;
+	case OPT_SHUTDOWN_TIMEOUT:
+		if (settings_parse_timeout(arg,
+		    &s->shutdown_timeout_ms) == -1)
+			return (BAD(c, "bad --shutdown-timeout '%s': "
+			    "expected seconds", arg));
+		s->set |= SETTINGS_SET_SHUTDOWN_TIMEOUT;
+		break;
+	case OPT_MAX_BUFFER_MEMORY:
+		if (settings_parse_buffer_memory(arg,
+		    &s->max_buffer_memory) == -1)
+			return (BAD(c, "bad --max-buffer-memory '%s': "
+			    "expected 0 (no limit) or %d to %llu bytes (k, M "
+			    "and G suffixes allowed)", arg,
+			    SETTINGS_BUFSIZE_MIN,
+			    (unsigned long long)SETTINGS_BUFFER_MEMORY_MAX));
+		s->set |= SETTINGS_SET_MAX_BUFFER_MEMORY;
+		break;
+	default:
+		if (event_backend_parse(arg, &s->backend) == -1)
+			return (BAD(c, "bad --event-backend '%s': expected "
+			    "epoll or poll", arg));
+		s->set |= SETTINGS_SET_EVENT_BACKEND;
+		break;
+	}
+	return (OPTS_RUN);
+}
+
+/* The rule's CID list, made on first use; NULL if out of memory. */
+static struct acl *
+rule_acl(struct conf_rule *r)
+{
+
+	if (r->allow == NULL)
+		r->allow = acl_new();
+	return (r->allow);
+}
+
+/* --listen, --connect, --allow: who the rule serves. */
+static enum opts_result
+opt_rule_ends(struct cli *c, int ch, const char *arg)
+{
+	char aerr[128];
+
+	if (ch == OPT_ALLOW) {
+		c->allow = arg;
+		if (rule_acl(c->r) == NULL)
+			return (BAD(c, "out of memory"));
+		if (acl_add(c->r->allow, arg, aerr, sizeof(aerr)) == -1)
+			return (BAD(c, "bad --allow '%s': %s", arg, aerr));
+	} else if (ch == OPT_LISTEN) {
+		c->lopt = arg;
+		if (addr_parse_flags(arg, ADDR_LISTEN, c->aflags,
+		    &c->r->listen, aerr, sizeof(aerr)) == -1)
+			return (BAD(c, "bad --listen '%s': %s", arg, aerr));
+	} else {
+		c->copt = arg;
+		if (addr_parse_flags(arg, ADDR_CONNECT, c->aflags,
+		    &c->r->connect, aerr, sizeof(aerr)) == -1)
+			return (BAD(c, "bad --connect '%s': %s", arg, aerr));
+	}
+	return (OPTS_RUN);
+}
+
+/* The rule's settings, which the file sets per rule instead. */
+static enum opts_result
+opt_rule_value(struct cli *c, int ch, const char *arg)
+{
+	struct conf_rule *r = c->r;
+
+	if (ch == OPT_CONNECT_TIMEOUT) {
+		c->ruleopt = "--connect-timeout";
+		if (settings_parse_connect_timeout(arg,
+		    &r->connect_timeout_ms) == -1)
+			return (BAD(c, "bad --connect-timeout '%s': expected "
+			    "seconds, more than 0", arg));
+	} else if (ch == OPT_BUFFER_SIZE) {
+		c->ruleopt = "--buffer-size";
+		if (settings_parse_bufsize(arg, &r->bufsize) == -1)
+			return (BAD(c, "bad --buffer-size '%s': expected %d "
+			    "to %d bytes (k and M suffixes allowed)", arg,
+			    SETTINGS_BUFSIZE_MIN, SETTINGS_BUFSIZE_MAX));
+	} else {
+		c->ruleopt = "--max-conns";
+		if (settings_parse_conns(arg, &r->max_conns) == -1)
+			return (BAD(c, "bad --max-conns '%s': expected 0 to "
+			    "%d", arg, SETTINGS_CONNS_MAX));
+	}
+	return (OPTS_RUN);
+}
+
+/* One option from getopt_long(), with its value in optarg. */
+static enum opts_result
+one_option(struct cli *c, int ch, char **argv)
+{
+
+	switch (ch) {
+	case 'v':
+		c->o->verbosity++;
+		return (OPTS_RUN);
+	case 'q':
+		c->o->verbosity = LOG_LEVEL_ERROR;
+		return (OPTS_RUN);
+	case 'd':
+		c->o->daemonize = 1;
+		return (OPTS_RUN);
+	case 't':
+		c->o->check_config = 1;
+		return (OPTS_RUN);
+	case 'h':
+		return (OPTS_HELP);
+	case 'V':
+		return (OPTS_VERSION);
+	case 'c':
+	case 'p':
+	case 'u':
+	case 'g':
+		return (opt_string(c, ch, optarg));
+	case 's':
+		return (opt_syslog(c, optarg));
+	case OPT_STATS_INTERVAL:
+	case OPT_SHUTDOWN_TIMEOUT:
+	case OPT_MAX_BUFFER_MEMORY:
+	case OPT_EVENT_BACKEND:
+		return (opt_global(c, ch, optarg));
+	case OPT_LISTEN:
+	case OPT_CONNECT:
+	case OPT_ALLOW:
+		return (opt_rule_ends(c, ch, optarg));
+	case OPT_CONNECT_TIMEOUT:
+	case OPT_BUFFER_SIZE:
+	case OPT_MAX_CONNS:
+		return (opt_rule_value(c, ch, optarg));
+	case ':':
+		return (BAD(c, "option '%s' needs a value",
+		    argv[optind - 1]));
+	default:
+		return (BAD(c, "unknown option '%s'", argv[optind - 1]));
+	}
+}
+
 /* Ghaf's form: LOCAL_PORT REMOTE_CID REMOTE_PORT ALLOWED_CID. */
 static enum opts_result
-parse_positional(char **av, struct opts *o, char *err, size_t errlen)
+form_positional(struct cli *c, int npos, char **pos)
 {
 	static const char *names[] = {
 		"LOCAL_PORT", "REMOTE_CID", "REMOTE_PORT", "ALLOWED_CID"
@@ -169,16 +374,74 @@ parse_positional(char **av, struct opts *o, char *err, size_t errlen)
 	uint32_t v[4];
 	int i;
 
+	if (c->allow != NULL)
+		return (BAD(c, "--allow needs --listen/--connect; the "
+		    "four-number form gives ALLOWED_CID"));
+	if (npos < 4)
+		return (BAD(c, "missing %s", npos == 1 ? "REMOTE_CID" :
+		    npos == 2 ? "REMOTE_PORT" : "ALLOWED_CID"));
+	if (npos > 4)
+		return (BAD(c, "unexpected argument '%s'", pos[4]));
 	for (i = 0; i < 4; i++)
-		if (parse_u32(av[i], &v[i]) == -1)
-			return (bad(err, errlen,
-			    "bad %s '%s': expected a number 0-4294967295",
-			    names[i], av[i]));
-	addr_vsock(&o->rule.listen, (uint32_t)-1, v[0]);
-	addr_vsock(&o->rule.connect, v[1], v[2]);
-	if (v[3] != 0 && acl_add_range(o->rule.allow, v[3], v[3]) == -1)
-		return (bad(err, errlen, "out of memory"));
+		if (parse_u32(pos[i], &v[i]) == -1)
+			return (BAD(c, "bad %s '%s': expected a number "
+			    "0-4294967295", names[i], pos[i]));
+	addr_vsock(&c->r->listen, (uint32_t)-1, v[0]);
+	addr_vsock(&c->r->connect, v[1], v[2]);
+	if (v[3] != 0 && (rule_acl(c->r) == NULL ||
+	    acl_add_range(c->r->allow, v[3], v[3]) == -1))
+		return (BAD(c, "out of memory"));
 	return (OPTS_RUN);
+}
+
+/* --listen ADDR --connect ADDR [--allow CIDS]. */
+static enum opts_result
+form_general(struct cli *c, int npos, char **pos)
+{
+
+	if (c->lopt == NULL)
+		return (BAD(c, "--connect needs --listen"));
+	if (c->copt == NULL)
+		return (BAD(c, "--listen needs --connect"));
+	if (npos > 0)
+		return (BAD(c, "unexpected argument '%s' with "
+		    "--listen/--connect", pos[0]));
+	if (c->allow != NULL && c->r->listen.kind != ADDR_VSOCK)
+		return (BAD(c, "--allow filters vsock peers by CID: it needs "
+		    "a vsock --listen address"));
+	if (addr_leads_to(&c->r->connect, &c->r->listen))
+		return (BAD(c, "--connect '%s' leads back to --listen '%s'",
+		    c->copt, c->lopt));
+	return (OPTS_RUN);
+}
+
+/* The options are read: which form is it, and is it whole? */
+static enum opts_result
+form(struct cli *c, int npos, char **pos)
+{
+	struct opts *o = c->o;
+	int rule = c->lopt != NULL || c->copt != NULL;
+
+	if ((o->config != NULL || o->check_config) && (rule || npos > 0))
+		return (BAD(c, "%s takes the rules from the configuration "
+		    "file: no rule on the command line", o->check_config ?
+		    "--check-config" : "--config"));
+	if (o->config == NULL && !rule && npos == 0) {
+		if (c->allow != NULL)
+			return (BAD(c, "--allow needs --listen/--connect"));
+		o->config = DEFAULT_CONFIG;
+	}
+	if (o->config != NULL && c->ruleopt != NULL)
+		return (BAD(c, "%s sets the command-line rule; in the "
+		    "configuration file, set '%s' per rule or in "
+		    "'defaults'", c->ruleopt, c->ruleopt + 2));
+	if (o->config != NULL && c->allow != NULL)
+		return (BAD(c, "--allow needs --listen/--connect; in the "
+		    "configuration file, use 'allow'"));
+	if (o->config != NULL)
+		return (OPTS_RUN);
+	return (rule ? form_general(c, npos, pos) :
+	    form_positional(c, npos, pos));
 }
 
 enum opts_result
@@ -192,232 +455,40 @@ enum opts_result
 opts_parse_flags(int argc, char **argv, int flags, struct opts *o, char *err,
     size_t errlen)
 {
-	char aerr[128];
-	int aflags = (flags & OPTS_NUMERIC) ? ADDR_NUMERIC : 0;
-	const char *lopt = NULL, *copt = NULL, *allow = NULL;
-	const char *ruleopt = NULL;	/* a setting of the cli rule */
-	const struct option *again;
+	struct cli c;
 	unsigned char seen[OPT_MAX];
-	uint64_t v;
-	int ch, npos;
+	enum opts_result res;
+	int ch;
 
 	memset(o, 0, sizeof(*o));
+	memset(&c, 0, sizeof(c));
+	c.o = o;
+	c.aflags = (flags & OPTS_NUMERIC) ? ADDR_NUMERIC : 0;
+	c.err = err;
+	c.errlen = errlen;
 	o->verbosity = LOG_LEVEL_INFO;
-	o->shutdown_timeout_ms = DEFAULT_SHUTDOWN_TIMEOUT_MS;
-	o->stats_interval_ms = DEFAULT_STATS_INTERVAL_MS;
-	o->max_buffer_memory = DEFAULT_MAX_BUFFER_MEMORY;
-	o->rule.connect_timeout_ms = DEFAULT_CONNECT_TIMEOUT_MS;
-	o->rule.bufsize = DEFAULT_BUFSIZE;
-	(void)event_backend_parse(DEFAULT_EVENT_BACKEND, &o->backend);
-	if ((o->rule.allow = acl_new()) == NULL)
-		return (bad(err, errlen, "out of memory"));
+	settings_init(&o->settings);
+	if ((o->conf = conf_new()) == NULL ||
+	    (c.r = conf_add_rule(o->conf, "command-line")) == NULL)
+		return (BAD(&c, "out of memory"));
+	c.r->file = "command line";
 
 	optind = 0;	/* full reset: parse may run more than once */
 	opterr = 0;
 	memset(seen, 0, sizeof(seen));
 	while ((ch = getopt_long(argc, argv, ":vqhVdp:s::c:tu:g:", longopts,
-	    NULL)) != -1) {
-		if ((again = repeated(ch, seen)) != NULL && ch < 256)
-			return (bad(err, errlen, "-%c/--%s given twice: it "
-			    "takes one value", ch, again->name));
-		if (again != NULL)
-			return (bad(err, errlen, "--%s given twice: it takes "
-			    "one value", again->name));
-		switch (ch) {
-		case 'v':
-			o->verbosity++;
-			break;
-		case 'q':
-			o->verbosity = LOG_LEVEL_ERROR;
-			break;
-		case 'h':
-			return (OPTS_HELP);
-		case 'V':
-			return (OPTS_VERSION);
-		case 'd':
-			o->daemonize = 1;
-			break;
-		case 'c':
-			if (empty(optarg))
-				return (bad(err, errlen,
-				    "bad --config: empty path"));
-			o->config = optarg;
-			break;
-		case 't':
-			o->check_config = 1;
-			break;
-		case 'p':
-			if (empty(optarg))
-				return (bad(err, errlen,
-				    "bad --pidfile: empty path"));
-			o->pidfile = optarg;
-			break;
-		case 'u':
-			if (empty(optarg))
-				return (bad(err, errlen,
-				    "bad --user: empty name"));
-			o->user = optarg;
-			break;
-		case 'g':
-			if (empty(optarg))
-				return (bad(err, errlen,
-				    "bad --group: empty name"));
-			o->group = optarg;
-			break;
-		case 's':
-			/* "-s=local3" reads like "--syslog=local3". */
-			if (optarg != NULL && optarg[0] == '=')
-				optarg++;
-			o->syslog_facility = optarg ? optarg : "daemon";
-			if (!log_facility_valid(o->syslog_facility))
-				return (bad(err, errlen, "bad --syslog "
-				    "facility '%s': expected daemon, user, "
-				    "auth, authpriv or local0-7", optarg));
-			break;
-		case OPT_STATS_INTERVAL:
-			if (parse_seconds(optarg, MAX_TIMEOUT_S,
-			    &o->stats_interval_ms) == -1)
-				return (bad(err, errlen,
-				    "bad --stats-interval '%s': expected "
-				    "seconds (0 = off)", optarg));
-			o->set |= OPTS_SET_STATS_INTERVAL;
-			break;
-		case OPT_MAX_BUFFER_MEMORY:
-			if (parse_size(optarg, 0, MAX_BUFFER_MEMORY,
-			    &o->max_buffer_memory) == -1 ||
-			    (o->max_buffer_memory > 0 &&
-			    o->max_buffer_memory < MIN_BUFSIZE))
-				return (bad(err, errlen,
-				    "bad --max-buffer-memory '%s': expected "
-				    "0 (no limit) or %d to %llu bytes (k, M "
-				    "and G suffixes allowed)", optarg,
-				    MIN_BUFSIZE, (unsigned long long)
-				    MAX_BUFFER_MEMORY));
-			o->set |= OPTS_SET_MAX_BUFFER_MEMORY;
-			break;
-		case OPT_LISTEN:
-			lopt = optarg;
-			if (addr_parse_flags(optarg, ADDR_LISTEN, aflags,
-			    &o->rule.listen, aerr, sizeof(aerr)) == -1)
-				return (bad(err, errlen,
-				    "bad --listen '%s': %s", optarg, aerr));
-			break;
-		case OPT_CONNECT:
-			copt = optarg;
-			if (addr_parse_flags(optarg, ADDR_CONNECT, aflags,
-			    &o->rule.connect, aerr, sizeof(aerr)) == -1)
-				return (bad(err, errlen,
-				    "bad --connect '%s': %s", optarg, aerr));
-			break;
-		case OPT_ALLOW:
-			allow = optarg;
-			if (acl_add(o->rule.allow, optarg, aerr,
-			    sizeof(aerr)) == -1)
-				return (bad(err, errlen,
-				    "bad --allow '%s': %s", optarg, aerr));
-			break;
-		case OPT_CONNECT_TIMEOUT:
-			ruleopt = "--connect-timeout";
-			if (parse_seconds(optarg, MAX_TIMEOUT_S,
-			    &o->rule.connect_timeout_ms) == -1 ||
-			    o->rule.connect_timeout_ms == 0)
-				return (bad(err, errlen,
-				    "bad --connect-timeout '%s': expected "
-				    "seconds, more than 0", optarg));
-			break;
-		case OPT_SHUTDOWN_TIMEOUT:
-			if (parse_seconds(optarg, MAX_TIMEOUT_S,
-			    &o->shutdown_timeout_ms) == -1)
-				return (bad(err, errlen,
-				    "bad --shutdown-timeout '%s': expected "
-				    "seconds", optarg));
-			o->set |= OPTS_SET_SHUTDOWN_TIMEOUT;
-			break;
-		case OPT_BUFFER_SIZE:
-			ruleopt = "--buffer-size";
-			if (parse_size(optarg, MIN_BUFSIZE, MAX_BUFSIZE,
-			    &o->rule.bufsize) == -1)
-				return (bad(err, errlen,
-				    "bad --buffer-size '%s': expected %d to "
-				    "%d bytes (k and M suffixes allowed)",
-				    optarg, MIN_BUFSIZE, MAX_BUFSIZE));
-			break;
-		case OPT_MAX_CONNS:
-			ruleopt = "--max-conns";
-			if (parse_uint(optarg, 0, 1000000, &v) == -1)
-				return (bad(err, errlen,
-				    "bad --max-conns '%s': expected 0 to "
-				    "1000000", optarg));
-			o->rule.max_conns = (unsigned int)v;
-			break;
-		case OPT_EVENT_BACKEND:
-			if (event_backend_parse(optarg, &o->backend) == -1)
-				return (bad(err, errlen,
-				    "bad --event-backend '%s': expected "
-				    "epoll or poll", optarg));
-			o->set |= OPTS_SET_EVENT_BACKEND;
-			break;
-		case ':':
-			return (bad(err, errlen, "option '%s' needs a value",
-			    argv[optind - 1]));
-		default:
-			return (bad(err, errlen, "unknown option '%s'",
-			    argv[optind - 1]));
-		}
-	}
-
-	npos = argc - optind;
-	if ((o->config != NULL || o->check_config) &&
-	    (lopt != NULL || copt != NULL || npos > 0))
-		return (bad(err, errlen, "%s takes the rules from the "
-		    "configuration file: no rule on the command line",
-		    o->check_config ? "--check-config" : "--config"));
-	if (o->config == NULL && lopt == NULL && copt == NULL && npos == 0) {
-		if (allow != NULL)
-			return (bad(err, errlen, "--allow needs --listen/"
-			    "--connect"));
-		o->config = DEFAULT_CONFIG;
-	}
-	if (o->config != NULL && ruleopt != NULL)
-		return (bad(err, errlen, "%s sets the command-line rule; in "
-		    "the configuration file, set '%s' per rule or in "
-		    "'defaults'", ruleopt, ruleopt + 2));
+	    NULL)) != -1)
+		if ((res = once(&c, ch, seen)) != OPTS_RUN ||
+		    (res = one_option(&c, ch, argv)) != OPTS_RUN)
+			return (res);
+	if ((res = form(&c, argc - optind, argv + optind)) != OPTS_RUN)
+		return (res);
+	o->backend = o->settings.backend;
+	/* The rules come from the file. */
 	if (o->config != NULL) {
-		if (allow != NULL)
-			return (bad(err, errlen, "--allow needs --listen/"
-			    "--connect; in the configuration file, use "
-			    "'allow'"));
-	} else if (lopt != NULL || copt != NULL) {
-		if (lopt == NULL)
-			return (bad(err, errlen, "--connect needs --listen"));
-		if (copt == NULL)
-			return (bad(err, errlen, "--listen needs --connect"));
-		if (npos > 0)
-			return (bad(err, errlen, "unexpected argument '%s' "
-			    "with --listen/--connect", argv[optind]));
-		if (allow != NULL && o->rule.listen.kind != ADDR_VSOCK)
-			return (bad(err, errlen, "--allow filters vsock peers "
-			    "by CID: it needs a vsock --listen address"));
-		if (addr_leads_to(&o->rule.connect, &o->rule.listen))
-			return (bad(err, errlen, "--connect '%s' leads back "
-			    "to --listen '%s'", copt, lopt));
-	} else {
-		if (allow != NULL)
-			return (bad(err, errlen, "--allow needs --listen/"
-			    "--connect; the four-number form gives "
-			    "ALLOWED_CID"));
-		if (npos < 4)
-			return (bad(err, errlen, "missing %s", npos == 1 ?
-			    "REMOTE_CID" : npos == 2 ? "REMOTE_PORT" :
-			    "ALLOWED_CID"));
-		if (npos > 4)
-			return (bad(err, errlen, "unexpected argument '%s'",
-			    argv[optind + 4]));
-		if (parse_positional(argv + optind, o, err, errlen) ==
-		    OPTS_ERROR)
-			return (OPTS_ERROR);
+		conf_unref(o->conf);
+		o->conf = NULL;
 	}
-	o->cli_rule = o->config == NULL;
 	/* A daemon has no stderr: syslog unless told otherwise. */
 	if (o->daemonize && o->syslog_facility == NULL)
 		o->syslog_facility = "daemon";
@@ -450,6 +521,7 @@ absolute(const char *opt, const char *path, const char *dir, char *err,
 int
 opts_absolute(struct opts *o, const char *dir, char *err, size_t errlen)
 {
+	struct conf_rule *r;
 	char aerr[256];
 
 	if (o->config != NULL && o->config[0] != '/') {
@@ -464,13 +536,14 @@ opts_absolute(struct opts *o, const char *dir, char *err, size_t errlen)
 			return (-1);
 		o->pidfile = o->abs_pidfile;
 	}
-	if (!o->cli_rule)
+	if (o->conf == NULL)
 		return (0);
-	if (addr_absolute(&o->rule.listen, dir, aerr, sizeof(aerr)) == -1) {
+	r = o->conf->rules;
+	if (addr_absolute(&r->listen, dir, aerr, sizeof(aerr)) == -1) {
 		(void)bad(err, errlen, "bad --listen: %s", aerr);
 		return (-1);
 	}
-	if (addr_absolute(&o->rule.connect, dir, aerr, sizeof(aerr)) == -1) {
+	if (addr_absolute(&r->connect, dir, aerr, sizeof(aerr)) == -1) {
 		(void)bad(err, errlen, "bad --connect: %s", aerr);
 		return (-1);
 	}
@@ -481,8 +554,8 @@ void
 opts_free(struct opts *o)
 {
 
-	acl_free(o->rule.allow);
-	o->rule.allow = NULL;
+	conf_unref(o->conf);
+	o->conf = NULL;
 	free(o->abs_config);
 	free(o->abs_pidfile);
 	o->abs_config = o->abs_pidfile = NULL;

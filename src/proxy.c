@@ -35,6 +35,7 @@
 #include "proxy.h"
 #include "relay.h"
 #include "reload.h"
+#include "settings.h"
 #include "stats.h"
 
 struct proxy {
@@ -76,18 +77,12 @@ on_signal(int sig)
 static void
 apply_globals(struct proxy *px, const struct conf *conf)
 {
-	const struct opts *o = px->opts;
+	struct settings s;
 
-	px->shutdown_timeout_ms = (o->set & OPTS_SET_SHUTDOWN_TIMEOUT) ||
-	    !(conf->set & CONF_SET_SHUTDOWN_TIMEOUT) ?
-	    o->shutdown_timeout_ms : conf->shutdown_timeout_ms;
-	px->stats_interval_ms = (o->set & OPTS_SET_STATS_INTERVAL) ||
-	    !(conf->set & CONF_SET_STATS_INTERVAL) ?
-	    o->stats_interval_ms : conf->stats_interval_ms;
-	relay_pool_set_limit(&px->buffers,
-	    (o->set & OPTS_SET_MAX_BUFFER_MEMORY) ||
-	    !(conf->set & CONF_SET_MAX_BUFFER_MEMORY) ?
-	    o->max_buffer_memory : conf->max_buffer_memory);
+	settings_merge(&s, &px->opts->settings, &conf->settings);
+	px->shutdown_timeout_ms = s.shutdown_timeout_ms;
+	px->stats_interval_ms = s.stats_interval_ms;
+	relay_pool_set_limit(&px->buffers, s.max_buffer_memory);
 }
 
 static void
@@ -197,15 +192,16 @@ reload_conf(struct proxy *px)
 {
 	struct conf *conf, *old = px->conf;
 	struct reload_counts n;
+	struct settings now, was;
 	int who_changed;
 
 	if ((conf = reload_load(px)) == NULL)
 		return (-1);
 	/* The process switched (or not) at start-up, for good. */
-	who_changed = (px->opts->user == NULL &&
-	    !same_name(conf->user, old->user)) ||
-	    (px->opts->group == NULL &&
-	    !same_name(conf->group, old->group));
+	settings_merge(&now, &px->opts->settings, &conf->settings);
+	settings_merge(&was, &px->opts->settings, &old->settings);
+	who_changed = !same_name(now.user, was.user) ||
+	    !same_name(now.group, was.group);
 	if (reload_listeners(&px->listeners, conf, &px->env, listener_gone, px,
 	    &n, px->status_note, sizeof(px->status_note)) == -1) {
 		conf_unref(conf);
@@ -214,8 +210,7 @@ reload_conf(struct proxy *px)
 	px->conf = conf;
 	conf_unref(old);
 	apply_globals(px, conf);
-	if (conf->backend != px->opts->backend &&
-	    !(px->opts->set & OPTS_SET_EVENT_BACKEND))
+	if (now.backend != px->opts->backend)
 		log_warnx("reload: event-backend changes only on a restart");
 	if (who_changed)
 		log_warnx("reload: user and group change only on a restart");

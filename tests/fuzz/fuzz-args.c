@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "conf.h"
 #include "fuzz.h"
 #include "opts.h"
 
@@ -40,10 +41,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	switch (res) {
 	case OPTS_RUN:
 		/* A rule from the command line is complete. */
-		if (o.cli_rule) {
+		if (o.conf != NULL) {
 			FUZZ_CHECK(o.config == NULL);
-			FUZZ_CHECK(o.rule.listen.kind != 0);
-			FUZZ_CHECK(o.rule.connect.kind != 0);
+			FUZZ_CHECK(o.conf->nrules == 1);
+			FUZZ_CHECK(o.conf->rules->listen.kind != 0);
+			FUZZ_CHECK(o.conf->rules->connect.kind != 0);
 		} else
 			FUZZ_CHECK(o.config != NULL);
 		FUZZ_CHECK(!o.daemonize || o.syslog_facility != NULL);

@@ -14,8 +14,8 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "opts.h"
 #include "parse.h"
+#include "settings.h"
 
 /* The bounds of parse_seconds()'s callers, and the widest. */
 static const double seconds_max[] = { 0.0, 1.0, 86400.0, 1e15, DBL_MAX };
@@ -71,8 +71,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 
 	sz = 3;
-	if (parse_size(s, MIN_BUFSIZE, MAX_BUFSIZE, &sz) == 0)
-		FUZZ_CHECK(sz >= MIN_BUFSIZE && sz <= MAX_BUFSIZE);
+	if (parse_size(s, SETTINGS_BUFSIZE_MIN, SETTINGS_BUFSIZE_MAX,
+	    &sz) == 0)
+		FUZZ_CHECK(sz >= SETTINGS_BUFSIZE_MIN &&
+		    sz <= SETTINGS_BUFSIZE_MAX);
 	else
 		FUZZ_CHECK(sz == 3);
 	if (parse_size(s, 0, SIZE_MAX, &sz) == 0 &&

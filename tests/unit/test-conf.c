@@ -32,7 +32,7 @@
 #include "acl.h"
 #include "addr.h"
 #include "conf.h"
-#include "opts.h"
+#include "settings.h"
 
 #define MAX_ERRS 200
 
@@ -164,11 +164,11 @@ test_good_file(void **state)
 		fail_msg("unexpected error: %s", e.msg[0]);
 	assert_non_null(c);
 	assert_int_equal(c->nrules, 5);
-	assert_int_equal(c->set, CONF_SET_STATS_INTERVAL |
-	    CONF_SET_SHUTDOWN_TIMEOUT | CONF_SET_EVENT_BACKEND);
-	assert_int_equal(c->stats_interval_ms, 30000);
-	assert_int_equal(c->shutdown_timeout_ms, 2500);
-	assert_int_equal(c->backend, EVENT_POLL);
+	assert_int_equal(c->settings.set, SETTINGS_SET_STATS_INTERVAL |
+	    SETTINGS_SET_SHUTDOWN_TIMEOUT | SETTINGS_SET_EVENT_BACKEND);
+	assert_int_equal(c->settings.stats_interval_ms, 30000);
+	assert_int_equal(c->settings.shutdown_timeout_ms, 2500);
+	assert_int_equal(c->settings.backend, EVENT_POLL);
 
 	/* Drop-ins in byte order, where the include stands. */
 	r = c->rules;
@@ -712,10 +712,11 @@ test_syntax(void **state)
 	/* Nothing at all is a valid, empty configuration. */
 	c = good("");
 	assert_null(c->rules);
-	assert_int_equal(c->set, 0);
-	assert_int_equal(c->stats_interval_ms, DEFAULT_STATS_INTERVAL_MS);
-	assert_int_equal(c->shutdown_timeout_ms,
-	    DEFAULT_SHUTDOWN_TIMEOUT_MS);
+	assert_int_equal(c->settings.set, 0);
+	assert_int_equal(c->settings.stats_interval_ms,
+	    SETTINGS_DEFAULT_STATS_INTERVAL_MS);
+	assert_int_equal(c->settings.shutdown_timeout_ms,
+	    SETTINGS_DEFAULT_SHUTDOWN_TIMEOUT_MS);
 	conf_unref(c);
 	conf_unref(NULL);
 
@@ -729,8 +730,8 @@ test_syntax(void **state)
 	assert_string_equal(addr_format(&c->rules->connect, a, sizeof(a)),
 	    "unix:/x\"y\\\\z");
 	assert_int_equal(c->rules->connect_timeout_ms,
-	    DEFAULT_CONNECT_TIMEOUT_MS);
-	assert_int_equal(c->rules->bufsize, DEFAULT_BUFSIZE);
+	    SETTINGS_DEFAULT_CONNECT_TIMEOUT_MS);
+	assert_int_equal(c->rules->bufsize, SETTINGS_DEFAULT_BUFSIZE);
 	conf_unref(c);
 
 	/* Defaults apply wherever they stand, split or not. */
@@ -873,7 +874,7 @@ test_limits(void **state)
 	    CONF_NO_INCLUDE, collect, &e);
 	assert_int_equal(e.n, 0);
 	assert_non_null(c);
-	assert_int_equal(c->stats_interval_ms, 5000);
+	assert_int_equal(c->settings.stats_interval_ms, 5000);
 	conf_unref(c);
 
 	/* Too many words. */
@@ -1126,13 +1127,13 @@ test_user_group(void **state)
 
 	c = good("user root\ngroup 0\nrule a {\n\tlisten tcp:127.0.0.1:1\n"
 	    "\tconnect tcp:127.0.0.1:2\n}\n");
-	assert_string_equal(c->user, "root");
-	assert_string_equal(c->group, "0");
+	assert_string_equal(c->settings.user, "root");
+	assert_string_equal(c->settings.group, "0");
 	conf_unref(c);
 	c = good("user 0\nrule a {\n\tlisten tcp:127.0.0.1:1\n"
 	    "\tconnect tcp:127.0.0.1:2\n}\n");
-	assert_string_equal(c->user, "0");
-	assert_null(c->group);
+	assert_string_equal(c->settings.user, "0");
+	assert_null(c->settings.group);
 	conf_unref(c);
 	/* A number needs no passwd entry. */
 	c = good("user 4000000\ngroup 4000000\n");

@@ -16,9 +16,11 @@
 
 #include "acl.h"
 #include "addr.h"
+#include "conf.h"
 #include "escape.h"
 #include "opts.h"
 #include "parse.h"
+#include "settings.h"
 #include "vsock.h"
 
 static void
@@ -452,6 +454,16 @@ run(int argc, char **argv, struct opts *o, char *err, size_t errlen)
 	return (opts_parse(argc, argv, o, err, errlen));
 }
 
+/* The rule of the command line. */
+static const struct conf_rule *
+cli_rule(const struct opts *o)
+{
+
+	assert_non_null(o->conf);
+	assert_int_equal(o->conf->nrules, 1);
+	return (o->conf->rules);
+}
+
 #define EXPECT_ERROR(needle, ...) do {					\
 	char **v_ = ARGV(__VA_ARGS__);					\
 									\
@@ -465,28 +477,29 @@ static void
 test_opts_ghaf(void **state)
 {
 	struct opts o;
-	struct sockaddr_vm *l = (struct sockaddr_vm *)&o.rule.listen.sa;
-	struct sockaddr_vm *c = (struct sockaddr_vm *)&o.rule.connect.sa;
+	const struct sockaddr_vm *l, *c;
 	char err[256];
 	char **v;
 
 	v = ARGV("2000", "4", "70000", "3", "-v");
 	assert_int_equal(run(count(v), v, &o, err, sizeof(err)), OPTS_RUN);
+	l = (const struct sockaddr_vm *)&cli_rule(&o)->listen.sa;
+	c = (const struct sockaddr_vm *)&cli_rule(&o)->connect.sa;
 	assert_int_equal(l->svm_cid, VMADDR_CID_ANY);
 	assert_int_equal(l->svm_port, 2000);
 	assert_int_equal(c->svm_cid, 4);
 	assert_int_equal(c->svm_port, 70000);
-	assert_true(acl_allows(o.rule.allow, 3));
-	assert_false(acl_allows(o.rule.allow, 5));
+	assert_true(acl_allows(cli_rule(&o)->allow, 3));
+	assert_false(acl_allows(cli_rule(&o)->allow, 5));
 	assert_int_equal(o.verbosity, 2);
-	assert_int_equal(o.rule.connect_timeout_ms, 2000);
-	assert_int_equal(o.shutdown_timeout_ms, 5000);
+	assert_int_equal(cli_rule(&o)->connect_timeout_ms, 2000);
+	assert_int_equal(o.settings.shutdown_timeout_ms, 5000);
 	opts_free(&o);
 
 	/* allowed_cid 0 lets anyone in. */
 	v = ARGV("-q", "2000", "4", "5000", "0");
 	assert_int_equal(run(count(v), v, &o, err, sizeof(err)), OPTS_RUN);
-	assert_true(acl_is_any(o.rule.allow));
+	assert_true(acl_is_any(cli_rule(&o)->allow));
 	assert_int_equal(o.verbosity, 0);
 	opts_free(&o);
 
@@ -501,7 +514,7 @@ test_opts_ghaf(void **state)
 	v = ARGV("-v");
 	assert_int_equal(run(count(v), v, &o, err, sizeof(err)), OPTS_RUN);
 	assert_string_equal(o.config, DEFAULT_CONFIG);
-	assert_false(o.cli_rule);
+	assert_null(o.conf);
 	opts_free(&o);
 	v = ARGV("-t", "-c", "x.conf");
 	assert_int_equal(run(count(v), v, &o, err, sizeof(err)), OPTS_RUN);
@@ -529,15 +542,15 @@ test_opts_general(void **state)
 	    "64k", "--max-conns", "100", "--shutdown-timeout", "0",
 	    "--event-backend", "poll");
 	assert_int_equal(run(count(v), v, &o, err, sizeof(err)), OPTS_RUN);
-	assert_int_equal(o.rule.listen.kind, ADDR_VSOCK);
-	assert_int_equal(o.rule.connect.kind, ADDR_TCP);
-	assert_true(acl_allows(o.rule.allow, 8));
-	assert_false(acl_allows(o.rule.allow, 4));
-	assert_int_equal(o.rule.connect_timeout_ms, 500);
-	assert_int_equal(o.rule.bufsize, 65536);
-	assert_int_equal(o.rule.max_conns, 100);
-	assert_int_equal(o.shutdown_timeout_ms, 0);
-	assert_int_equal(o.backend, EVENT_POLL);
+	assert_int_equal(cli_rule(&o)->listen.kind, ADDR_VSOCK);
+	assert_int_equal(cli_rule(&o)->connect.kind, ADDR_TCP);
+	assert_true(acl_allows(cli_rule(&o)->allow, 8));
+	assert_false(acl_allows(cli_rule(&o)->allow, 4));
+	assert_int_equal(cli_rule(&o)->connect_timeout_ms, 500);
+	assert_int_equal(cli_rule(&o)->bufsize, 65536);
+	assert_int_equal(cli_rule(&o)->max_conns, 100);
+	assert_int_equal(o.settings.shutdown_timeout_ms, 0);
+	assert_int_equal(o.settings.backend, EVENT_POLL);
 	opts_free(&o);
 
 	v = ARGV("-s=local3", "1", "2", "3", "0");
@@ -551,8 +564,8 @@ test_opts_general(void **state)
 	/* Names are kept as given; main() resolves them. */
 	v = ARGV("-u", "nobody", "--group", "4242", "1", "2", "3", "0");
 	assert_int_equal(run(count(v), v, &o, err, sizeof(err)), OPTS_RUN);
-	assert_string_equal(o.user, "nobody");
-	assert_string_equal(o.group, "4242");
+	assert_string_equal(o.settings.user, "nobody");
+	assert_string_equal(o.settings.group, "4242");
 	opts_free(&o);
 	EXPECT_ERROR("bad --user: empty name", "--user=", "1", "2", "3", "0");
 	EXPECT_ERROR("bad --group: empty name", "-g", "", "1", "2", "3", "0");
@@ -606,8 +619,8 @@ test_opts_general(void **state)
 	v = ARGV("--listen", "vsock:5000", "--connect",
 	    "hybrid-vsock:/run/fc/v.sock:5000", "--allow", "3");
 	assert_int_equal(run(count(v), v, &o, err, sizeof(err)), OPTS_RUN);
-	assert_int_equal(o.rule.connect.kind, ADDR_HVSOCK);
-	assert_int_equal(o.rule.connect.hvport, 5000);
+	assert_int_equal(cli_rule(&o)->connect.kind, ADDR_HVSOCK);
+	assert_int_equal(cli_rule(&o)->connect.hvport, 5000);
 	opts_free(&o);
 	EXPECT_ERROR("connect address only", "--listen",
 	    "hybrid-vsock:/run/fc/v.sock:5000", "--connect",
@@ -638,9 +651,9 @@ test_opts_repeat(void **state)
 	v = ARGV("--listen", "vsock:1", "--connect", "vsock:2:2", "--allow",
 	    "3", "--allow", "5", "-v", "-v", "-d", "-d");
 	assert_int_equal(run(count(v), v, &o, err, sizeof(err)), OPTS_RUN);
-	assert_true(acl_allows(o.rule.allow, 3));
-	assert_true(acl_allows(o.rule.allow, 5));
-	assert_false(acl_allows(o.rule.allow, 4));
+	assert_true(acl_allows(cli_rule(&o)->allow, 3));
+	assert_true(acl_allows(cli_rule(&o)->allow, 5));
+	assert_false(acl_allows(cli_rule(&o)->allow, 4));
 	opts_free(&o);
 	/* A second parse starts afresh. */
 	v = ARGV("--listen", "vsock:1", "--connect", "vsock:2:2");
@@ -655,15 +668,14 @@ test_opts_absolute(void **state)
 	struct opts o;
 	char err[256];
 	char **v;
-	const struct sockaddr_un *l =
-	    (const struct sockaddr_un *)&o.rule.listen.sa;
-	const struct sockaddr_un *c =
-	    (const struct sockaddr_un *)&o.rule.connect.sa;
+	const struct sockaddr_un *l, *c;
 
 	v = ARGV("-p", "./run/x.pid", "--listen", "unix:l.sock",
 	    "--connect", "hybrid-vsock:vm/v.sock:5");
 	assert_int_equal(run(count(v), v, &o, err, sizeof(err)), OPTS_RUN);
 	assert_int_equal(opts_absolute(&o, "/srv/", err, sizeof(err)), 0);
+	l = (const struct sockaddr_un *)&cli_rule(&o)->listen.sa;
+	c = (const struct sockaddr_un *)&cli_rule(&o)->connect.sa;
 	assert_string_equal(o.pidfile, "/srv/run/x.pid");
 	assert_string_equal(l->sun_path, "/srv/l.sock");
 	assert_string_equal(c->sun_path, "/srv/vm/v.sock");
@@ -694,6 +706,42 @@ test_opts_absolute(void **state)
 	opts_free(&o);
 }
 
+/* The command line wins over the file, setting by setting. */
+static void
+test_settings_merge(void **state)
+{
+	struct settings cli, file, s;
+	char user[] = "nobody", fuser[] = "root", fgroup[] = "0";
+
+	settings_init(&cli);
+	settings_init(&file);
+	settings_merge(&s, &cli, &file);
+	assert_int_equal(s.set, 0);
+	assert_int_equal(s.stats_interval_ms,
+	    SETTINGS_DEFAULT_STATS_INTERVAL_MS);
+	assert_int_equal(s.max_buffer_memory,
+	    SETTINGS_DEFAULT_MAX_BUFFER_MEMORY);
+	assert_null(s.user);
+
+	file.stats_interval_ms = 5000;
+	file.shutdown_timeout_ms = 1000;
+	file.set = SETTINGS_SET_STATS_INTERVAL |
+	    SETTINGS_SET_SHUTDOWN_TIMEOUT;
+	file.user = fuser;
+	file.group = fgroup;
+	cli.shutdown_timeout_ms = 0;
+	cli.max_buffer_memory = 0;
+	cli.set = SETTINGS_SET_SHUTDOWN_TIMEOUT |
+	    SETTINGS_SET_MAX_BUFFER_MEMORY;
+	cli.user = user;
+	settings_merge(&s, &cli, &file);
+	assert_int_equal(s.stats_interval_ms, 5000);
+	assert_int_equal(s.shutdown_timeout_ms, 0);
+	assert_int_equal(s.max_buffer_memory, 0);
+	assert_string_equal(s.user, "nobody");
+	assert_string_equal(s.group, "0");
+}
+
 int
 main(void)
 {
@@ -712,6 +760,7 @@ main(void)
 		cmocka_unit_test(test_opts_general),
 		cmocka_unit_test(test_opts_repeat),
 		cmocka_unit_test(test_opts_absolute),
+		cmocka_unit_test(test_settings_merge),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
