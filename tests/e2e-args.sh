@@ -157,17 +157,16 @@ else
 fi
 
 # Help and version: exit 0, on stdout.
-for opt in -h --help; do
+for opt in -h:usage --help:usage -V:version --version:version; do
+	case ${opt#*:} in
+	usage)	what="a usage message" want=usage ;;
+	*)	what="a version" want='[0-9]\.[0-9]' ;;
+	esac
+	opt=${opt%%:*}
 	"$VSOCKPROXY" "$opt" >"$T/out" 2>"$T/err"
 	rc=$?
-	check "$opt exits 0 with a usage message on stdout" \
-	    eval '[ "$rc" = 0 ] && grep -qi usage "$T/out"'
-done
-for opt in -V --version; do
-	"$VSOCKPROXY" "$opt" >"$T/out" 2>"$T/err"
-	rc=$?
-	check "$opt exits 0 and prints a version" \
-	    eval '[ "$rc" = 0 ] && grep -q "[0-9]\.[0-9]" "$T/out"'
+	check "$opt exits 0 and prints $what on stdout" \
+	    eval '[ "$rc" = 0 ] && grep -qi "$want" "$T/out"'
 done
 
 done_testing

@@ -37,8 +37,7 @@ concurrent() {
 	check "$be $tr: $N connections open at once ($base + 2 x $N sockets)" \
 	    wait_until "$VSP_WAIT" sockets_at_least "$PROXY_PID" \
 	    $((base + 2 * N))
-	touch "$T/$name.go"
-	reap "$SPAWNED"
+	release "$T/$name.go" "$SPAWNED"
 	crc=$?
 	reap "$PEER_PID"
 	src=$?

@@ -64,8 +64,7 @@ emfile() {
 	    "$be: no client was accepted and closed"
 	is "$(grep -c 'accept (pausing' "$T/px-$name.log")" 1 \
 	    "$be: the exhaustion is logged once"
-	touch "$T/$name.go"
-	reap "$SPAWNED"
+	release "$T/$name.go" "$SPAWNED"
 	check "$be: waiting clients are served once descriptors free up" \
 	    peer_passed "$name.wait" 3
 	wait_until "$VSP_WAIT" sh -c "[ \$(grep -c . '$T/$name.held.out') -ge 4 ]"

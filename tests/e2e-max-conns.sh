@@ -35,8 +35,7 @@ maxconns() {
 	is "$(stat_of accepted) $(backlog "$PROXY_ADDR") \
 $(peer_accepts "$name.srv")" "2 1 2" \
 	    "$be $tr: the third is held back (accepted, queued, at target)"
-	touch "$T/$name.go"
-	reap "$SPAWNED"
+	release "$T/$name.go" "$SPAWNED"
 	reap "$PEER_PID"
 	check "$be $tr: then all three are served, intact" eval \
 	    'peer_passed "$name.cli" 3 && peer_passed "$name.srv" 3'

@@ -108,8 +108,7 @@ spawn gate.cli "$VSP_PEER" connect "$PEER_ADDR" --send 1k \
     --order send-first --wait-file "$T/gate.go" --timeout "$VSP_WAIT"
 wait_for_file "$T/gate.up"
 check "--wait-file holds the connection open" alive "$PEER_PID"
-touch "$T/gate.go"
-reap "$SPAWNED"
+release "$T/gate.go" "$SPAWNED"
 reap "$PEER_PID"
 check "and lets it finish once the file exists" \
     eval 'peer_passed gate.cli 1 && peer_passed gate.srv 1'

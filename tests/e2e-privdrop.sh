@@ -209,8 +209,7 @@ reload_as_nobody() {
 	run_peer "$b.denied" "$keep" --expect-refused
 	is "$?" 0 "$b: ... the new allow-addr refuses 127.0.0.1"
 
-	touch "$T/$b.go"
-	reap "$h1"; reap "$holdpid"
+	release "$T/$b.go" "$h1" "$holdpid"
 	check "$b: the transfer held across the reloads is byte-exact" eval \
 	    'peer_passed "$b.h1" 1 && peer_passed "$b.hold" 1'
 	# The user is set once: a file asking for root now only warns.

@@ -71,8 +71,7 @@ scenario() {
 	is "$?" 0 "$be: the kept rule applies its new allow-addr to new clients"
 	check "$be: the held connections are still open" eval \
 	    'alive "$h1" && alive "$h2"'
-	touch "$T/$be.go"
-	reap "$h1"; reap "$h2"; reap "$holdpid"
+	release "$T/$be.go" "$h1" "$h2" "$holdpid"
 	check "$be: transfers across the reload complete byte-exact" eval \
 	    'peer_passed "$be.h1" 1 && peer_passed "$be.h2" 1 &&
 	     peer_passed "$be.hold" 2'

@@ -89,8 +89,7 @@ reset_case() {
 	lt "${ENDED_MS:-99999}" 10000 \
 	    "$be $tr: ... promptly (${ENDED_MS} ms after it began)"
 	logged "$be $tr: client reset" "$ta"
-	touch "$T/$name.go1"
-	reap "$good"
+	release "$T/$name.go1" "$good"
 	check "$be $tr: ... the neighbour's 8 MiB each way is byte-exact" \
 	    peer_passed "$name.good1" 1
 	check "$be $tr: ... also as its target saw it" \
@@ -113,8 +112,7 @@ reset_case() {
 	check "$be $tr: ... the target did reset" \
 	    grep -q ' reset ok$' "$T/$name.tb.out"
 	logged "$be $tr: target reset" "$tb"
-	touch "$T/$name.go2"
-	reap "$good"
+	release "$T/$name.go2" "$good"
 	check "$be $tr: ... the neighbour's 8 MiB each way is byte-exact" \
 	    peer_passed "$name.good2" 1
 	check "$be $tr: ... also as its target saw it" \

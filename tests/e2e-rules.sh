@@ -124,8 +124,7 @@ scenario() {
 	is "$?" 0 "$be: max-conns-per-peer 1: a second from the same uid is refused"
 	check "$be: the per-peer refusals are logged" eval \
 	    '[ "$(log_count "$PROXY_LOG" "denied peer .*max-conns-per-peer 1")" = 2 ]'
-	touch "$T/$be.pp.go"
-	reap "$pp1"; reap "$ppu1"; reap "$pppid"
+	release "$T/$be.pp.go" "$pp1" "$ppu1" "$pppid"
 	check "$be: the first ones are served intact" eval \
 	    'peer_passed "$be.pp1" 1 && peer_passed "$be.ppu1" 1 &&
 	     peer_passed "$be.pp" 2'
@@ -150,8 +149,7 @@ scenario() {
 	usr1 && usr1
 	is "$(backlog "$mc") $(peer_accepts "$be.mc")" "1 3" \
 	    "$be: max-conns 1 holds its second back (queued, at the target)"
-	touch "$T/$be.mc.go"
-	reap "$mc1"; reap "$fr1"; reap "$mcpid"
+	release "$T/$be.mc.go" "$mc1" "$fr1" "$mcpid"
 	check "$be: then all four are served, intact" eval \
 	    'peer_passed "$be.mc1" 2 && peer_passed "$be.fr1" 2 &&
 	     peer_passed "$be.mc" 4'

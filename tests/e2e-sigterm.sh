@@ -67,8 +67,7 @@ drain() {
 	check "$be $tr: still running with a connection open" \
 	    alive "$PROXY_PID"
 	t0=$(now_ms)
-	touch "$T/$name.go"
-	reap "$CPID"
+	release "$T/$name.go" "$CPID"
 	reap "$PEER_PID"
 	check "$be $tr: the open connection completes byte-exact" eval \
 	    'peer_passed "$name.cli" 1 && peer_passed "$name.srv" 1'

@@ -55,18 +55,21 @@ bytes_of() {
 }
 
 # Two daemons, one per backend, each in front of its own target address.
-BACKEND=epoll
-new_addr unix; TGT_epoll=$NEW_ADDR
-start_proxy px-epoll tcp --connect "$TGT_epoll" --stats-interval 0 ||
-    bail_out "the epoll daemon does not start"
-PX_epoll=$PROXY_PID; ADDR_epoll=$PROXY_ADDR; LOG_epoll=$PROXY_LOG
-BASE_epoll=$(nsockets "$PX_epoll")
-BACKEND=poll
-new_addr tcp; TGT_poll=$NEW_ADDR
-start_proxy px-poll unix --connect "$TGT_poll" --stats-interval 0 ||
-    bail_out "the poll daemon does not start"
-PX_poll=$PROXY_PID; ADDR_poll=$PROXY_ADDR; LOG_poll=$PROXY_LOG
-BASE_poll=$(nsockets "$PX_poll")
+# soak_proxy BACKEND LISTEN TARGET: a daemon of that backend listening
+# on a LISTEN address (tcp, unix), its target a TARGET one; its pid,
+# addresses, log and idle socket count in PX_BACKEND, ADDR_, TGT_, LOG_
+# and BASE_BACKEND.
+soak_proxy() {
+	BACKEND=$1
+	new_addr "$3"
+	eval "TGT_$1=\$NEW_ADDR"
+	start_proxy "px-$1" "$2" --connect "$NEW_ADDR" --stats-interval 0 ||
+	    bail_out "the $1 daemon does not start"
+	eval "PX_$1=\$PROXY_PID ADDR_$1=\$PROXY_ADDR LOG_$1=\$PROXY_LOG"
+	eval "BASE_$1=\$(nsockets \"\$PROXY_PID\")"
+}
+soak_proxy epoll tcp unix
+soak_proxy poll unix tcp
 CONNS_epoll=0; CONNS_poll=0
 
 # round I BACKEND: one round; returns 1 if it failed.

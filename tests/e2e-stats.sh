@@ -41,8 +41,7 @@ scenario() {
 	is "$(last_stats "$log" | cut -d' ' -f1-7)" \
 	    "active=1 accepted=4 denied=0 connect_failed=0 closed=3 bytes_up=49380 bytes_down=280000" \
 	    "$b: an open connection is active and its bytes count"
-	touch "$T/$b.go"
-	reap "$SPAWNED"
+	release "$T/$b.go" "$SPAWNED"
 	is "$?" 0 "$b: the held connection completes"
 	stop "$PROXY_PID"
 	stop "$PEER_PID"

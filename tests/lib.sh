@@ -257,6 +257,17 @@ reap() {
 	wait "$pid"
 }
 
+# release FILE PID...: touch the file that held peers wait for
+# (--wait-file), then reap each of them.
+release() {
+	local go="$1" pid
+	shift
+	touch "$go"
+	for pid; do
+		reap "$pid"
+	done
+}
+
 # not_alive PID: the process is gone (or a zombie).
 not_alive() {
 	! alive "$1"
