@@ -123,8 +123,7 @@ is "$RC" 0 "-t: put right: accepted"
 
 scenario() {
 	local be="$1" keep tgt conf inc
-	new_addr tcp; keep=$NEW_ADDR
-	new_addr tcp; tgt=$NEW_ADDR
+	new_addrs keep=tcp tgt=tcp
 	mkdir "$T/$be.d"
 	conf="$T/$be.conf"
 	inc="$T/$be.d/keep.conf"

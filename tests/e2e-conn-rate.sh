@@ -27,8 +27,7 @@ one() {
 
 scenario() {
 	local be="$1" echo_a i ok=0 den
-	new_addr tcp; echo_a=$NEW_ADDR
-	new_addr tcp; LISTEN=$NEW_ADDR
+	new_addrs echo_a=tcp LISTEN=tcp
 	spawn "$be.echo" "$VSP_FLOOD" echo "$echo_a"
 	wait_for_listen "$echo_a" "$SPAWNED" ||
 	    { not_ok "$be: echo server starts"; return; }

@@ -11,6 +11,16 @@ require_proxy
 
 pidof_file() { head -n 1 "$1" 2>/dev/null; }
 
+# detach OUT PIDFILE LISTEN [OPTION...]: vsockproxy -d for LISTEN, to
+# $target, its output in $T/$b.OUT; its exit status in rc.
+detach() {
+	local out=$1 pidf=$2 listen=$3
+	shift 3
+	"$VSOCKPROXY" -d -p "$pidf" "$@" --listen "$listen" \
+	    --connect "$target" >"$T/$b.$out" 2>&1
+	rc=$?
+}
+
 scenario() {
 	local b=$1 pf=$T/$1.pid addr target pid rc pid2
 
@@ -19,9 +29,7 @@ scenario() {
 	target=$PEER_ADDR
 	new_addr tcp
 	addr=$NEW_ADDR
-	"$VSOCKPROXY" -d -p "$pf" --event-backend "$b" --listen "$addr" \
-	    --connect "$target" >"$T/$b.d.out" 2>&1
-	rc=$?
+	detach d.out "$pf" "$addr" --event-backend "$b"
 	pid=$(pidof_file "$pf")
 	T_PIDS="$T_PIDS $pid"
 	is "$rc" 0 "$b: -d exits 0 once started"
@@ -39,9 +47,7 @@ scenario() {
 	check "$b: the daemon relays" peer_passed "$b-c"
 
 	new_addr tcp
-	"$VSOCKPROXY" -d -p "$pf" --listen "$NEW_ADDR" \
-	    --connect "$target" >"$T/$b.second" 2>&1
-	rc=$?
+	detach second "$pf" "$NEW_ADDR"
 	check "$b: second instance refused (status $rc)" [ "$rc" -ne 0 ]
 	check "$b: ... naming the running pid" \
 	    grep -q "already running as pid $pid" "$T/$b.second"
@@ -55,9 +61,7 @@ scenario() {
 
 	# A stale file (no lock holder) is taken over.
 	echo 999999 >"$pf"
-	"$VSOCKPROXY" -d -p "$pf" --listen "$addr" --connect "$target" \
-	    >"$T/$b.stale" 2>&1
-	rc=$?
+	detach stale "$pf" "$addr"
 	pid2=$(pidof_file "$pf")
 	T_PIDS="$T_PIDS $pid2"
 	check "$b: stale pid file taken over" sh -c \
@@ -67,17 +71,13 @@ scenario() {
 
 	# Start-up failures reach the caller, with a non-zero status.
 	start_peer "$b-busy" tcp:127.0.0.1:0 --conns 0
-	"$VSOCKPROXY" -d -p "$pf" --listen "$PEER_ADDR" \
-	    --connect "$target" >"$T/$b.inuse" 2>&1
-	rc=$?
+	detach inuse "$pf" "$PEER_ADDR"
 	check "$b: -d with the port in use exits non-zero ($rc)" [ "$rc" -ne 0 ]
 	check "$b: ... saying why on stderr" \
 	    grep -q "Address already in use" "$T/$b.inuse"
 	check "$b: ... and leaves no pid file" test ! -e "$pf"
 	new_addr tcp
-	"$VSOCKPROXY" -d -p "$T/no/such/dir/x.pid" --listen "$NEW_ADDR" \
-	    --connect "$target" >"$T/$b.badpf" 2>&1
-	rc=$?
+	detach badpf "$T/no/such/dir/x.pid" "$NEW_ADDR"
 	check "$b: -d with a bad pid file path exits non-zero" \
 	    sh -c "[ $rc -ne 0 ] && grep -q 'No such file' '$T/$b.badpf'"
 	ln -sf "$T/victim" "$T/$b.link"
@@ -90,8 +90,7 @@ scenario() {
 
 	# A file put in the pid file's place while the daemon runs is not
 	# its to remove at exit.
-	"$VSOCKPROXY" -d -p "$pf" --event-backend "$b" --listen "$addr" \
-	    --connect "$target" >"$T/$b.swap" 2>&1
+	detach swap "$pf" "$addr" --event-backend "$b"
 	pid=$(pidof_file "$pf")
 	T_PIDS="$T_PIDS $pid"
 	rm -f "$pf" && echo "someone else's" >"$pf"
@@ -135,9 +134,7 @@ refused_pidfile() {
 	local b=$1 pf=$2 target=$3 why=$4 rc before pid
 	before=$(stat -c '%h %u %i' "$pf"; cat "$pf")
 	new_addr tcp
-	"$VSOCKPROXY" -d -p "$pf" --event-backend "$b" --listen "$NEW_ADDR" \
-	    --connect "$target" >"$T/$b.refused" 2>&1
-	rc=$?
+	detach refused "$pf" "$NEW_ADDR" --event-backend "$b"
 	if [ "$rc" = 0 ]; then
 		# Started after all: stop it.
 		pid=$(pidof_file "$pf")

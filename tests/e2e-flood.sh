@@ -71,9 +71,7 @@ round() {
 scenario() {
 	local be="$1" echo_a px2 n shown held ctl max legit2 lines0 lines
 	local ctlf maxf
-	new_addr tcp; echo_a=$NEW_ADDR
-	new_addr tcp; LEGIT=$NEW_ADDR
-	new_addr tcp; legit2=$NEW_ADDR
+	new_addrs echo_a=tcp LEGIT=tcp legit2=tcp
 	spawn "$be.echo" "$VSP_FLOOD" echo "$echo_a"
 	wait_for_listen "$echo_a" "$SPAWNED" ||
 	    { not_ok "$be: echo server starts"; return; }

@@ -23,10 +23,7 @@ close_field() {
 
 scenario() {
 	local be="$1" keep quiet tk tq kpid qpid kc qc dur ms
-	new_addr tcp; keep=$NEW_ADDR
-	new_addr tcp; quiet=$NEW_ADDR
-	new_addr tcp; tk=$NEW_ADDR
-	new_addr unix; tq=$NEW_ADDR
+	new_addrs keep=tcp quiet=tcp tk=tcp tq=unix
 	{
 		rule keepalive "$keep" "$tk" "idle-timeout 1"
 		rule silent "$quiet" "$tq" "idle-timeout 1"

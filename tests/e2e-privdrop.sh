@@ -119,9 +119,7 @@ daemon_pidfile() {
 
 reload_as_nobody() {
 	local b=$1 keep hold tgt conf low sock holdpid h1
-	new_addr tcp; keep=$NEW_ADDR
-	new_addr tcp; hold=$NEW_ADDR
-	new_addr tcp; tgt=$NEW_ADDR
+	new_addrs keep=tcp hold=tcp tgt=tcp
 	conf="$T/$b.conf"
 	{
 		echo "user nobody"

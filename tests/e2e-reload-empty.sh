@@ -66,8 +66,7 @@ warning" hup "reload: $conf $WARN"
 
 start_empty() {
 	local be="$1" conf="$T/$1.start.conf" keep tgt
-	new_addr tcp; keep=$NEW_ADDR
-	new_addr tcp; tgt=$NEW_ADDR
+	new_addrs keep=tcp tgt=tcp
 	printf '# no VM yet\nstats-interval 30\n' >"$conf"
 	# Nothing to wait for on a socket: "ready" is the last start-up line.
 	start_conf_proxy "px-$be.start" "$conf" ||

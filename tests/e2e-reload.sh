@@ -19,12 +19,7 @@ require_proxy
 
 scenario() {
 	local be="$1" keep gone new busy tgt hold conf
-	new_addr tcp; keep=$NEW_ADDR
-	new_addr unix; gone=$NEW_ADDR
-	new_addr tcp; new=$NEW_ADDR
-	new_addr tcp; busy=$NEW_ADDR
-	new_addr tcp; tgt=$NEW_ADDR
-	new_addr tcp; hold=$NEW_ADDR
+	new_addrs keep=tcp gone=unix new=tcp busy=tcp tgt=tcp hold=tcp
 	conf="$T/$be.conf"
 	{
 		rule keep "$keep" "$hold"

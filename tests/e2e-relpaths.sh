@@ -133,8 +133,7 @@ include" wait_for_listen "unix:$s/b.sock" "$DPID"
 conf_relative() {
 	local be="$1" s="$T/$1.rel" keep tgt conf
 	mkdir "$s"
-	new_addr tcp; keep=$NEW_ADDR
-	new_addr tcp; tgt=$NEW_ADDR
+	new_addrs keep=tcp tgt=tcp
 	conf="$s/vsp.conf"
 	{
 		rule l "unix:rel.sock" "$tgt"

@@ -22,19 +22,9 @@ require_proxy
 scenario() {
 	local be="$1" tcp tcp2 unx unx2 deny_a ok_a uid_no uid_ok pp ppu
 	local mc free idle tgt tgt2 t0 t1 ms
-	new_addr tcp; tcp=$NEW_ADDR
-	new_addr unix; unx=$NEW_ADDR
-	new_addr tcp; deny_a=$NEW_ADDR
-	new_addr tcp; ok_a=$NEW_ADDR
-	new_addr unix; uid_no=$NEW_ADDR
-	new_addr unix; uid_ok=$NEW_ADDR
-	new_addr tcp; pp=$NEW_ADDR
-	new_addr unix; ppu=$NEW_ADDR
-	new_addr tcp; mc=$NEW_ADDR
-	new_addr tcp; free=$NEW_ADDR
-	new_addr tcp; idle=$NEW_ADDR
-	new_addr tcp; tgt=$NEW_ADDR
-	new_addr unix; tgt2=$NEW_ADDR
+	new_addrs tcp=tcp unx=unix deny_a=tcp ok_a=tcp uid_no=unix \
+	    uid_ok=unix pp=tcp ppu=unix mc=tcp free=tcp idle=tcp tgt=tcp \
+	    tgt2=unix
 	{
 		rule tcp "$tcp" "$tgt"
 		rule unix "$unx" "$tgt2"

@@ -75,11 +75,7 @@ xfer() {
 }
 named_tcp() {
 	local be="$1" passed unbound other extra tgt conf
-	new_addr tcp; passed=$NEW_ADDR
-	new_addr tcp; unbound=$NEW_ADDR
-	new_addr tcp; other=$NEW_ADDR
-	new_addr tcp; extra=$NEW_ADDR
-	new_addr tcp; tgt=$NEW_ADDR
+	new_addrs passed=tcp unbound=tcp other=tcp extra=tcp tgt=tcp
 	activate_rule "$be.tcp" web "$unbound" "$tgt" "$passed" -- \
 	    --fdname=web -v || { not_ok "$be: activator starts"; return; }
 	conf=$T/$be.tcp.conf	# its file, rewritten for the reloads below
@@ -126,9 +122,7 @@ named_tcp() {
 
 named_unix() {
 	local be="$1" passed unbound tgt
-	new_addr unix; passed=$NEW_ADDR
-	new_addr unix; unbound=$NEW_ADDR
-	new_addr tcp; tgt=$NEW_ADDR
+	new_addrs passed=unix unbound=unix tgt=tcp
 	activate_rule "$be.unix" uweb "$unbound" "$tgt" "$passed" -- \
 	    --fdname=uweb || { not_ok "$be: activator starts"; return; }
 	check "$be: a UNIX socket named uweb serves rule uweb (byte-exact)" \
@@ -143,9 +137,7 @@ named_unix() {
 
 unnamed() {
 	local be="$1" fdname="$2" passed unbound tgt what
-	new_addr tcp; passed=$NEW_ADDR
-	new_addr tcp; unbound=$NEW_ADDR
-	new_addr tcp; tgt=$NEW_ADDR
+	new_addrs passed=tcp unbound=tcp tgt=tcp
 	what=${fdname:-no name}
 	activate "$be.cli" "$passed" -- ${fdname:+--fdname=$fdname} \
 	    --listen "$unbound" --connect "$tgt" ||
@@ -159,8 +151,7 @@ unnamed() {
 
 mismatch() {
 	local be="$1" passed tgt
-	new_addr unix; passed=$NEW_ADDR
-	new_addr tcp; tgt=$NEW_ADDR
+	new_addrs passed=unix tgt=tcp
 	activate_rule "$be.mm" web tcp:127.0.0.1:1 "$tgt" "$passed" -- \
 	    --fdname=web || { not_ok "$be: activator starts"; return; }
 	# The first client starts the daemon, which must refuse to run.
@@ -174,9 +165,7 @@ mismatch() {
 
 stray() {
 	local be="$1" passed spare tgt
-	new_addr tcp; passed=$NEW_ADDR
-	new_addr tcp; spare=$NEW_ADDR
-	new_addr tcp; tgt=$NEW_ADDR
+	new_addrs passed=tcp spare=tcp tgt=tcp
 	activate_rule "$be.stray" web "$passed" "$tgt" "$passed" "$spare" \
 	    -- --fdname=web:stray ||
 	    { not_ok "$be: activator starts"; return; }

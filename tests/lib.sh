@@ -421,6 +421,16 @@ new_addr() {
 	esac
 }
 
+# new_addrs VAR=TRANSPORT...: a fresh address of each transport, as
+# new_addr makes them, in each VAR.
+new_addrs() {
+	local a
+	for a; do
+		new_addr "${a#*=}"
+		eval "${a%%=*}=\$NEW_ADDR"
+	done
+}
+
 # have_ipv6: the loopback has ::1.
 have_ipv6() {
 	[ -r /proc/net/if_inet6 ] &&
@@ -674,8 +684,7 @@ start_conf_proxy() {
 # check the rule still serves.  Reports "not ok" and returns 1 if either
 # does not start.
 keep_rule_proxy() {
-	new_addr tcp; KEEP=$NEW_ADDR
-	new_addr tcp; KEEP_TARGET=$NEW_ADDR
+	new_addrs KEEP=tcp KEEP_TARGET=tcp
 	rule keep "$KEEP" "$KEEP_TARGET" >"$2"
 	if ! start_conf_proxy "px-$1" "$2" "$KEEP"; then
 		not_ok "$1: proxy starts"
