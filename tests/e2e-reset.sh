@@ -52,13 +52,20 @@ logged() {
 	fi
 }
 
+# neighbour N ADDR: a client of 8 MiB each way, connected, then held
+# until $T/$name.goN appears (name is reset_case's); its pid in good.
+neighbour() {
+	spawn "$name.good$1" "$VSP_PEER" connect "$2" --send 8M \
+	    --expect 8M --chunk 64k --wait-file "$T/$name.go$1" \
+	    --conn-file "$T/$name.good$1.up" --timeout "$VSP_WAIT"
+	good=$SPAWNED
+	wait_for_file "$T/$name.good$1.up"
+}
+
 reset_case() {
 	local be="$1" tr="$2" name la lb ta tb conf good base
 	name="rst-$be-$tr"
-	new_addr "$tr"; la=$NEW_ADDR
-	new_addr "$tr"; lb=$NEW_ADDR
-	new_addr "$tr"; ta=$NEW_ADDR
-	new_addr "$tr"; tb=$NEW_ADDR
+	new_addrs la="$tr" lb="$tr" ta="$tr" tb="$tr"
 	conf="$T/$name.conf"
 	{ rule a "$la" "$ta"; rule b "$lb" "$tb"; } >"$conf"
 	start_conf_proxy "px-$name" "$conf" "$la" "$lb" -- -v ||
@@ -75,11 +82,7 @@ reset_case() {
 	local tbpid=$PEER_PID
 
 	# 1. The client resets; a neighbour on the same rule is mid-way.
-	spawn "$name.good1" "$VSP_PEER" connect "$la" --send 8M \
-	    --expect 8M --chunk 64k --wait-file "$T/$name.go1" \
-	    --conn-file "$T/$name.good1.up" --timeout "$VSP_WAIT"
-	good=$SPAWNED
-	wait_for_file "$T/$name.good1.up"
+	neighbour 1 "$la"
 	run_peer "$name.rcli" "$la" --send 8M --expect 8M --chunk 64k \
 	    --reset-after 1M --order recv-first
 	check "$be $tr: client reset: the client did reset" \
@@ -97,11 +100,7 @@ reset_case() {
 	    sh -c "[ \$(grep -c ' ok\$' '$T/$name.ta.out') -ge 1 ]"
 
 	# 2. The target resets; a client on the other rule is mid-way.
-	spawn "$name.good2" "$VSP_PEER" connect "$la" --send 8M \
-	    --expect 8M --chunk 64k --wait-file "$T/$name.go2" \
-	    --conn-file "$T/$name.good2.up" --timeout "$VSP_WAIT"
-	good=$SPAWNED
-	wait_for_file "$T/$name.good2.up"
+	neighbour 2 "$la"
 	run_peer "$name.vict" "$lb" --send 8M --expect 8M --chunk 64k \
 	    --timeout 20
 	check "$be $tr: target reset: the client sees its connection end" \
