@@ -8,14 +8,9 @@ noinst_DATA = $(contrib_generated)
 CLEANFILES += $(contrib_generated)
 EXTRA_DIST += $(contrib_generated:=.in)
 
-contrib_edit = sed \
-	-e 's|@sbindir[@]|$(sbindir)|g' \
-	-e 's|@sysconfdir[@]|$(sysconfdir)|g' \
-	-e 's|@runstatedir[@]|$(runstatedir)|g'
-
 $(contrib_generated): Makefile
 	$(AM_V_GEN)$(MKDIR_P) $(@D) && rm -f $@ $@.tmp && \
-	$(contrib_edit) $(srcdir)/$@.in > $@.tmp && \
+	$(edit_paths) $(srcdir)/$@.in > $@.tmp && \
 	case $@ in */systemd/*) ;; *) chmod +x $@.tmp ;; esac && \
 	mv $@.tmp $@
 contrib/systemd/vsockproxy.service: $(srcdir)/contrib/systemd/vsockproxy.service.in
