@@ -8,7 +8,7 @@ if [ -z "${MANDOC:-}" ] || ! command -v "$MANDOC" >/dev/null 2>&1; then
 	echo "1..0 # SKIP mandoc is not installed"
 	exit 0
 fi
-# shellcheck disable=SC2086 # a list of names
+# shellcheck disable=SC2046 # a list of names
 make -C "$top_builddir" -s $(printf "man/%s " $pages) >/dev/null ||
     { echo "Bail out! cannot make the man pages"; exit 1; }
 n=0
