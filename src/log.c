@@ -1,6 +1,6 @@
 /*
  * log: stderr with a timestamp, stderr in the journal's "<N>" form, or
- * syslog.  Priorities: errors LOG_ERR, fatal LOG_CRIT, info and the
+ * syslog (with stderr too while a daemon starts up).  Priorities: errors LOG_ERR, fatal LOG_CRIT, info and the
  * per-connection verbose lines LOG_INFO (so default syslog setups keep
  * them), debug LOG_DEBUG.
  */
@@ -28,6 +28,8 @@ enum log_dest {
 
 static int verbosity = LOG_LEVEL_INFO;
 static enum log_dest dest = DEST_STDERR;
+/* Until a daemon detaches: syslog and stderr both (log_syslog_tee()). */
+static int tee;
 static const char *ident = "vsockproxy";
 
 static const struct {
@@ -98,6 +100,7 @@ log_stderr(void)
 	if (dest == DEST_SYSLOG)
 		closelog();
 	dest = stderr_is_journal() ? DEST_JOURNAL : DEST_STDERR;
+	tee = 0;
 }
 
 int
@@ -107,8 +110,30 @@ log_syslog(const char *facility)
 
 	if ((f = facility_value(facility ? facility : "daemon")) == -1)
 		return (-1);
-	openlog(ident, LOG_PID | LOG_NDELAY, f);
+	if (dest != DEST_SYSLOG)
+		openlog(ident, LOG_PID | LOG_NDELAY, f);
 	dest = DEST_SYSLOG;
+	tee = 0;
+	return (0);
+}
+
+/*
+ * A daemon's start-up: the lines that say what it listens on belong in
+ * syslog, with everything after, but its errors must still reach the
+ * terminal of whoever started it, since the parent waits on stderr.  So
+ * both, until log_syslog() once it has detached.  A journal on stderr
+ * already is the system log: nothing to add.
+ */
+int
+log_syslog_tee(const char *facility)
+{
+
+	if (dest == DEST_JOURNAL)
+		return (facility_value(facility ? facility : "daemon") == -1 ?
+		    -1 : 0);
+	if (log_syslog(facility) == -1)
+		return (-1);
+	tee = 1;
 	return (0);
 }
 
@@ -119,6 +144,7 @@ log_close(void)
 	if (dest == DEST_SYSLOG)
 		closelog();
 	dest = DEST_STDERR;
+	tee = 0;
 }
 
 static void vlog(int, const char *, va_list, int)
@@ -139,20 +165,16 @@ vlog(int pri, const char *fmt, va_list ap, int with_errno)
 		snprintf(msg + len, sizeof(msg) - len, ": %s",
 		    strerror(saved));
 	}
-	switch (dest) {
-	case DEST_SYSLOG:
+	if (dest == DEST_SYSLOG)
 		syslog(pri, "%s", msg);
-		break;
-	case DEST_JOURNAL:
+	if (dest == DEST_JOURNAL)
 		fprintf(stderr, "<%d>%s\n", pri, msg);
-		break;
-	case DEST_STDERR:
+	else if (dest == DEST_STDERR || tee) {
 		clock_gettime(CLOCK_REALTIME, &now);
 		localtime_r(&now.tv_sec, &tm);
 		strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
 		fprintf(stderr, "%s.%03ld %s[%ld]: %s\n", ts,
 		    now.tv_nsec / 1000000, ident, (long)getpid(), msg);
-		break;
 	}
 	errno = saved;
 }

@@ -1,9 +1,10 @@
 /*
  * log: the daemon's one way of saying things.  Messages go to stderr (with
  * a timestamp, or with sd-daemon "<N>" prefixes when stderr is the
- * journal) or to syslog.  The API follows the OpenBSD daemons: log_warn*
- * append strerror(errno), the *x variants do not; fatal() exits and is
- * only for start-up.
+ * journal) or to syslog, or to both while a daemon starts up (its parent
+ * waits on stderr for the errors).  The API follows the OpenBSD daemons:
+ * log_warn* append strerror(errno), the *x variants do not; fatal() exits
+ * and is only for start-up.
  */
 #ifndef VSOCKPROXY_LOG_H
 #define VSOCKPROXY_LOG_H
@@ -20,6 +21,7 @@ enum log_level {
 
 void log_init(int level, const char *progname);
 int log_syslog(const char *facility);
+int log_syslog_tee(const char *facility);
 void log_stderr(void);
 int log_facility_valid(const char *facility);
 void log_close(void);

@@ -207,7 +207,7 @@ serve(const struct opts *o, struct conf *conf, struct activation **act,
 	struct proxy *px = NULL;
 	int rc = EXIT_STARTUP;
 
-	/* A daemon reports start-up errors on stderr, then uses syslog. */
+	/* -s: syslog from here on; errors before went to stderr. */
 	if (!o->daemonize && o->syslog_facility != NULL)
 		(void)log_syslog(o->syslog_facility);
 	if (o->daemonize && daemon_start() == -1)
@@ -253,6 +253,10 @@ run(struct opts *o)
 	int rc = EXIT_STARTUP, drop = 0;
 
 	log_init(o->verbosity, "vsockproxy");
+	/* A daemon's start-up goes to syslog, and to stderr for the parent
+	 * to report errors with, until it detaches (serve()). */
+	if (o->daemonize)
+		(void)log_syslog_tee(o->syslog_facility);
 	/* Before the fork of -d: LISTEN_PID names this process. */
 	act = activation_init();
 	notify_init();

@@ -3,11 +3,13 @@
 # carry a timestamp, ident and pid, or "<N>" priorities when stderr is the
 # journal; -s sends to syslog with ident vsockproxy, the pid and the right
 # facility and priority (a test socket stands in for /dev/log inside a
-# private mount namespace); -d logs to syslog by default.
+# private mount namespace); -d logs to syslog by default, its start-up
+# lines (what it listens on, or why it cannot start) too, while they
+# also reach the caller's stderr.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 require_proxy
 
-plan 10
+plan 12
 
 # on_stderr NAME [VAR=VALUE...]: run the daemon with VAR=VALUE in its
 # environment and its stderr in $T/NAME.err until it says it listens;
@@ -43,7 +45,7 @@ check "a JOURNAL_STREAM of another file is ignored" \
 # syslog: needs a private mount namespace to put a socket at /dev/log.
 if ! command -v unshare >/dev/null 2>&1 || ! command -v socat \
     >/dev/null 2>&1 || ! unshare --mount true 2>/dev/null; then
-	for i in 1 2 3 4 5 6 7; do
+	for i in 1 2 3 4 5 6 7 8 9; do
 		skip "syslog" "needs unshare --mount (root) and socat"
 	done
 	done_testing
@@ -108,4 +110,24 @@ check "-d logs to syslog, facility daemon (<30>)" grep -Eq \
     "^<30>.*vsockproxy\\[$dpid\\]: stats active=0 " "$T/syslog.lines"
 check "-d: the daemon's SIGTERM exit is logged too" grep -Eq \
     "^<30>.*vsockproxy\\[$dpid\\]: exiting" "$T/syslog.lines"
+check "-d: the start-up line 'listening on' reaches syslog" grep -Eq \
+    "^<30>.*vsockproxy\\[$dpid\\]: listening on $addr" "$T/syslog.lines"
+
+# -d that cannot start (its address is taken): the error on the caller's
+# stderr, as ever, and in syslog.
+: >"$T/syslog.txt"
+spawn taken "$VSOCKPROXY" --listen "$addr" --connect tcp:127.0.0.1:1
+wait_for_listen "$addr" "$SPAWNED"
+(in_ns "$VSOCKPROXY" -d --listen "$addr" --connect tcp:127.0.0.1:1) \
+    >"$T/fail.out" 2>&1
+rc=$?
+stop "$SPAWNED"
+wait_until "$VSP_WAIT" grep -q 'in use' "$T/syslog.txt"
+both() {
+	[ "$rc" = 1 ] && grep -q "$addr.*in use" "$T/fail.out" &&
+	    grep -q "$addr.*in use" "$T/syslog.txt"
+}
+check "-d: a start-up error goes to stderr and to syslog" both ||
+    { diag "exit status $rc"; diag_file "$T/fail.out"
+      diag_file "$T/syslog.txt"; }
 done_testing
