@@ -24,6 +24,9 @@ contrib/systemd/vsockproxy.socket: $(srcdir)/contrib/systemd/vsockproxy.socket.i
 contrib/sysvinit/vsockproxy: $(srcdir)/contrib/sysvinit/vsockproxy.in
 contrib/openrc/vsockproxy: $(srcdir)/contrib/openrc/vsockproxy.in
 
+# Nix and NixOS (Ghaf): not built or installed, shipped for Nix to use.
+EXTRA_DIST += contrib/nix/package.nix
+
 if HAVE_SYSTEMD
 systemdsystemunit_DATA = contrib/systemd/vsockproxy.service \
 	contrib/systemd/vsockproxy@.service \
