@@ -25,7 +25,7 @@ contrib/sysvinit/vsockproxy: $(srcdir)/contrib/sysvinit/vsockproxy.in
 contrib/openrc/vsockproxy: $(srcdir)/contrib/openrc/vsockproxy.in
 
 # Nix and NixOS (Ghaf): not built or installed, shipped for Nix to use.
-EXTRA_DIST += contrib/nix/package.nix \
+EXTRA_DIST += contrib/nix/README.md contrib/nix/package.nix \
 	contrib/nix/module.nix contrib/nix/render.nix
 
 if HAVE_SYSTEMD
