@@ -28,6 +28,10 @@ doc_DATA = contrib/vsockproxy.conf.example
 sysvinit_SCRIPTS = contrib/sysvinit/vsockproxy
 openrc_SCRIPTS = contrib/openrc/vsockproxy
 
+# Nix and NixOS (Ghaf): not built or installed, shipped for Nix to use.
+EXTRA_DIST += contrib/nix/README.md contrib/nix/package.nix \
+	contrib/nix/module.nix contrib/nix/render.nix
+
 if HAVE_SYSTEMD
 systemdsystemunit_DATA = contrib/systemd/vsockproxy.service \
 	contrib/systemd/vsockproxy@.service \

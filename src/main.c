@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "activation.h"
+#include "addr.h"
 #include "conf.h"
 #include "daemon.h"
 #include "log.h"
@@ -178,9 +179,18 @@ load_conf(struct opts *o)
 {
 	struct settings s;
 	struct conf *conf;
+	char buf[ADDR_STRLEN];
 
-	if (o->conf != NULL)
+	if (o->conf != NULL) {
+		/* Said once, at start, where the journal keeps it. */
+		if (o->three_numbers)
+			log_warnx("any CID may connect to %s: the "
+			    "three-number form is deprecated, give "
+			    "ALLOWED_CID as a fourth number (0 for any CID)",
+			    addr_format(&o->conf->rules->listen, buf,
+			    sizeof(buf)));
 		return (conf_ref(o->conf));
+	}
 	if ((conf = conf_load(o->config, log_error, NULL)) == NULL) {
 		log_warnx("%s: not starting", o->config);
 		return (NULL);

@@ -72,6 +72,8 @@ opts_usage(void)
 "Relay connections from a listening endpoint to a target endpoint.\n"
 "The first form listens on vsock port LOCAL_PORT and forwards to\n"
 "vsock:REMOTE_CID:REMOTE_PORT; ALLOWED_CID 0 lets any CID connect.\n"
+"Without ALLOWED_CID (Ghaf's older three-number form, deprecated),\n"
+"any CID may connect.\n"
 "Without a rule on the command line, the rules come from the\n"
 "configuration file (" DEFAULT_CONFIG "); SIGHUP reloads it.\n"
 "\n"
@@ -364,25 +366,31 @@ one_option(struct cli *c, int ch, char **argv)
 	}
 }
 
-/* Ghaf's form: LOCAL_PORT REMOTE_CID REMOTE_PORT ALLOWED_CID. */
+/*
+ * Ghaf's form: LOCAL_PORT REMOTE_CID REMOTE_PORT ALLOWED_CID.  Its older
+ * modules, from before ALLOWED_CID, give only the first three: that still
+ * starts, as ALLOWED_CID 0 (any CID), so that an old image keeps working
+ * after an update; main() warns that it is deprecated.
+ */
 static enum opts_result
 form_positional(struct cli *c, int npos, char **pos)
 {
 	static const char *names[] = {
 		"LOCAL_PORT", "REMOTE_CID", "REMOTE_PORT", "ALLOWED_CID"
 	};
-	uint32_t v[4];
+	uint32_t v[4] = { 0, 0, 0, 0 };
 	int i;
 
 	if (c->allow != NULL)
 		return (BAD(c, "--allow needs --listen/--connect; the "
 		    "four-number form gives ALLOWED_CID"));
-	if (npos < 4)
+	if (npos < 3)
 		return (BAD(c, "missing %s", npos == 1 ? "REMOTE_CID" :
-		    npos == 2 ? "REMOTE_PORT" : "ALLOWED_CID"));
+		    "REMOTE_PORT"));
 	if (npos > 4)
 		return (BAD(c, "unexpected argument '%s'", pos[4]));
-	for (i = 0; i < 4; i++)
+	c->o->three_numbers = npos == 3;
+	for (i = 0; i < npos; i++)
 		if (parse_u32(pos[i], &v[i]) == -1)
 			return (BAD(c, "bad %s '%s': expected a number "
 			    "0-4294967295", names[i], pos[i]));

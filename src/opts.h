@@ -1,9 +1,10 @@
 /*
- * opts: the command line.  Two forms, Ghaf's four numbers and
- * --listen/--connect, both filling one rule, a struct conf_rule like
- * each of the file's (conf.h), and the global settings (settings.h),
- * checked against the same limits as the file.  Parsing is pure: it
- * prints nothing and never exits, so the unit tests can drive it.
+ * opts: the command line.  Two forms, Ghaf's four numbers (or the three
+ * of its older modules) and --listen/--connect, both filling one rule, a
+ * struct conf_rule like each of the file's (conf.h), and the global
+ * settings (settings.h), checked against the same limits as the file.
+ * Parsing is pure: it prints nothing and never exits, so the unit tests
+ * can drive it.
  */
 #ifndef VSOCKPROXY_OPTS_H
 #define VSOCKPROXY_OPTS_H
@@ -23,6 +24,11 @@ struct opts {
 	const char *syslog_facility;	/* NULL = log to stderr */
 	const char *config;		/* -c, or the default if no rule */
 	int check_config;		/* -t: check the file, no start */
+	/*
+	 * Ghaf's older form, three numbers without ALLOWED_CID: any CID
+	 * may connect.  Parsing prints nothing, so main() warns at start.
+	 */
+	int three_numbers;
 	/*
 	 * The global settings given on the command line (settings.set
 	 * and user, group say which: -u, -g); they win over the file's.

@@ -1,6 +1,6 @@
 #!/bin/sh
 # e2e-args: bad command lines exit 64 with a message naming the culprit;
-# -h and -V exit 0.
+# -h and -V exit 0; Ghaf's older three-number form starts, with a warning.
 #
 # Each bad command line must make the daemon exit 64 at once, print
 # nothing on stdout, and say on stderr which argument is wrong (the
@@ -91,7 +91,8 @@ bad vsock "4294967296"		1 2 3 4294967296
 bad vsock "5x"			5x 3 4 0
 bad vsock "x"			1 x 3 4
 bad vsock "-1"			-- -1 2 3 4
-bad vsock "ALLOWED_CID arguments"	1 2 3
+bad vsock "REMOTE_CID"		1
+bad vsock "REMOTE_PORT"		1 2
 bad vsock "5"			1 2 3 4 5
 bad vsock "--bogus"		--bogus 1 2 3 4
 bad vsock "--buffer-size 12q"	--buffer-size 12q 1 2 3 4
@@ -103,6 +104,28 @@ bad vsock "--event-backend kqueue" --event-backend kqueue 1 2 3 4
 bad vsock "1 --listen"		--listen vsock:1 --connect tcp:127.0.0.1:2 \
 				    1 2 3 4
 bad vsock "--connect vsock:5"	--listen tcp:127.0.0.1:1 --connect vsock:5
+
+# Ghaf's older form, three numbers, starts as if ALLOWED_CID were 0, and
+# warns.  Only where no vsock socket can be opened: in the sandbox it gets
+# as far as the listener's socket() and fails there (exit 1, not 64).
+if [ "$SANDBOX" = none ]; then
+	skip "starts with three numbers" "no strace to keep AF_VSOCK closed"
+else
+	# shellcheck disable=SC2086 # SANDBOX is a command line
+	timeout 3 $SANDBOX "$VSOCKPROXY" 2000 4 5000 >"$T/out" 2>"$T/err"
+	rc=$?
+	want="any CID may connect to vsock:2000: the three-number form"
+	want="$want is deprecated, give ALLOWED_CID as a fourth number"
+	desc="starts with three numbers, warning that any CID may connect"
+	if [ "$rc" = 1 ] && [ ! -s "$T/out" ] &&
+	    grep -q -F -e "$want" "$T/err"; then
+		ok "$desc"
+	else
+		not_ok "$desc"
+		diag "exit $rc (want 1: the sandbox refuses the socket)"
+		diag_file "$T/err" 3
+	fi
+fi
 
 # The --listen/--connect form.
 bad tcp "--listen tcp:127.0.0.1:x" \

@@ -69,6 +69,10 @@ E2E_TESTS = \
 TESTS += $(E2E_TESTS)
 EXTRA_DIST += $(E2E_TESTS) tests/lib.sh tests/README.md
 
+# contrib/nix parses and renders (needs nix-instantiate, skips otherwise).
+TESTS += tests/nix-parse.sh
+EXTRA_DIST += tests/nix-parse.sh
+
 # Privilege dropping (-u, -g): needs root, skips otherwise.
 TESTS += tests/e2e-privdrop.sh
 EXTRA_DIST += tests/e2e-privdrop.sh

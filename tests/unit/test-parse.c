@@ -508,7 +508,8 @@ test_opts_ghaf(void **state)
 	EXPECT_ERROR("REMOTE_PORT '4294967296'", "1", "3", "4294967296", "0");
 	EXPECT_ERROR("ALLOWED_CID '1.5'", "1", "3", "4", "1.5");
 	EXPECT_ERROR("unknown option '-1'", "1", "3", "4", "-1");
-	EXPECT_ERROR("missing ALLOWED_CID", "1", "3", "4");
+	EXPECT_ERROR("missing REMOTE_CID", "1");
+	EXPECT_ERROR("missing REMOTE_PORT", "1", "3");
 	EXPECT_ERROR("unexpected argument '5'", "1", "3", "4", "0", "5");
 	/* No rule: the default configuration file. */
 	v = ARGV("-v");
@@ -528,6 +529,71 @@ test_opts_ghaf(void **state)
 	    "--connect", "tcp:127.0.0.1:2");
 	EXPECT_ERROR("needs --listen/--connect", "--allow", "3", "1", "2",
 	    "3", "0");
+}
+
+/* Two parses of the command line gave the same rule. */
+static void
+assert_same_rule(const struct conf_rule *a, const struct conf_rule *b)
+{
+
+	assert_true(addr_equal(&a->listen, &b->listen));
+	assert_true(addr_equal(&a->connect, &b->connect));
+	assert_int_equal(acl_is_any(a->allow), acl_is_any(b->allow));
+	assert_null(a->deny);
+	assert_null(b->deny);
+	assert_int_equal(a->max_conns, b->max_conns);
+	assert_int_equal(a->max_per_peer, b->max_per_peer);
+	assert_int_equal(a->max_conn_rate, b->max_conn_rate);
+	assert_int_equal(a->idle_timeout_ms, b->idle_timeout_ms);
+	assert_int_equal(a->connect_timeout_ms, b->connect_timeout_ms);
+	assert_int_equal(a->bufsize, b->bufsize);
+}
+
+/* Ghaf's older modules: three numbers, as if ALLOWED_CID were 0. */
+static void
+test_opts_ghaf_three(void **state)
+{
+	struct opts o, o4;
+	char err[256];
+	char **v;
+
+	v = ARGV("2000", "4", "70000");
+	assert_int_equal(run(count(v), v, &o, err, sizeof(err)), OPTS_RUN);
+	assert_true(o.three_numbers);
+	assert_true(acl_is_any(cli_rule(&o)->allow));
+	v = ARGV("2000", "4", "70000", "0");
+	assert_int_equal(run(count(v), v, &o4, err, sizeof(err)), OPTS_RUN);
+	assert_false(o4.three_numbers);
+	assert_same_rule(cli_rule(&o), cli_rule(&o4));
+	assert_null(o.config);
+	opts_free(&o);
+	opts_free(&o4);
+	/* Options before, between and after, as with four numbers. */
+	v = ARGV("--max-conns", "8", "2000", "-v", "4", "70000", "-d");
+	assert_int_equal(run(count(v), v, &o, err, sizeof(err)), OPTS_RUN);
+	v = ARGV("--max-conns", "8", "2000", "-v", "4", "70000", "0", "-d");
+	assert_int_equal(run(count(v), v, &o4, err, sizeof(err)), OPTS_RUN);
+	assert_true(o.three_numbers);
+	assert_same_rule(cli_rule(&o), cli_rule(&o4));
+	assert_int_equal(cli_rule(&o)->max_conns, 8);
+	assert_int_equal(o.verbosity, o4.verbosity);
+	assert_int_equal(o.daemonize, 1);
+	opts_free(&o);
+	opts_free(&o4);
+
+	/* Every number still checked; the errors of four numbers. */
+	EXPECT_ERROR("LOCAL_PORT 'abc'", "abc", "3", "4");
+	EXPECT_ERROR("REMOTE_CID '3x'", "1", "3x", "4");
+	EXPECT_ERROR("REMOTE_PORT '4294967296'", "1", "3", "4294967296");
+	EXPECT_ERROR("needs --listen/--connect", "--allow", "3", "1", "2",
+	    "3");
+	EXPECT_ERROR("unexpected argument '1' with --listen/--connect",
+	    "--listen", "vsock:1", "--connect", "vsock:2:2", "1", "2", "3");
+	EXPECT_ERROR("--config", "-c", "x.conf", "1", "2", "3");
+	EXPECT_ERROR("--check-config", "-t", "1", "2", "3");
+	v = ARGV("1", "2", "3", "--help");
+	assert_int_equal(run(count(v), v, &o, err, sizeof(err)), OPTS_HELP);
+	opts_free(&o);
 }
 
 static void
@@ -757,6 +823,7 @@ main(void)
 		cmocka_unit_test(test_addr_absolute),
 		cmocka_unit_test(test_acl),
 		cmocka_unit_test(test_opts_ghaf),
+		cmocka_unit_test(test_opts_ghaf_three),
 		cmocka_unit_test(test_opts_general),
 		cmocka_unit_test(test_opts_repeat),
 		cmocka_unit_test(test_opts_absolute),
