@@ -28,7 +28,8 @@ escape_byte(unsigned char c, char *e)
 		memcpy(e, "\\t", 2);
 		return (2);
 	}
-	if (c >= 0x20 && c < 0x7f) {
+	/* A space or a quote would end a key=value log field early. */
+	if (c > 0x20 && c < 0x7f && c != '"') {
 		e[0] = (char)c;
 		return (1);
 	}

@@ -132,6 +132,17 @@ begin_stop(struct proxy *px, int sig)
 }
 
 static void sweep(struct proxy *);
+
+/* The statistics: a line per rule, then the total. */
+static void
+report(struct proxy *px)
+{
+	struct listener *l;
+
+	for (l = px->listeners; l != NULL; l = listener_next(l))
+		stats_report_rule(listener_stats(l), listener_rule(l)->name);
+	stats_report(&px->stats, &px->mark, &px->buffers, px->status_note);
+}
 static void listener_gone(void *, struct listener *);
 
 static void
@@ -257,8 +268,7 @@ signal_cb(void *cookie, int revents)
 				begin_stop(px, sigs[i]);
 				break;
 			case SIGUSR1:
-				stats_report(&px->stats, &px->mark, &px->buffers,
-				    px->status_note);
+				report(px);
 				break;
 			case SIGHUP:
 				if (px->opts->config != NULL)
@@ -402,7 +412,7 @@ stats_cb(void *cookie)
 {
 	struct proxy *px = cookie;
 
-	stats_report(&px->stats, &px->mark, &px->buffers, px->status_note);
+	report(px);
 	if (event_timer_start(px->loop, &px->stats_timer,
 	    px->stats_interval_ms) == -1)
 		log_warnx("statistics timer: not rescheduled");

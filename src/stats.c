@@ -57,6 +57,17 @@ stats_report(const struct stats *s, struct stats_mark *m,
 }
 
 void
+stats_report_rule(const struct stats *s, const char *rule)
+{
+
+	log_always("stats rule=%s active=%u accepted=%" PRIu64
+	    " denied=%" PRIu64 " connect_failed=%" PRIu64 " closed=%" PRIu64
+	    " bytes_up=%" PRIu64 " bytes_down=%" PRIu64 " abandoned=%" PRIu64,
+	    rule, s->active, s->accepted, s->denied, s->connect_failed,
+	    s->closed, s->bytes_up, s->bytes_down, s->abandoned);
+}
+
+void
 stats_notify(const struct stats *s, const char *note)
 {
 

@@ -34,6 +34,7 @@
 struct relay_pool;
 
 struct stats {
+	struct stats *parent;	/* counts there too (a rule's: the total) */
 	unsigned int active;	/* connections open now */
 	uint64_t accepted;	/* connections accepted and allowed */
 	uint64_t denied;	/* refused: ACL, per-peer limits */
@@ -43,6 +44,23 @@ struct stats {
 	uint64_t bytes_down;	/* target to client */
 	uint64_t abandoned;	/* client left while connecting */
 };
+
+/* Count n more in a field of s and of every stats above it. */
+#define STATS_ADD(s, field, n) do {					\
+	struct stats *stats_p_;						\
+									\
+	for (stats_p_ = (s); stats_p_ != NULL;				\
+	    stats_p_ = stats_p_->parent)				\
+		stats_p_->field += (n);					\
+} while (0)
+/* One connection fewer open. */
+#define STATS_GONE(s) do {						\
+	struct stats *stats_p_;						\
+									\
+	for (stats_p_ = (s); stats_p_ != NULL;				\
+	    stats_p_ = stats_p_->parent)				\
+		stats_p_->active--;					\
+} while (0)
 
 /* Where the rates of the last report started. */
 struct stats_mark {
@@ -64,6 +82,12 @@ const char *stats_format(const struct stats *, uint64_t rate_up,
  */
 void stats_report(const struct stats *, struct stats_mark *,
     const struct relay_pool *, const char *note);
+/*
+ * Log one rule's line (at info level, even with -q):
+ *   stats rule=NAME active=N accepted=N denied=N connect_failed=N
+ *         closed=N bytes_up=N bytes_down=N abandoned=N
+ */
+void stats_report_rule(const struct stats *, const char *rule);
 /* Send only the summary (STATUS=), if there is a service manager. */
 void stats_notify(const struct stats *, const char *note);
 
