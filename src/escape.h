@@ -3,11 +3,9 @@
  * file name that a glob found) made fit for one log line, in the manner
  * of vis(3) with VIS_CSTYLE: printable ASCII stays as it is except the
  * backslash, which is doubled; newline, carriage return and tab become
- * \n, \r and \t; every other byte, 8-bit ones included, and the space
- * and the double quote, becomes \xHH.  So a newline can never start a
- * forged line, a terminal sees no control sequence, two different
- * strings never print the same, and an escaped value is one field of a
- * key=value log line.
+ * \n, \r and \t; every other byte, 8-bit ones included, becomes \xHH.
+ * So a newline can never start a forged line, a terminal sees no
+ * control sequence, and two different strings never print the same.
  */
 #ifndef VSOCKPROXY_ESCAPE_H
 #define VSOCKPROXY_ESCAPE_H
@@ -23,6 +21,13 @@
  * a cut is never mistaken for the whole.
  */
 const char *escape_mem(const void *s, size_t len, char *buf,
+    size_t buflen);
+
+/*
+ * The same, with the space and the double quote as \xHH too: the result
+ * is one field of a key=value log line (addresses: peer=, target=).
+ */
+const char *escape_field(const void *s, size_t len, char *buf,
     size_t buflen);
 
 /* The same for a NUL-terminated string. */

@@ -420,36 +420,10 @@ name_socket(struct listener *l)
 }
 
 /*
- * Who may connect, as the rule says it: the access list, or that anyone
- * may.  A vsock rule open to every CID is most likely a mistake (Ghaf's
- * ALLOWED_CID 0, or a forgotten "allow"): warned about.
+ * The listening line says who may connect.  A vsock rule open to every
+ * CID is most likely a mistake (Ghaf's ALLOWED_CID 0, or a forgotten
+ * "allow"): warned about.
  */
-static void
-who_may(const struct conf_rule *r, char *buf, size_t len)
-{
-	char a[256], d[256];
-
-	switch (r->listen.kind) {
-	case ADDR_VSOCK:
-		acl_format(r->allow, a, sizeof(a));
-		acl_format(r->deny, d, sizeof(d));
-		snprintf(buf, len, "allow %s%s%s", a[0] != '\0' ? a : "any CID",
-		    d[0] != '\0' ? ", deny " : "", d);
-		break;
-	case ADDR_TCP:
-		acl_prefix_format(r->prefixes, r->nprefixes, a, sizeof(a));
-		snprintf(buf, len, "allow-addr %s", a[0] != '\0' ? a : "any");
-		break;
-	case ADDR_UNIX:
-		acl_uid_format(r->uids, r->nuids, a, sizeof(a));
-		snprintf(buf, len, "allow-uid %s", a[0] != '\0' ? a : "any");
-		break;
-	default:
-		snprintf(buf, len, "anyone");
-		break;
-	}
-}
-
 static void
 log_listening(const struct listener *l)
 {
@@ -457,7 +431,7 @@ log_listening(const struct listener *l)
 	char target[ADDR_STRLEN], fd[48], who[600];
 
 	addr_format(&r->connect, target, sizeof(target));
-	who_may(r, who, sizeof(who));
+	conf_rule_access(r, who, sizeof(who));
 	fd[0] = '\0';
 	if (l->activated)
 		snprintf(fd, sizeof(fd), " (socket-activated fd %d)", l->fd);

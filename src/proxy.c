@@ -133,6 +133,23 @@ begin_stop(struct proxy *px, int sig)
 
 static void sweep(struct proxy *);
 
+/* The service manager's STATUS=: the totals, then rule by rule. */
+static void
+notify(struct proxy *px)
+{
+	struct listener *l;
+	char rules[256];	/* with the rest, within notify's 512 */
+
+	rules[0] = '\0';
+	if (notify_active())
+		for (l = px->listeners; l != NULL; l = listener_next(l))
+			if (!listener_retired(l))
+				stats_rule_summary(listener_stats(l),
+				    listener_rule(l)->name, rules,
+				    sizeof(rules));
+	stats_notify(&px->stats, px->status_note, rules);
+}
+
 /* The statistics: a line per rule, then the total. */
 static void
 report(struct proxy *px)
@@ -141,7 +158,8 @@ report(struct proxy *px)
 
 	for (l = px->listeners; l != NULL; l = listener_next(l))
 		stats_report_rule(listener_stats(l), listener_rule(l)->name);
-	stats_report(&px->stats, &px->mark, &px->buffers, px->status_note);
+	stats_report(&px->stats, &px->mark, &px->buffers);
+	notify(px);
 }
 static void listener_gone(void *, struct listener *);
 
@@ -250,7 +268,7 @@ reload(struct proxy *px)
 	notify_reloading();
 	(void)reload_conf(px);
 	notify_send("READY=1");
-	stats_notify(&px->stats, px->status_note);
+	notify(px);
 }
 
 static void
@@ -431,7 +449,7 @@ proxy_ready(struct proxy *px)
 		notify_send("READY=1\nMAINPID=%ld", (long)getpid());
 	else
 		notify_send("READY=1");
-	stats_notify(&px->stats, px->status_note);
+	notify(px);
 }
 
 int

@@ -16,7 +16,8 @@
  *
  * The service manager gets a shorter summary for "systemctl status":
  *
- *   STATUS=3 active, 120 accepted, 2 denied, 0 connect-failed
+ *   STATUS=3 active, 120 accepted, 2 denied, 0 connect-failed;
+ *     vm3: 2 active, 100 accepted, 0 denied; vm5: 1 active, ...
  *
  * after start-up, at each report and after a reload, prefixed with what
  * went wrong if the last reload was rejected.
@@ -77,18 +78,28 @@ const char *stats_format(const struct stats *, uint64_t rate_up,
 
 /*
  * Log the line (at info level, even with -q), with the rates since mark,
- * which then moves to now; send the summary too.  note (may be empty)
- * says why the last reload failed.
+ * which then moves to now.
  */
 void stats_report(const struct stats *, struct stats_mark *,
-    const struct relay_pool *, const char *note);
+    const struct relay_pool *);
 /*
  * Log one rule's line (at info level, even with -q):
  *   stats rule=NAME active=N accepted=N denied=N connect_failed=N
  *         closed=N bytes_up=N bytes_down=N abandoned=N
  */
 void stats_report_rule(const struct stats *, const char *rule);
-/* Send only the summary (STATUS=), if there is a service manager. */
-void stats_notify(const struct stats *, const char *note);
+/*
+ * Send the summary (STATUS=), if there is a service manager: note (may
+ * be empty) says why the last reload failed, rules (may be empty) is
+ * what stats_rule_summary() wrote.
+ */
+void stats_notify(const struct stats *, const char *note,
+    const char *rules);
+/*
+ * Append "; RULE: N active, N accepted, N denied" to the NUL-terminated
+ * buf, or "; ..." once the next rule would not fit.
+ */
+void stats_rule_summary(const struct stats *, const char *rule,
+    char *buf, size_t len);
 
 #endif

@@ -27,6 +27,9 @@ scenario() {
 	is "$(last_stats "$log" | cut -d' ' -f1-7)" \
 	    "active=0 accepted=3 denied=0 connect_failed=0 closed=3 bytes_up=37035 bytes_down=210000" \
 	    "$b: SIGUSR1 line after three transfers is exact"
+	is "$(grep ' stats rule=' "$log" | tail -n 1 | sed 's/.* stats //')" \
+	    "rule=command-line active=0 accepted=3 denied=0 connect_failed=0 closed=3 bytes_up=37035 bytes_down=210000 abandoned=0" \
+	    "$b: ... and so is the rule's line before it"
 	is "$(grep -c 'event=close rule=[^ ]* peer=tcp:127.0.0.1:[0-9]* target=tcp:127.0.0.1:[0-9]* duration=[0-9.]* bytes_up=12345 bytes_down=70000 reason=eof' "$log")" 3 \
 	    "$b: three summary lines with peer, target, bytes and reason"
 

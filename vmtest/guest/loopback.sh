@@ -108,6 +108,9 @@ t_transfer() {	# backend client-bytes server-bytes
 	grep -qE "event=open .*peer=vsock:1:[0-9]+" proxy.log ||
 	    fail "no 'event=open ... peer=vsock:1:PORT' line in the log" ||
 	    return
+	grep -q "any CID may connect to vsock:$P" proxy.log ||
+	    fail "a rule without an allow list was not warned about" ||
+	    return
 	proxy_stop
 }
 
