@@ -253,10 +253,10 @@ format_unix(const struct sockaddr_un *sun, socklen_t len, const char *kind,
 		snprintf(buf, buflen, "%s:(unnamed)", kind);
 	else if (sun->sun_path[0] == '\0')
 		snprintf(buf, buflen, "%s:@%s", kind,
-		    escape_mem(sun->sun_path + 1, n - 1, path, sizeof(path)));
+		    escape_field(sun->sun_path + 1, n - 1, path, sizeof(path)));
 	else
 		snprintf(buf, buflen, "%s:%s", kind,
-		    escape_mem(sun->sun_path, strnlen(sun->sun_path, n), path,
+		    escape_field(sun->sun_path, strnlen(sun->sun_path, n), path,
 		    sizeof(path)));
 }
 

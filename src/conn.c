@@ -47,14 +47,14 @@ struct side {
 struct conn {
 	const struct conn_env *env;
 	struct event_loop *loop;	/* env->loop */
-	conn_gone_fn *gone;		/* tells the owner of our end */
-	void *cookie;
+	struct conn_owner *own;		/* its list, counters, callback */
 	struct conf *conf;		/* keeps rule alive on reloads */
 	const struct conf_rule *rule;
 	struct conn_peer id;
 	uint64_t last_active;		/* ms: for the idle timeout */
 	uint64_t last_total;		/* bytes moved at last_active */
-	uint64_t counted_up;		/* bytes in env->stats so far */
+	struct stats *stats;		/* &own->stats */
+	uint64_t counted_up;		/* bytes in stats so far */
 	uint64_t counted_down;
 	struct side cl, sv;
 	struct relay up, down;
@@ -85,10 +85,8 @@ conn_next(const struct conn *c)
 static void
 count_bytes(struct conn *c)
 {
-	struct stats *s = c->env->stats;
-
-	s->bytes_up += c->up.bytes - c->counted_up;
-	s->bytes_down += c->down.bytes - c->counted_down;
+	STATS_ADD(c->stats, bytes_up, c->up.bytes - c->counted_up);
+	STATS_ADD(c->stats, bytes_down, c->down.bytes - c->counted_down);
 	c->counted_up = c->up.bytes;
 	c->counted_down = c->down.bytes;
 }
@@ -128,17 +126,18 @@ conn_close(struct conn *c, const char *reason)
 	if ((*c->prevp = c->next) != NULL)
 		c->next->prevp = c->prevp;
 	count_bytes(c);
-	c->env->stats->active--;
-	c->env->stats->closed++;
+	STATS_GONE(c->stats);
+	STATS_ADD(c->stats, closed, 1);
 	ms = event_clock_ms() - c->start;
-	log_verbose("close peer=%s target=%s duration=%llu.%03llu "
-	    "bytes_up=%llu bytes_down=%llu reason=%s", c->peer, c->target,
+	log_verbose("event=close rule=%s peer=%s target=%s "
+	    "duration=%llu.%03llu bytes_up=%llu bytes_down=%llu reason=%s",
+	    c->rule->name, c->peer, c->target,
 	    (unsigned long long)(ms / 1000), (unsigned long long)(ms % 1000),
 	    (unsigned long long)c->up.bytes,
 	    (unsigned long long)c->down.bytes, reason);
 	relay_fini(&c->up);
 	relay_fini(&c->down);
-	c->gone(c->cookie);
+	c->own->gone(c->own->cookie);
 	if (event_defer(c->loop, conn_free, c) == -1)
 		conn_free(c);	/* only its own callbacks could still see it */
 }
@@ -213,7 +212,8 @@ pump(struct conn *c, struct relay *r, struct side *dst)
 		conn_close(c, "reset");
 		return (-1);
 	}
-	log_warnx("%s: relay: %s", c->peer, strerror(r->err));
+	log_warnx("event=error rule=%s peer=%s target=%s error=\"%s\"",
+	    c->rule->name, c->peer, c->target, strerror(r->err));
 	conn_close(c, "error");
 	return (-1);
 }
@@ -263,8 +263,9 @@ static void
 connect_failed(struct conn *c, const char *why, const char *reason)
 {
 
-	log_warnx("%s: connect to %s failed: %s", c->peer, c->target, why);
-	c->env->stats->connect_failed++;
+	log_warnx("event=connect-failed rule=%s peer=%s target=%s "
+	    "error=\"%s\"", c->rule->name, c->peer, c->target, why);
+	STATS_ADD(c->stats, connect_failed, 1);
 	conn_close(c, reason);
 }
 
@@ -280,7 +281,8 @@ established(struct conn *c)
 		conn_close(c, "error");
 		return;
 	}
-	log_verbose("open peer=%s target=%s", c->peer, c->target);
+	log_verbose("event=open rule=%s peer=%s target=%s", c->rule->name,
+	    c->peer, c->target);
 	conn_pump(c);
 }
 
@@ -357,7 +359,7 @@ client_cb(void *cookie, int revents)
 		 * reply, so it waits for the target like any data would.
 		 */
 		if (revents & EV_ERROR) {
-			c->env->stats->abandoned++;
+			STATS_ADD(c->stats, abandoned, 1);
 			conn_close(c, "client-gone");
 		}
 		return;
@@ -388,10 +390,10 @@ server_cb(void *cookie, int revents)
 }
 
 void
-conn_start(const struct conn_env *env, struct conn **list,
+conn_start(const struct conn_env *env, struct conn_owner *own,
     struct conf *conf, const struct conf_rule *rule, int fd,
     const struct sockaddr *peer, socklen_t peerlen,
-    const struct conn_peer *id, conn_gone_fn *gone, void *cookie)
+    const struct conn_peer *id)
 {
 	struct conn *c;
 	int inprogress;
@@ -399,13 +401,13 @@ conn_start(const struct conn_env *env, struct conn **list,
 	if ((c = calloc(1, sizeof(*c))) == NULL) {
 		log_warn("accept: calloc");
 		close(fd);
-		gone(cookie);
+		own->gone(own->cookie);
 		return;
 	}
 	c->env = env;
 	c->loop = env->loop;
-	c->gone = gone;
-	c->cookie = cookie;
+	c->own = own;
+	c->stats = &own->stats;
 	c->conf = conf_ref(conf);
 	c->rule = rule;
 	c->id = *id;
@@ -424,14 +426,14 @@ conn_start(const struct conn_env *env, struct conn **list,
 	relay_init(&c->down, c->sv.fd, c->sv.family, c->cl.fd,
 	    rule->bufsize, env->buffers, conn_wake, c);
 	c->connecting = 1;
-	env->stats->accepted++;
-	env->stats->active++;
+	STATS_ADD(c->stats, accepted, 1);
+	STATS_ADD(c->stats, active, 1);
 
 	/* Linked in before any failure path: conn_close() unlinks. */
-	if ((c->next = *list) != NULL)
+	if ((c->next = own->conns) != NULL)
 		c->next->prevp = &c->next;
-	*list = c;
-	c->prevp = list;
+	own->conns = c;
+	c->prevp = &own->conns;
 
 	if (c->sv.fd == -1) {
 		connect_failed(c, strerror(errno), "connect-failed");

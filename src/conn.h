@@ -14,12 +14,13 @@
 #include <sys/socket.h>
 #include <stdint.h>
 
+#include "stats.h"
+
 struct conf;
 struct conf_rule;
 struct conn;
 struct event_loop;
 struct relay_pool;
-struct stats;
 
 /* What every connection of the daemon shares; the daemon owns it. */
 struct conn_env {
@@ -41,16 +42,28 @@ struct conn_peer {
 typedef void conn_gone_fn(void *cookie);
 
 /*
- * Take over the accepted socket fd from peer and start connecting to
- * rule's target.  The conn links itself into *list (its close unlinks
- * it) and holds a reference to conf, the rule's owner, until it is
- * freed.  On failure fd is closed and gone called, as for any other
- * end.
+ * Who a connection belongs to (a listener): the list it lives in, the
+ * counters it counts into (and so into their parent, the total), and
+ * the callback for its end.
  */
-void conn_start(const struct conn_env *, struct conn **list,
+struct conn_owner {
+	struct conn *conns;		/* open ones, newest first */
+	struct stats stats;
+	conn_gone_fn *gone;
+	void *cookie;
+};
+
+/*
+ * Take over the accepted socket fd from peer and start connecting to
+ * rule's target.  The conn links itself into own's list (its close
+ * unlinks it) and holds a reference to conf, the rule's owner, until it
+ * is freed.  On failure fd is closed and own's gone called, as for any
+ * other end.
+ */
+void conn_start(const struct conn_env *, struct conn_owner *own,
     struct conf *conf, const struct conf_rule *rule, int fd,
     const struct sockaddr *peer, socklen_t peerlen,
-    const struct conn_peer *id, conn_gone_fn *gone, void *cookie);
+    const struct conn_peer *id);
 
 /* Close a connection at once (shutdown, drain deadline). */
 void conn_close(struct conn *, const char *reason);

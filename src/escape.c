@@ -10,7 +10,7 @@
 
 /* The escape of one byte into e (at least 5 bytes); its length. */
 static size_t
-escape_byte(unsigned char c, char *e)
+escape_byte(unsigned char c, int field, char *e)
 {
 	static const char hex[] = "0123456789abcdef";
 
@@ -28,7 +28,7 @@ escape_byte(unsigned char c, char *e)
 		memcpy(e, "\\t", 2);
 		return (2);
 	}
-	if (c >= 0x20 && c < 0x7f) {
+	if (c >= 0x20 && c < 0x7f && !(field && (c == ' ' || c == '"'))) {
 		e[0] = (char)c;
 		return (1);
 	}
@@ -39,8 +39,8 @@ escape_byte(unsigned char c, char *e)
 	return (4);
 }
 
-const char *
-escape_mem(const void *s, size_t len, char *buf, size_t buflen)
+static const char *
+escape(const void *s, size_t len, int field, char *buf, size_t buflen)
 {
 	const unsigned char *p = s;
 	size_t i, o = 0, n, need = 0, room, dots;
@@ -49,11 +49,11 @@ escape_mem(const void *s, size_t len, char *buf, size_t buflen)
 	if (buflen == 0)
 		return (buf);
 	for (i = 0; i < len; i++)
-		need += escape_byte(p[i], e);
+		need += escape_byte(p[i], field, e);
 	/* Cut: keep room for "..." (or what of it fits). */
 	room = need < buflen ? buflen - 1 : buflen > 4 ? buflen - 4 : 0;
 	for (i = 0; i < len; i++) {
-		n = escape_byte(p[i], e);
+		n = escape_byte(p[i], field, e);
 		if (o + n > room)
 			break;
 		memcpy(buf + o, e, n);
@@ -64,6 +64,20 @@ escape_mem(const void *s, size_t len, char *buf, size_t buflen)
 			buf[o++] = '.';
 	buf[o] = '\0';
 	return (buf);
+}
+
+const char *
+escape_mem(const void *s, size_t len, char *buf, size_t buflen)
+{
+
+	return (escape(s, len, 0, buf, buflen));
+}
+
+const char *
+escape_field(const void *s, size_t len, char *buf, size_t buflen)
+{
+
+	return (escape(s, len, 1, buf, buflen));
 }
 
 const char *

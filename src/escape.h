@@ -23,6 +23,13 @@
 const char *escape_mem(const void *s, size_t len, char *buf,
     size_t buflen);
 
+/*
+ * The same, with the space and the double quote as \xHH too: the result
+ * is one field of a key=value log line (addresses: peer=, target=).
+ */
+const char *escape_field(const void *s, size_t len, char *buf,
+    size_t buflen);
+
 /* The same for a NUL-terminated string. */
 const char *escape_str(const char *s, char *buf, size_t buflen);
 

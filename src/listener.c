@@ -21,6 +21,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "acl.h"
 #include "addr.h"
 #include "conf.h"
 #include "conn.h"
@@ -61,7 +62,7 @@ struct listener {
 	struct ratelim denials;	/* "denied peer" lines */
 	struct connrate *rate;	/* max-conn-rate, once needed */
 	struct event_timer quiet;	/* ... their summary is due */
-	struct conn *conns;		/* open ones, newest first */
+	struct conn_owner own;		/* its connections and counters */
 	unsigned int nconns;
 	char name[ADDR_STRLEN];
 	struct listener *next;
@@ -80,8 +81,9 @@ summary(struct listener *l)
 	n = ratelim_flush(&l->denials, event_now(l->loop), from,
 	    sizeof(from));
 	if (n > 0)
-		log_info("%s: %llu more denial(s) from %s suppressed",
-		    l->name, (unsigned long long)n, from);
+		log_info("event=denied-suppressed rule=%s listen=%s peer=%s "
+		    "count=%llu", l->rule->name, l->name, from,
+		    (unsigned long long)n);
 }
 
 static void
@@ -127,7 +129,8 @@ log_denial(struct listener *l, const char *peer, const char *host,
 	uint64_t now = event_now(l->loop);
 
 	if (ratelim_allow(&l->denials, now, host)) {
-		log_info("%s: denied peer %s (%s)", l->name, peer, why);
+		log_info("event=denied rule=%s listen=%s peer=%s %s",
+		    l->rule->name, l->name, peer, why);
 		return;
 	}
 	if (l->denials.held == 1 && event_timer_start(l->loop,
@@ -208,33 +211,32 @@ admit(struct listener *l, int fd, const struct sockaddr_storage *ss,
 	struct ucred cred;
 	socklen_t clen = sizeof(cred);
 	int have_cred = 0;
-	char peer[ADDR_STRLEN], host[ADDR_STRLEN], why[64];
+	char peer[ADDR_STRLEN], host[ADDR_STRLEN], why[96], uid[32];
 	struct conn *c;
 	unsigned int n;
 
 	memset(id, 0, sizeof(*id));
-	why[0] = '\0';
+	why[0] = uid[0] = '\0';
 	switch (ss->ss_family) {
 	case AF_VSOCK:
 		id->id[0] = AF_VSOCK;
 		memcpy(id->id + 4, &svm->svm_cid, sizeof(svm->svm_cid));
 		if (!conf_rule_allows_cid(l->rule, svm->svm_cid))
-			snprintf(why, sizeof(why), "CID %u not allowed",
-			    svm->svm_cid);
+			snprintf(why, sizeof(why), "reason=cid-not-allowed");
 		break;
 	case AF_INET:
 		id->id[0] = AF_INET;
 		memcpy(id->id + 4, &sin->sin_addr, sizeof(sin->sin_addr));
 		if (!conf_rule_allows_addr(l->rule,
 		    (const struct sockaddr *)ss, len))
-			snprintf(why, sizeof(why), "address not allowed");
+			snprintf(why, sizeof(why), "reason=address-not-allowed");
 		break;
 	case AF_INET6:
 		id->id[0] = AF_INET6;
 		memcpy(id->id + 4, &sin6->sin6_addr, sizeof(sin6->sin6_addr));
 		if (!conf_rule_allows_addr(l->rule,
 		    (const struct sockaddr *)ss, len))
-			snprintf(why, sizeof(why), "address not allowed");
+			snprintf(why, sizeof(why), "reason=address-not-allowed");
 		break;
 	case AF_UNIX:
 		id->id[0] = AF_UNIX;
@@ -244,13 +246,14 @@ admit(struct listener *l, int fd, const struct sockaddr_storage *ss,
 			    l->rule->max_conn_rate == 0)
 				break;
 			log_warn("%s: SO_PEERCRED", l->name);
-			snprintf(why, sizeof(why), "peer unknown");
+			snprintf(why, sizeof(why), "reason=peer-unknown");
 			break;
 		}
 		have_cred = 1;
+		snprintf(uid, sizeof(uid), "uid=%u ", (unsigned int)cred.uid);
 		memcpy(id->id + 4, &cred.uid, sizeof(cred.uid));
 		if (!conf_rule_allows_uid(l->rule, cred.uid))
-			snprintf(why, sizeof(why), "uid %u not allowed",
+			snprintf(why, sizeof(why), "uid=%u reason=uid-not-allowed",
 			    (unsigned int)cred.uid);
 		break;
 	default:
@@ -258,11 +261,12 @@ admit(struct listener *l, int fd, const struct sockaddr_storage *ss,
 	}
 	if (why[0] == '\0' && l->rule->max_per_peer > 0) {
 		n = 0;
-		for (c = l->conns; c != NULL; c = conn_next(c))
+		for (c = l->own.conns; c != NULL; c = conn_next(c))
 			if (conn_same_peer(c, id))
 				n++;
 		if (n >= l->rule->max_per_peer)
-			snprintf(why, sizeof(why), "at max-conns-per-peer %u",
+			snprintf(why, sizeof(why), "%slimit=%u "
+			    "reason=max-conns-per-peer", uid,
 			    l->rule->max_per_peer);
 	}
 	if (why[0] == '\0' && l->rule->max_conn_rate > 0) {
@@ -271,20 +275,19 @@ admit(struct listener *l, int fd, const struct sockaddr_storage *ss,
 		/* Out of memory: the limit waits for a later connection. */
 		if (l->rate != NULL && !connrate_allow(l->rate, id->id,
 		    l->rule->max_conn_rate, event_now(l->loop)))
-			snprintf(why, sizeof(why), "over max-conn-rate %u/s",
-			    l->rule->max_conn_rate);
+			snprintf(why, sizeof(why), "%slimit=%u "
+			    "reason=max-conn-rate", uid, l->rule->max_conn_rate);
 	}
 	if (why[0] == '\0')
 		return (1);
-	l->env->stats->denied++;
-	/* An unnamed UNIX client is known only by its credentials. */
+	STATS_ADD(&l->own.stats, denied, 1);
+	addr_format_sa((const struct sockaddr *)ss, len, peer, sizeof(peer));
+	/* A UNIX client is told from others by its credentials. */
 	if (have_cred)
-		snprintf(peer, sizeof(peer), "unix uid %u",
+		snprintf(host, sizeof(host), "unix:uid=%u",
 		    (unsigned int)cred.uid);
 	else
-		addr_format_sa((const struct sockaddr *)ss, len, peer,
-		    sizeof(peer));
-	peer_host(ss, peer, host, sizeof(host));
+		peer_host(ss, peer, host, sizeof(host));
 	log_denial(l, peer, host, why);
 	return (0);
 }
@@ -391,11 +394,12 @@ accept_cb(void *cookie, int revents)
 			continue;
 		}
 		l->nconns++;
-		conn_start(l->env, &l->conns, l->conf, l->rule, fd,
-		    (struct sockaddr *)&ss, len, &id, conn_gone, l);
+		conn_start(l->env, &l->own, l->conf, l->rule, fd,
+		    (struct sockaddr *)&ss, len, &id);
 		if (full(l)) {
-			log_debug("%s: at max-conns %u: not accepting",
-			    l->name, l->rule->max_conns);
+			log_verbose("event=limit rule=%s listen=%s limit=%u "
+			    "reason=max-conns", l->rule->name, l->name,
+			    l->rule->max_conns);
 			l->paused = 1;
 			update(l);
 		}
@@ -415,13 +419,35 @@ name_socket(struct listener *l)
 		    sizeof(l->name));
 }
 
+/*
+ * The listening line says who may connect.  A vsock rule open to every
+ * CID is most likely a mistake (Ghaf's ALLOWED_CID 0, or a forgotten
+ * "allow"): warned about.
+ */
+static void
+log_listening(const struct listener *l)
+{
+	const struct conf_rule *r = l->rule;
+	char target[ADDR_STRLEN], fd[48], who[600];
+
+	addr_format(&r->connect, target, sizeof(target));
+	conf_rule_access(r, who, sizeof(who));
+	fd[0] = '\0';
+	if (l->activated)
+		snprintf(fd, sizeof(fd), " (socket-activated fd %d)", l->fd);
+	log_info("listening on %s%s, forwarding to %s (rule %s; %s)",
+	    l->name, fd, target, r->name, who);
+	if (r->listen.kind == ADDR_VSOCK && acl_is_any(r->allow))
+		log_warnx("rule %s: any CID may connect to %s: give an "
+		    "allow list", r->name, l->name);
+}
+
 struct listener *
 listener_new(const struct conn_env *env, struct conf *conf,
     const struct conf_rule *rule, int fd, listener_gone_fn *gone,
     void *cookie)
 {
 	struct listener *l;
-	char target[ADDR_STRLEN];
 
 	if ((l = calloc(1, sizeof(*l))) == NULL) {
 		log_warn("calloc");
@@ -433,6 +459,9 @@ listener_new(const struct conn_env *env, struct conf *conf,
 	l->loop = env->loop;
 	l->gone = gone;
 	l->cookie = cookie;
+	l->own.stats.parent = env->stats;
+	l->own.gone = conn_gone;
+	l->own.cookie = l;
 	l->rule = rule;
 	l->fd = fd;
 	l->activated = fd != -1;
@@ -449,14 +478,7 @@ listener_new(const struct conn_env *env, struct conf *conf,
 	if (l->w == NULL)
 		goto fail;
 	l->conf = conf_ref(conf);
-	addr_format(&rule->connect, target, sizeof(target));
-	if (l->activated)
-		log_info("listening on %s (socket-activated fd %d), "
-		    "forwarding to %s (rule %s)", l->name, l->fd, target,
-		    rule->name);
-	else
-		log_info("listening on %s, forwarding to %s (rule %s)",
-		    l->name, target, rule->name);
+	log_listening(l);
 	return (l);
 fail:
 	event_timer_stop(l->loop, &l->backoff);
@@ -492,8 +514,8 @@ void
 listener_close_conns(struct listener *l, const char *reason)
 {
 
-	while (l->conns != NULL)
-		conn_close(l->conns, reason);
+	while (l->own.conns != NULL)
+		conn_close(l->own.conns, reason);
 }
 
 void
@@ -535,6 +557,13 @@ listener_retire(struct listener *l)
 		    "which still holds it: connections to it wait unanswered "
 		    "until a restart", l->name);
 	listener_close(l);
+}
+
+const struct stats *
+listener_stats(const struct listener *l)
+{
+
+	return (&l->own.stats);
 }
 
 int

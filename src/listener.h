@@ -13,6 +13,7 @@ struct conf;
 struct conf_rule;
 struct conn_env;
 struct listener;
+struct stats;
 
 /*
  * One of the listener's connections ended; called from inside the
@@ -53,6 +54,9 @@ void listener_retire(struct listener *);
 /* Nonzero once retired with no connection left: free it. */
 int listener_finished(const struct listener *);
 int listener_retired(const struct listener *);
+
+/* Its rule's counters (kept across a reload that keeps the listener). */
+const struct stats *listener_stats(const struct listener *);
 
 /* Nonzero if its socket was passed by the service manager. */
 int listener_activated(const struct listener *);

@@ -132,6 +132,35 @@ begin_stop(struct proxy *px, int sig)
 }
 
 static void sweep(struct proxy *);
+
+/* The service manager's STATUS=: the totals, then rule by rule. */
+static void
+notify(struct proxy *px)
+{
+	struct listener *l;
+	char rules[256];	/* with the rest, within notify's 512 */
+
+	rules[0] = '\0';
+	if (notify_active())
+		for (l = px->listeners; l != NULL; l = listener_next(l))
+			if (!listener_retired(l))
+				stats_rule_summary(listener_stats(l),
+				    listener_rule(l)->name, rules,
+				    sizeof(rules));
+	stats_notify(&px->stats, px->status_note, rules);
+}
+
+/* The statistics: a line per rule, then the total. */
+static void
+report(struct proxy *px)
+{
+	struct listener *l;
+
+	for (l = px->listeners; l != NULL; l = listener_next(l))
+		stats_report_rule(listener_stats(l), listener_rule(l)->name);
+	stats_report(&px->stats, &px->mark, &px->buffers);
+	notify(px);
+}
 static void listener_gone(void *, struct listener *);
 
 static void
@@ -239,7 +268,7 @@ reload(struct proxy *px)
 	notify_reloading();
 	(void)reload_conf(px);
 	notify_send("READY=1");
-	stats_notify(&px->stats, px->status_note);
+	notify(px);
 }
 
 static void
@@ -257,8 +286,7 @@ signal_cb(void *cookie, int revents)
 				begin_stop(px, sigs[i]);
 				break;
 			case SIGUSR1:
-				stats_report(&px->stats, &px->mark, &px->buffers,
-				    px->status_note);
+				report(px);
 				break;
 			case SIGHUP:
 				if (px->opts->config != NULL)
@@ -402,7 +430,7 @@ stats_cb(void *cookie)
 {
 	struct proxy *px = cookie;
 
-	stats_report(&px->stats, &px->mark, &px->buffers, px->status_note);
+	report(px);
 	if (event_timer_start(px->loop, &px->stats_timer,
 	    px->stats_interval_ms) == -1)
 		log_warnx("statistics timer: not rescheduled");
@@ -421,7 +449,7 @@ proxy_ready(struct proxy *px)
 		notify_send("READY=1\nMAINPID=%ld", (long)getpid());
 	else
 		notify_send("READY=1");
-	stats_notify(&px->stats, px->status_note);
+	notify(px);
 }
 
 int

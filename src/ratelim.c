@@ -53,7 +53,7 @@ ratelim_flush(struct ratelim *r, uint64_t now, char *from, size_t len)
 
 	if (n > 0)
 		snprintf(from, len, "%s%s", r->from,
-		    r->several ? " and others" : "");
+		    r->several ? "+others" : "");
 	r->start = now;
 	r->logged = 0;
 	r->held = 0;

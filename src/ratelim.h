@@ -36,7 +36,7 @@ uint64_t ratelim_due(const struct ratelim *);
 /*
  * Start a new interval at now.  Returns how many lines were held back
  * (0: nothing to say) and, in *from, who they were about: one peer's
- * name, or the first one's and "and others".
+ * name, or the first one's and "+others" (one word: a log value).
  */
 uint64_t ratelim_flush(struct ratelim *, uint64_t now, char *from,
     size_t len);

@@ -16,7 +16,8 @@
  *
  * The service manager gets a shorter summary for "systemctl status":
  *
- *   STATUS=3 active, 120 accepted, 2 denied, 0 connect-failed
+ *   STATUS=3 active, 120 accepted, 2 denied, 0 connect-failed;
+ *     vm3: 2 active, 100 accepted, 0 denied; vm5: 1 active, ...
  *
  * after start-up, at each report and after a reload, prefixed with what
  * went wrong if the last reload was rejected.
@@ -34,6 +35,7 @@
 struct relay_pool;
 
 struct stats {
+	struct stats *parent;	/* counts there too (a rule's: the total) */
 	unsigned int active;	/* connections open now */
 	uint64_t accepted;	/* connections accepted and allowed */
 	uint64_t denied;	/* refused: ACL, per-peer limits */
@@ -43,6 +45,23 @@ struct stats {
 	uint64_t bytes_down;	/* target to client */
 	uint64_t abandoned;	/* client left while connecting */
 };
+
+/* Count n more in a field of s and of every stats above it. */
+#define STATS_ADD(s, field, n) do {					\
+	struct stats *stats_p_;						\
+									\
+	for (stats_p_ = (s); stats_p_ != NULL;				\
+	    stats_p_ = stats_p_->parent)				\
+		stats_p_->field += (n);					\
+} while (0)
+/* One connection fewer open. */
+#define STATS_GONE(s) do {						\
+	struct stats *stats_p_;						\
+									\
+	for (stats_p_ = (s); stats_p_ != NULL;				\
+	    stats_p_ = stats_p_->parent)				\
+		stats_p_->active--;					\
+} while (0)
 
 /* Where the rates of the last report started. */
 struct stats_mark {
@@ -59,12 +78,28 @@ const char *stats_format(const struct stats *, uint64_t rate_up,
 
 /*
  * Log the line (at info level, even with -q), with the rates since mark,
- * which then moves to now; send the summary too.  note (may be empty)
- * says why the last reload failed.
+ * which then moves to now.
  */
 void stats_report(const struct stats *, struct stats_mark *,
-    const struct relay_pool *, const char *note);
-/* Send only the summary (STATUS=), if there is a service manager. */
-void stats_notify(const struct stats *, const char *note);
+    const struct relay_pool *);
+/*
+ * Log one rule's line (at info level, even with -q):
+ *   stats rule=NAME active=N accepted=N denied=N connect_failed=N
+ *         closed=N bytes_up=N bytes_down=N abandoned=N
+ */
+void stats_report_rule(const struct stats *, const char *rule);
+/*
+ * Send the summary (STATUS=), if there is a service manager: note (may
+ * be empty) says why the last reload failed, rules (may be empty) is
+ * what stats_rule_summary() wrote.
+ */
+void stats_notify(const struct stats *, const char *note,
+    const char *rules);
+/*
+ * Append "; RULE: N active, N accepted, N denied" to the NUL-terminated
+ * buf, or "; ..." once the next rule would not fit.
+ */
+void stats_rule_summary(const struct stats *, const char *rule,
+    char *buf, size_t len);
 
 #endif

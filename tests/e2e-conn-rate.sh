@@ -51,8 +51,8 @@ scenario() {
 	stop "$PROXY_PID"
 	is "$?" 0 "$be: proxy exits 0 on SIGTERM"
 	# Five lines, the rest summed up (at the latest when it stops).
-	den=$(grep -c "denied peer .*(over max-conn-rate 5/s)" "$PROXY_LOG")
-	den=$((den + $(sed -n 's/.*: \([0-9]*\) more denial(s) from tcp:127.0.0.1 suppressed$/\1/p' \
+	den=$(grep -c "event=denied .* limit=5 reason=max-conn-rate$" "$PROXY_LOG")
+	den=$((den + $(sed -n 's/.*event=denied-suppressed .* peer=tcp:127.0.0.1 count=\([0-9]*\)$/\1/p' \
 	    "$PROXY_LOG" | awk '{ s += $1 } END { print s + 0 }')))
 	is "$den" $((12 - ok)) \
 	    "$be: the others were denied, logged (\"over max-conn-rate 5/s\")"

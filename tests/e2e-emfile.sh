@@ -45,7 +45,7 @@ emfile() {
 	    --send 64k --expect 64k --wait-file "$T/$name.go" \
 	    --timeout "$VSP_WAIT"
 	check "$be: four connections open" wait_until 5 sh -c \
-	    "[ \$(grep -c 'open peer' '$T/px-$name.log') -ge 4 ]"
+	    "[ \$(grep -c 'event=open ' '$T/px-$name.log') -ge 4 ]"
 	nfd=$(limit_for "$PROXY_PID" "$free")
 	prlimit --pid "$PROXY_PID" --nofile="$nfd:$nfd"
 	spawn "$name.wait" "$VSP_PEER" connect "$PROXY_ADDR" --conns 3 \
@@ -60,7 +60,7 @@ emfile() {
 	lt "$ms" 500 \
 	    "$be: $ms ms of CPU in 2 s of exhaustion (under 500: no spinning)"
 	check "$be: the daemon is alive" alive "$PROXY_PID"
-	is "$(grep -c 'close peer' "$T/px-$name.log")" 0 \
+	is "$(grep -c 'event=close ' "$T/px-$name.log")" 0 \
 	    "$be: no client was accepted and closed"
 	is "$(grep -c 'accept (pausing' "$T/px-$name.log")" 1 \
 	    "$be: the exhaustion is logged once"

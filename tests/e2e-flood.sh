@@ -14,8 +14,8 @@
 #   - flooded: the slowest round trip, and the slowest new connection,
 #     stay within 5x the control's slowest + 100 ms (the daemon once
 #     accepted until EAGAIN: one wake-up took the whole flood, 2.7 s);
-#   - the log: at most RATELIM_BURST (5) "denied peer" lines per 5 s
-#     and a summary "N more denial(s) from unix uid 65534 suppressed";
+#   - the log: at most RATELIM_BURST (5) "event=denied" lines per 5 s
+#     and a summary "event=denied-suppressed ... peer=unix:uid=65534 count=N";
 #     the lines shown plus N equal the connections the flood made, and
 #     so does the denied= counter of the statistics.
 #
@@ -57,7 +57,7 @@ round() {
 	    --seconds 3 --procs 2
 	fl=$SPAWNED
 	# The flood is on once the daemon turns it away.
-	wait_until 10 grep -q "denied peer" "$log" ||
+	wait_until 10 grep -q "event=denied " "$log" ||
 	    diag "$name: no denial seen"
 	spawn "$name.ping" "$VSP_FLOOD" ping "$LEGIT" --count 200 \
 	    --interval-ms 10
@@ -127,8 +127,8 @@ scenario() {
 
 	stop "$PROXY_PID"
 	is "$?" 0 "$be: proxy exits 0 on SIGTERM"
-	shown=$(grep -c "a.sock: denied peer unix uid 65534" "$PROXY_LOG")
-	held=$(sed -n 's/.*: \([0-9]*\) more denial(s) from unix uid 65534 suppressed$/\1/p' "$PROXY_LOG" |
+	shown=$(grep -c "event=denied rule=[^ ]* listen=unix:[^ ]*a.sock peer=.* uid=65534 " "$PROXY_LOG")
+	held=$(sed -n 's/.*event=denied-suppressed .* peer=unix:uid=65534 count=\([0-9]*\)$/\1/p' "$PROXY_LOG" |
 	    awk '{ s += $1 } END { print s + 0 }')
 	is "$((shown + held))" "${n:-?}" \
 	    "$be: $shown denials shown + $held in summaries = the flood's"

@@ -115,7 +115,7 @@ good() {
 	    --expect 1M" "--send 1M --expect 1M"
 	check "$what, hashes match" same_hashes "$name-okd1m"
 	check "$be $tr: opens logged with the hybrid-vsock target" \
-	    test "$(log_count "$PROXY_LOG" "open peer=.* \
+	    test "$(log_count "$PROXY_LOG" "event=open .* \
 target=hybrid-vsock:${vmm#unix:}:$GPORT\$")" -eq 4
 	usr1
 	is "$(stat_of connect_failed)" 0 \
@@ -142,8 +142,9 @@ failing() {
 	    "[ $rc -eq 0 ] && grep -q . '$T/$name.vmm.out' &&
 	    ! grep -v ' ok\$' '$T/$name.vmm.out' >/dev/null &&
 	    [ \$(grep -c ' vmm_connect=$GPORT ' '$T/$name.vmm.out') = 3 ]"
-	is "$(log_count "$PROXY_LOG" "connect to hybrid-vsock:${vmm#unix:}:\
-$GPORT failed: $why")" 3 "$what: 3 failures logged ($why)"
+	is "$(log_count "$PROXY_LOG" "event=connect-failed .* \
+target=hybrid-vsock:${vmm#unix:}:$GPORT error=\"$why")" 3 \
+	    "$what: 3 failures logged ($why)"
 	is "$(log_count "$PROXY_LOG" "reason=connect-failed\$")" 3 \
 	    "$what: closed with reason connect-failed"
 	usr1
@@ -168,8 +169,8 @@ silent() {
 	reap "$PEER_PID"
 	is "$?" 0 "$what: the VMM's connections were closed too"
 	check "$what: the VMM saw CONNECT $GPORT" vmm_saw "$name.vmm" 3
-	is "$(log_count "$PROXY_LOG" "connect to hybrid-vsock:.* failed: \
-timed out")" 3 "$what: 3 time-outs logged"
+	is "$(log_count "$PROXY_LOG" "event=connect-failed .* \
+target=hybrid-vsock:.* error=\"timed out\"")" 3 "$what: 3 time-outs logged"
 	is "$(log_count "$PROXY_LOG" "reason=timeout\$")" 3 \
 	    "$what: closed with reason timeout"
 	usr1

@@ -30,7 +30,7 @@ evil_path() {
 # ... and how the daemon must show it.
 # shellcheck disable=SC1003
 escaped_path() {
-	printf '%s/c-%s\\\\\\r\\t\\nFORGED vsockproxy[1]: rule x: owned' \
+	printf '%s/c-%s\\\\\\r\\t\\nFORGED\\x20vsockproxy[1]:\\x20rule\\x20x:\\x20owned' \
 	    "$T" "$1"
 }
 
@@ -56,9 +56,11 @@ scenario() {
 	is "$?" 0 "$be: proxy exits 0"
 	is "$(forged_lines "$PROXY_LOG")" 0 \
 	    "$be: -v: every log line is the daemon's (none forged)"
-	is "$(grep -c -F "open peer=unix:$esc target=" "$PROXY_LOG")" 1 \
+	is "$(grep -F "event=open " "$PROXY_LOG" |
+	    grep -c -F " peer=unix:$esc target=")" 1 \
 	    "$be: -v: the open line shows the path escaped"
-	is "$(grep -c -F "close peer=unix:$esc target=" "$PROXY_LOG")" 1 \
+	is "$(grep -F "event=close " "$PROXY_LOG" |
+	    grep -c -F " peer=unix:$esc target=")" 1 \
 	    "$be: -v: the close line shows the path escaped"
 	[ -n "$VSP_VERBOSE" ] && diag_file "$PROXY_LOG" 10
 	return 0

@@ -84,10 +84,10 @@ sed 's/<\([0-9]*\)>/\n<\1>/g' "$T/syslog.txt" >"$T/syslog.lines"
 check "--syslog=local3: info at <158> with ident and pid" grep -Eq \
     "^<158>.*vsockproxy\\[$pid\\]: listening on $addr" "$T/syslog.lines"
 check "--syslog=local3: a connect failure at <155> (err)" grep -Eq \
-    "^<155>.*vsockproxy\\[$pid\\]: .*connect to tcp:127.0.0.1:1 failed" \
+    "^<155>.*vsockproxy\\[$pid\\]: event=connect-failed .* target=tcp:127.0.0.1:1 " \
     "$T/syslog.lines"
 check "-v per-connection lines at <158>" grep -Eq \
-    "^<158>.*vsockproxy\\[$pid\\]: close peer=.* reason=connect-failed" \
+    "^<158>.*vsockproxy\\[$pid\\]: event=close .* reason=connect-failed" \
     "$T/syslog.lines"
 check "nothing on stderr with -s" test ! -s "$T/s.err"
 

@@ -38,8 +38,15 @@ wait_msgs() {
 	wait_until "$VSP_WAIT" log_at_least "$SINK" "$1" "$2"
 }
 # after N: the sink's lines after the first N, without the pid.
+# The rules' part of STATUS= (after the totals) is left out: see
+# rules_status.
 after() {
-	tail -n +$(($1 + 1)) "$SINK" | sed 's/^pid=[0-9-]* //'
+	tail -n +$(($1 + 1)) "$SINK" |
+	    sed -e 's/^pid=[0-9-]* //' -e 's/\(connect-failed\); .*/\1/'
+}
+# rules_status: the rules' part of the newest STATUS=.
+rules_status() {
+	grep 'STATUS=' "$SINK" | tail -n 1 | sed -n 's/.*connect-failed; //p'
 }
 # usec LINE: the MONOTONIC_USEC of a RELOADING line.
 usec() {
@@ -103,6 +110,10 @@ scenario() {
 	is "$(after 0 | head -n 2 | tr '\n' '#')" \
 	    "READY=1#STATUS=0 active, 0 accepted, 0 denied, 0 connect-failed#" \
 	    "$be: READY=1, then STATUS= with zero counters"
+	rs=$(rules_status)
+	check "$be: ... then rule by rule, cut with '...' ($(echo "$rs" |
+	    cut -c1-60)...)" eval \
+	    'case $rs in "r0: 0 active, 0 accepted, 0 denied; r1: 0 active, "*"; ...") true ;; *) false ;; esac'
 
 	PROXY_ADDR=$addrs
 	check "$be: a transfer through the proxy" \

@@ -42,8 +42,8 @@ ended() {
 # daemon logs just after closing, so the line is waited for.
 logged() {
 	local reason
-	wait_until "$VSP_WAIT" grep -q "close peer=.* target=$2 " "$PROXY_LOG"
-	reason=$(grep "close peer=.* target=$2 " "$PROXY_LOG" | head -n 1 |
+	wait_until "$VSP_WAIT" grep -q "event=close .* target=$2 " "$PROXY_LOG"
+	reason=$(grep "event=close .* target=$2 " "$PROXY_LOG" | head -n 1 |
 	    sed 's/.* reason=//')
 	if [ "$tr" = tcp ]; then
 		is "$reason" reset "$1: the daemon logs reason=reset"

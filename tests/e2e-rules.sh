@@ -45,6 +45,12 @@ scenario() {
 		return
 	fi
 	ok "$be: proxy starts with 11 rules, listening on each"
+	check "$be: each listening line says who may connect" eval \
+	    'grep -q "(rule ok-addr; allow-addr 10.0.0.0/8,127.0.0.0/8)\$" \
+	    "$PROXY_LOG" &&
+	    grep -q "(rule ok-uid; allow-uid 0)\$" "$PROXY_LOG" &&
+	    grep -q "(rule tcp; allow-addr any)\$" "$PROXY_LOG" &&
+	    grep -q "(rule unix; allow-uid any)\$" "$PROXY_LOG"'
 
 	# Two rules at once: a TCP and a UNIX listener, two targets.
 	start_peer "$be.t1" "$tgt" --conns 2 --send 64k --expect 64k ||
@@ -71,7 +77,7 @@ scenario() {
 	run_peer "$be.deny-a" "$deny_a" --expect-refused
 	is "$?" 0 "$be: allow-addr 10.0.0.0/8 refuses 127.0.0.1"
 	check "$be: the refusal is logged" grep -q \
-	    "denied peer tcp:127.0.0.1:[0-9]* (address not allowed)" \
+	    "event=denied .* peer=tcp:127.0.0.1:[0-9]* reason=address-not-allowed" \
 	    "$PROXY_LOG"
 	run_peer "$be.ok-a" "$ok_a" --send 1k --expect 1k
 	check "$be: allow-addr 127.0.0.0/8 lets 127.0.0.1 in" \
@@ -80,7 +86,7 @@ scenario() {
 		run_peer "$be.deny-u" "$uid_no" --expect-refused
 		is "$?" 0 "$be: allow-uid 12345 refuses uid 0"
 		check "$be: the uid refusal is logged" \
-		    grep -q "denied peer unix uid 0 (uid 0 not allowed)" \
+		    grep -q "event=denied .* uid=0 reason=uid-not-allowed" \
 		    "$PROXY_LOG"
 		run_peer "$be.ok-u" "$uid_ok" --send 1k --expect 1k
 		check "$be: allow-uid 0 lets uid 0 in" \
@@ -113,7 +119,7 @@ scenario() {
 	run_peer "$be.ppu2" "$ppu" --expect-refused
 	is "$?" 0 "$be: max-conns-per-peer 1: a second from the same uid is refused"
 	check "$be: the per-peer refusals are logged" eval \
-	    '[ "$(log_count "$PROXY_LOG" "denied peer .*max-conns-per-peer 1")" = 2 ]'
+	    '[ "$(log_count "$PROXY_LOG" "event=denied .* limit=1 reason=max-conns-per-peer")" = 2 ]'
 	release "$T/$be.pp.go" "$pp1" "$ppu1" "$pppid"
 	check "$be: the first ones are served intact" eval \
 	    'peer_passed "$be.pp1" 1 && peer_passed "$be.ppu1" 1 &&

@@ -84,7 +84,7 @@ named_tcp() {
 	check "$be: the daemon is vsockproxy, started by the first client" \
 	    is_vsockproxy "$PROXY_PID"
 	check "$be: its log names the passed socket and fd" grep -q \
-	    "listening on $passed (socket-activated fd 3), forwarding to $tgt (rule web)" \
+	    "listening on $passed (socket-activated fd 3), forwarding to $tgt (rule web; " \
 	    "$PROXY_LOG"
 	check "$be: the rule's own listen address is not bound" \
 	    not_listening "$unbound"

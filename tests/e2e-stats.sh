@@ -27,14 +27,17 @@ scenario() {
 	is "$(last_stats "$log" | cut -d' ' -f1-7)" \
 	    "active=0 accepted=3 denied=0 connect_failed=0 closed=3 bytes_up=37035 bytes_down=210000" \
 	    "$b: SIGUSR1 line after three transfers is exact"
-	is "$(grep -c 'close peer=tcp:127.0.0.1:[0-9]* target=tcp:127.0.0.1:[0-9]* duration=[0-9.]* bytes_up=12345 bytes_down=70000 reason=eof' "$log")" 3 \
+	is "$(grep ' stats rule=' "$log" | tail -n 1 | sed 's/.* stats //')" \
+	    "rule=command-line active=0 accepted=3 denied=0 connect_failed=0 closed=3 bytes_up=37035 bytes_down=210000 abandoned=0" \
+	    "$b: ... and so is the rule's line before it"
+	is "$(grep -c 'event=close rule=[^ ]* peer=tcp:127.0.0.1:[0-9]* target=tcp:127.0.0.1:[0-9]* duration=[0-9.]* bytes_up=12345 bytes_down=70000 reason=eof' "$log")" 3 \
 	    "$b: three summary lines with peer, target, bytes and reason"
 
 	# An open connection counts as active, with its bytes so far.
 	rm -f "$T/$b.go"
 	spawn "$b-hold" "$VSP_PEER" connect "$PROXY_ADDR" --send 12345 \
 	    --expect 70000 --wait-file "$T/$b.go" --timeout "$VSP_WAIT"
-	wait_until "$VSP_WAIT" log_at_least "$log" 'open peer' 4
+	wait_until "$VSP_WAIT" log_at_least "$log" 'event=open ' 4
 	# Wait until its bytes have gone through, then ask.
 	wait_until "$VSP_WAIT" sh -c "kill -USR1 $PROXY_PID;
 	    grep ' stats ' '$log' | tail -n 1 | grep -q 'bytes_up=49380 bytes_down=280000'"
@@ -59,7 +62,7 @@ scenario() {
 	    "active=0 accepted=2 denied=0 connect_failed=2 closed=2 bytes_up=0 bytes_down=0" \
 	    "$b: refused targets count as connect_failed"
 	check "$b: the failure is logged with its reason" \
-	    grep -q "connect to tcp:127.0.0.1:[0-9]* failed: Connection refused" "$log"
+	    grep -q "event=connect-failed .* target=tcp:127.0.0.1:[0-9]* error=\"Connection refused\"" "$log"
 	stop "$PROXY_PID"
 
 	# The timer repeats the line by itself.
@@ -72,8 +75,9 @@ scenario() {
 	start_proxy "$b-quiet" tcp -q --stats-interval 0 \
 	    --connect tcp:127.0.0.1:1
 	usr1 "$PROXY_PID" "$T/$b-quiet.log"
-	is "$(grep -c . "$T/$b-quiet.log")" 1 \
-	    "$b: with -q the stats line is the only output"
+	is "$(grep -c . "$T/$b-quiet.log") $(grep -c ' stats rule=' \
+	    "$T/$b-quiet.log") $(grep -c ' stats active=' "$T/$b-quiet.log")" \
+	    "2 1 1" "$b: with -q the statistics (the rule's, the total) are the only output"
 	stop "$PROXY_PID"
 }
 

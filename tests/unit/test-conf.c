@@ -221,7 +221,7 @@ test_good_file(void **state)
 	assert_string_equal(addr_format(&r->listen, a, sizeof(a)),
 	    "tcp:127.0.0.1:8080");
 	assert_string_equal(addr_format(&r->connect, a, sizeof(a)),
-	    "unix:/run/my app/sock");
+	    "unix:/run/my\\x20app/sock");
 	assert_int_equal(r->nprefixes, 4);
 	assert_true(conf_rule_allows_addr(r, ip("127.1.2.3"),
 	    sizeof(struct sockaddr_in)));
@@ -725,10 +725,10 @@ test_syntax(void **state)
 	    "# and a comment\r\n\tconnect unix:\"/x\\\"y\\\\z\"\r\n}");
 	assert_string_equal(c->rules->name, "q.-_Z9");
 	assert_string_equal(addr_format(&c->rules->listen, a, sizeof(a)),
-	    "unix:/a b#c");
+	    "unix:/a\\x20b#c");
 	/* Shown escaped: the path holds one backslash. */
 	assert_string_equal(addr_format(&c->rules->connect, a, sizeof(a)),
-	    "unix:/x\"y\\\\z");
+	    "unix:/x\\x22y\\\\z");
 	assert_int_equal(c->rules->connect_timeout_ms,
 	    SETTINGS_DEFAULT_CONNECT_TIMEOUT_MS);
 	assert_int_equal(c->rules->bufsize, SETTINGS_DEFAULT_BUFSIZE);

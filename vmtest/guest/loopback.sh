@@ -105,8 +105,12 @@ t_transfer() {	# backend client-bytes server-bytes
 	peer_done srv || return
 	same_hashes cli.out srv.out || return
 	cat cli.out srv.out
-	grep -qE "open .*peer=vsock:1:[0-9]+" proxy.log ||
-	    fail "no 'open peer=vsock:1:PORT' line in the proxy's log" || return
+	grep -qE "event=open .*peer=vsock:1:[0-9]+" proxy.log ||
+	    fail "no 'event=open ... peer=vsock:1:PORT' line in the log" ||
+	    return
+	grep -q "any CID may connect to vsock:$P" proxy.log ||
+	    fail "a rule without an allow list was not warned about" ||
+	    return
 	proxy_stop
 }
 
@@ -187,11 +191,11 @@ t_denied() {
 	# Once the proxy has stopped it can no longer open anything late.
 	proxy_stop || return
 	[ ! -e srv.conn ] || fail "the target saw a connection" || return
-	grep -E "denied" proxy.log | grep -qE "vsock:1:[0-9]+" ||
+	grep -E "event=denied" proxy.log | grep -qE "peer=vsock:1:[0-9]+" ||
 	    fail "the log does not name the denied peer as vsock:1:PORT" ||
 	    return
-	grep "denied" proxy.log | grep -qE "CID 1[^0-9]" ||
-	    fail "the log does not give the denied CID"
+	grep "event=denied" proxy.log | grep -qE "reason=cid-not-allowed" ||
+	    fail "the log does not say the CID is not allowed"
 }
 
 # No listener behind the proxy: the client is closed at once (vsock
@@ -209,9 +213,9 @@ t_target_down() {
 	ms=$(vt_peer_field ms cli.out)
 	[ -n "$ms" ] && [ "$ms" -lt 10000 ] ||
 	    fail "client closed after ${ms:-?} ms, not promptly" || return
-	grep -q "connect to vsock:1:$((P + 1)) failed" proxy.log ||
-	    fail "no 'connect ... failed' line in the log" || return
-	! grep "connect to vsock:1:$((P + 1)) failed" proxy.log |
+	grep -q "event=connect-failed .* target=vsock:1:$((P + 1)) " proxy.log ||
+	    fail "no 'event=connect-failed' line in the log" || return
+	! grep "event=connect-failed .* target=vsock:1:$((P + 1)) " proxy.log |
 	    grep -qi "time" ||
 	    fail "the connect timed out instead of being refused" || return
 	proxy_stop
@@ -255,7 +259,7 @@ t_sigterm_drain() {
 	# connection open would test something else.
 	vt_wait_file srv.conn 20 || fail "connection did not reach the" \
 	    "target" || return
-	vt_wait_grep "open peer=vsock:1:" proxy.log 20 ||
+	vt_wait_grep "event=open .* peer=vsock:1:" proxy.log 20 ||
 	    fail "the proxy did not log the connection open" || return
 	kill -TERM "$PROXY"
 	vt_wait_grep "draining 1 connection" proxy.log 10 ||

@@ -409,8 +409,9 @@ l1_two_rules() {	# n
 	l2_cmd 5 "c_allowed rules $((L1_PROXY + 2))"
 	l2_cmd 3 "c_denied rules $((L1_PROXY + 2))"
 	l2_cmd 5 "c_denied rules $L1_PROXY"
-	grep -q "vsock:$((L1_PROXY + 2)): denied peer vsock:3:" "$log" &&
-	    grep -q "vsock:$L1_PROXY: denied peer vsock:5:" "$log"
+	grep -q "event=denied .* listen=vsock:$((L1_PROXY + 2)) peer=vsock:3:" \
+	    "$log" &&
+	    grep -q "event=denied .* listen=vsock:$L1_PROXY peer=vsock:5:" "$log"
 	vt_result $? "rules: each CID is denied on the other's rule, and logged"
 
 	# The reload, with CID 3's connection open and being read slowly.
@@ -463,13 +464,14 @@ l1_run() {
 		l2_cmd 5 "c_denied $b"
 		l2_cmd 5 "c_spoof $b"
 		l2_cmd 4 "s_report $n"
-		grep -qE "open .*peer=vsock:3:[0-9]+ .*target=vsock:4:$L2_TARGET" \
+		grep -qE "event=open .*peer=vsock:3:[0-9]+ .*target=vsock:4:$L2_TARGET" \
 		    "$log"
 		vt_result $? "$b: log names CID 3's connection vsock:3:PORT -> vsock:4:$L2_TARGET"
-		grep -qE "close peer=vsock:3:[0-9]+ .*bytes_up=262144 bytes_down=131072 reason=eof" \
+		grep -qE "event=close .*peer=vsock:3:[0-9]+ .*bytes_up=262144 bytes_down=131072 reason=eof" \
 		    "$log"
 		vt_result $? "$b: log counts CID 3's bytes each way, reason eof"
-		grep "denied" "$log" | grep -q "vsock:5:[0-9].*CID 5"
+		grep "event=denied" "$log" |
+		    grep -q "peer=vsock:5:[0-9]* reason=cid-not-allowed"
 		vt_result $? "$b: log names the denied peer vsock:5:PORT, CID 5"
 		l1_proxy_stop "$b" 1 1
 	done
