@@ -257,7 +257,9 @@ t_reload() {
 		    fail "systemctl reload failed" || return
 		todo="ExecReload=$(systemctl show -p ExecReload --value "$SVC" |
 		    sed -n 's/.*path=\([^ ;]*\).*/\1/p'): no such program here"
-		todo="$todo (minbase without procps): reload not possible"
+		todo="$todo (minbase has no procps), systemctl reload fails;"
+		todo="$todo with SIGHUP sent by systemctl kill instead, the"
+		todo="$todo rest passed"
 		echo "$todo"
 		systemctl reset-failed "$SVC"
 		systemctl kill -s SIGHUP --kill-who=main "$SVC" ||
