@@ -75,7 +75,7 @@ sd_root() {
 	local -a mirror_args=()
 	SD_ROOT= VT_WHY=
 	if ! command -v mmdebstrap >/dev/null 2>&1; then
-		VT_WHY="mmdebstrap is not installed (apt-get install mmdebstrap)"
+		VT_WHY="mmdebstrap is not installed"
 		sd_root_cached
 		return
 	fi
@@ -94,7 +94,7 @@ sd_root() {
 	exec 8> "$VMTEST_CACHE/systemd-root/.lock"
 	flock 8
 	if ! sd_root_complete "$dir"; then
-		vt_log "building the $SD_SUITE root with mmdebstrap ($SD_PKGS)"
+		vt_log "building the $SD_SUITE root ($SD_PKGS)"
 		tmp=$(mktemp -d "$VMTEST_CACHE/systemd-root/new.XXXXXX")
 		if ! timeout 900 mmdebstrap "${SD_OPTS[@]}" "$SD_SUITE" \
 		    "$tmp/root" "${mirror_args[@]}" < /dev/null \
@@ -108,8 +108,9 @@ sd_root() {
 		fi
 		if ! (cd "$tmp/root" && find . -mindepth 1 | LC_ALL=C sort |
 		    cpio --quiet -o -H newc) > "$tmp/root.cpio" ||
-		    ! (cd "$tmp/root" && find . -mindepth 1 -printf '%y %p\n') \
-		    > "$tmp/root.list"; then
+		    ! (cd "$tmp/root" &&
+		    find . -mindepth 1 -printf '%y %p\n') > "$tmp/root.list"
+		then
 			VT_WHY="cannot make the cpio of the root"
 			rm -rf "$tmp"
 			exec 8>&-
@@ -161,7 +162,8 @@ sd_overlay() {
 	mkdir -p "$stage"
 	if ! ${MAKE:-make} -C "$top_builddir" install DESTDIR="$stage" \
 	    > "$VT_RUN/install.log" 2>&1; then
-		VT_WHY="make install DESTDIR= failed: $(tail -n 3 "$VT_RUN/install.log")"
+		VT_WHY="make install DESTDIR= failed: $(tail -n 3 \
+		    "$VT_RUN/install.log")"
 		return 1
 	fi
 	# The units as the build tree made them, in /etc/systemd/system;
@@ -271,7 +273,8 @@ vt_log "$tag root $((t1 - t0))s, image $((t2 - t1))s, guest $((t3 - t2))s"
 rm -f "$VT_INITRD"
 vt_relay_tap "$VT_RUN/systemd.tap" "$tag"
 case $rc in
-0)	[ "$VT_GUEST_RESULTS" -gt 0 ] || vt_not_ok "$tag guest reported results" ;;
+0)	[ "$VT_GUEST_RESULTS" -gt 0 ] ||
+	    vt_not_ok "$tag guest reported results" ;;
 1)	[ "$VT_GUEST_RESULTS" -gt 0 ] || {
 	    vt_not_ok "$tag guest reported results"
 	    vt_console_tail systemd; } ;;

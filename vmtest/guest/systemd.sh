@@ -87,6 +87,10 @@ start() {	# unit
 	timeout 30 systemctl start "$1"
 }
 
+status_has() {	# text
+	systemctl show -p StatusText --value "$SVC" | grep -q "$1"
+}
+
 mainpid() {	# unit
 	systemctl show -p MainPID --value "$1"
 }
@@ -185,7 +189,8 @@ t_service() {
 	sd_clean; ports
 	service_up main "$P" "$((P + 1))" || return
 	relay_once "$P" "$((P + 1))" || return
-	wait_journal "$SVC" "listening on vsock:$P" || fail "journal" || return
+	wait_journal "$SVC" "listening on vsock:$P" || fail "journal" ||
+	    return
 	wait_journal "$SVC" "^open peer=vsock:1:" || fail "journal" || return
 	wait_journal "$SVC" "^close peer=vsock:1:" || fail "journal" || return
 	journal "$SVC"
@@ -221,9 +226,8 @@ t_status() {
 	wait_journal "$SVC" "^close peer=" || fail "no close line" || return
 	systemctl kill -s SIGUSR1 --kill-who=main "$SVC" ||
 	    fail "systemctl kill -s SIGUSR1" || return
-	vt_wait_until 20 "no '1 accepted' in StatusText" sh -c \
-	    "systemctl show -p StatusText --value $SVC | grep -q '1 accepted'" ||
-	    fail "STATUS=" || return
+	vt_wait_until 20 "no '1 accepted' in StatusText" status_has \
+	    '1 accepted' || fail "STATUS=" || return
 	st=$(systemctl status --no-pager "$SVC" | grep 'Status:')
 	echo "$st"
 	echo "$st" | grep -qE \
@@ -246,8 +250,9 @@ t_reload() {
 	    > cli.out 2>&1 &
 	cpid=$!
 	vt_wait_file up 20 || fail "client never connected" || return
-	printf 'rule held {\n\tlisten vsock:%s\n\tconnect vsock:1:%s\n}\nrule added {\n\tlisten vsock:%s\n\tconnect vsock:1:%s\n}\n' \
-	    "$P" "$((P + 1))" "$((P + 2))" "$((P + 1))" > "$(default_conf)"
+	write_conf held "$P" "$((P + 1))"
+	printf 'rule added {\n\tlisten vsock:%s\n\tconnect vsock:1:%s\n}\n' \
+	    "$((P + 2))" "$((P + 1))" >> "$(default_conf)"
 	if ! timeout 30 systemctl reload "$SVC"; then
 		# ExecReload= names a program the system may not have (Debian
 		# minbase has no /bin/kill: it is procps's, NixOS has no
@@ -255,8 +260,9 @@ t_reload() {
 		# meant to, to test the rest.
 		journal_has "$SVC" "Failed to locate executable" ||
 		    fail "systemctl reload failed" || return
-		todo="ExecReload=$(systemctl show -p ExecReload --value "$SVC" |
-		    sed -n 's/.*path=\([^ ;]*\).*/\1/p'): no such program here"
+		todo=$(systemctl show -p ExecReload --value "$SVC" |
+		    sed -n 's/.*path=\([^ ;]*\).*/\1/p')
+		todo="ExecReload=$todo: no such program here"
 		todo="$todo (minbase has no procps), systemctl reload fails;"
 		todo="$todo with SIGHUP sent by systemctl kill instead, the"
 		todo="$todo rest passed"
@@ -375,8 +381,8 @@ t_runtime_dir() {
 	    "$s" "$((P + 1))" > "$(default_conf)"
 	if ! start "$SVC"; then
 		systemctl status --no-pager -l "$SVC" 2>&1 | tail -n 8
-		if [ -z "$(systemctl show -p RuntimeDirectory --value "$SVC")" ]
-		then
+		if [ -z "$(systemctl show -p RuntimeDirectory --value \
+		    "$SVC")" ]; then
 			vt_todo "no RuntimeDirectory=: cannot bind $s" \
 			    "(issue 13, fixed on the units branch)"
 			return
@@ -416,16 +422,17 @@ suite() {
 		modprobe -a vsock_loopback vsock_diag
 	} || vt_tap "# modprobe vsock_loopback vsock_diag failed"
 	vt_tap "# $(systemctl --version | head -n 1), $(uname -r)"
-	vt_test "systemctl start $SVC on a fresh install (no environment file)" \
+	vt_test "start $SVC on a fresh install (no environment file)" \
 	    t_fresh_install
-	vt_test "systemctl start $SVC with a configuration file relays; journal" \
+	vt_test "start $SVC with a configuration file: relays; journal" \
 	    t_service
 	vt_test "journal: connection lines name their rule" t_journal_rule
 	vt_test "systemctl status shows the STATUS= counters" t_status
-	vt_test "systemctl reload keeps an open connection, byte-exact" t_reload
+	vt_test "systemctl reload keeps an open connection, byte-exact" \
+	    t_reload
 	vt_test "systemctl stop drains an open connection, exit 0" \
 	    t_stop_drains
-	vt_test "vsockproxy@NAME.service with NAME.env (Ghaf form), two instances" \
+	vt_test "vsockproxy@NAME.service, NAME.env (Ghaf form), two at once" \
 	    t_template
 	vt_test "vsockproxy.socket with ListenStream=vsock::PORT activates" \
 	    t_socket
@@ -435,7 +442,7 @@ suite() {
 	(sd_clean)
 	for u in "$SVC" vsockproxy@ghaf.service; do
 		score=$(systemd-analyze security --no-pager "$u" 2>&1 |
-		    sed -n 's/.*\(Overall exposure level[^:]*: [0-9.]* [A-Z]*\).*/\1/p')
+		    grep -o 'Overall exposure level[^:]*: [0-9.]* [A-Z]*')
 		vt_tap "# systemd-analyze security: ${score:-no score for $u}"
 	done
 }
