@@ -53,13 +53,13 @@ sd_root_complete() {	# dir
 
 sd_root_cached() {
 	local d
-	d=$(ls -td "$VMTEST_CACHE/systemd-root"/*/ 2>/dev/null | head -n 1)
-	d=${d%/}
-	if [ -n "$d" ] && sd_root_complete "$d"; then
+	for d in $(ls -td "$VMTEST_CACHE/systemd-root"/*/ 2>/dev/null); do
+		d=${d%/}
+		sd_root_complete "$d" || continue
 		vt_log "using the cached root in $d ($VT_WHY)"
 		SD_ROOT=$d
 		return 0
-	fi
+	done
 	return 1
 }
 
@@ -99,8 +99,10 @@ sd_root() {
 		if ! timeout 900 mmdebstrap "${SD_OPTS[@]}" "$SD_SUITE" \
 		    "$tmp/root" "${mirror_args[@]}" < /dev/null \
 		    > "$tmp/mmdebstrap.log" 2>&1; then
-			VT_WHY="mmdebstrap failed: $(grep -E '^E:' \
-			    "$tmp/mmdebstrap.log" | tail -n 1)"
+			# The first error says why (the last is "failed to
+			# run").
+			VT_WHY="mmdebstrap failed: $(grep -m 1 -E '^E:' \
+			    "$tmp/mmdebstrap.log")"
 			rm -rf "$tmp"
 			exec 8>&-
 			sd_root_cached
