@@ -58,7 +58,7 @@ notify_services() {
 	for u in vsockproxy.service vsockproxy@.service; do
 		grep -qx 'Type=notify' "$units/$u" &&
 		    grep -qx 'NotifyAccess=main' "$units/$u" &&
-		    grep -qx "ExecReload=/bin/kill -HUP \$MAINPID" \
+		    grep -qx "ExecReload=/bin/sh -c 'kill -HUP \${MAINPID}'" \
 		    "$units/$u" || { diag "in $u"; return 1; }
 	done
 }

@@ -191,29 +191,23 @@ t_service() {
 	relay_once "$P" "$((P + 1))" || return
 	wait_journal "$SVC" "listening on vsock:$P" || fail "journal" ||
 	    return
-	wait_journal "$SVC" "^open peer=vsock:1:" || fail "journal" || return
-	wait_journal "$SVC" "^close peer=vsock:1:" || fail "journal" || return
+	wait_journal "$SVC" "^event=open .* peer=vsock:1:" || fail "journal" || return
+	wait_journal "$SVC" "^event=close .* peer=vsock:1:" || fail "journal" || return
 	journal "$SVC"
 }
 
-# Connection lines in the journal name their rule (issue 13's log
-# format, built on another branch).
+# Connection lines in the journal name their rule.
 t_journal_rule() {
 	local lines
 	sd_clean; ports
 	service_up byrule "$P" "$((P + 1))" || return
 	relay_once "$P" "$((P + 1))" || return
-	wait_journal "$SVC" "^close peer=" || fail "no close line" || return
-	lines=$(journal "$SVC" | grep -E '^(open|close) ')
+	wait_journal "$SVC" "^event=close " || fail "no close line" || return
+	lines=$(journal "$SVC" | grep -E '^event=(open|close) ')
 	echo "$lines"
-	if echo "$lines" | grep -v -q 'rule=byrule'; then
-		if echo "$lines" | grep -q 'rule='; then
-			fail "a connection line without rule=byrule"
-			return
-		fi
-		vt_todo "open/close lines carry no rule= yet (issue 13, log" \
-		    "format)"
-	fi
+	[ -n "$lines" ] || fail "no open or close line" || return
+	! echo "$lines" | grep -v -q ' rule=byrule ' ||
+	    fail "a connection line without rule=byrule"
 }
 
 # systemctl status shows the STATUS= counters (after SIGUSR1, which
@@ -223,7 +217,7 @@ t_status() {
 	sd_clean; ports
 	service_up counted "$P" "$((P + 1))" || return
 	relay_once "$P" "$((P + 1))" || return
-	wait_journal "$SVC" "^close peer=" || fail "no close line" || return
+	wait_journal "$SVC" "^event=close " || fail "no close line" || return
 	systemctl kill -s SIGUSR1 --kill-who=main "$SVC" ||
 	    fail "systemctl kill -s SIGUSR1" || return
 	vt_wait_until 20 "no '1 accepted' in StatusText" status_has \
@@ -337,9 +331,9 @@ t_template() {
 	vsp-peer connect "vsock:1:$((P + 2))" --expect-refused \
 	    --timeout 10 > refused.out 2>&1 ||
 	    fail "CID 1 not refused by $d" || return
-	wait_journal "$u" "^close peer=vsock:1:" || fail "journal" || return
+	wait_journal "$u" "^event=close .* peer=vsock:1:" || fail "journal" || return
 	UNIT=$d
-	wait_journal "$d" "denied peer vsock:1:" || fail "journal" || return
+	wait_journal "$d" "^event=denied .* peer=vsock:1:" || fail "journal" || return
 	journal "$u"
 	journal "$d"
 }
