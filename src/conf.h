@@ -109,6 +109,16 @@ struct conf_rule *conf_add_rule(struct conf *, const char *name);
 struct conf *conf_ref(struct conf *);
 void conf_unref(struct conf *);
 
+/*
+ * The effective configuration as a file the parser reads back to the
+ * same rules and settings (conf_print.c): conf's, with cli's global
+ * settings (the command line's) winning, one line (no newline) per call
+ * of fn.
+ */
+typedef void conf_print_fn(void *cookie, const char *line);
+void conf_print(const struct conf *, const struct settings *cli,
+    conf_print_fn *fn, void *cookie);
+
 /* The rule called name, or NULL. */
 const struct conf_rule *conf_find_rule(const struct conf *,
     const char *name);

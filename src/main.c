@@ -154,7 +154,14 @@ parse_args(int argc, char **argv, struct opts *o)
 	}
 }
 
-/* -t: the exit status, after printing each error. */
+static void
+print_line(void *cookie, const char *line)
+{
+
+	printf("%s\n", line);
+}
+
+/* -t and -T: the exit status, after printing each error. */
 static int
 check_config(const struct opts *o)
 {
@@ -162,7 +169,9 @@ check_config(const struct opts *o)
 
 	if ((conf = conf_load(o->config, print_error, NULL)) == NULL)
 		return (EXIT_BADCONF);
-	if (o->verbosity > LOG_LEVEL_INFO)
+	if (o->print_config)
+		conf_print(conf, &o->settings, print_line, NULL);
+	else if (o->verbosity > LOG_LEVEL_INFO)
 		printf("%s: %zu rule(s)\n", o->config, conf->nrules);
 	conf_unref(conf);
 	return (0);

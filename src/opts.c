@@ -29,6 +29,7 @@ enum {
 	OPT_EVENT_BACKEND,
 	OPT_STATS_INTERVAL,
 	OPT_MAX_BUFFER_MEMORY,
+	OPT_CONTROL,
 	OPT_MAX			/* one past the last */
 };
 
@@ -47,6 +48,8 @@ static const struct option longopts[] = {
 	    OPT_MAX_BUFFER_MEMORY },
 	{ "config",		required_argument, NULL, 'c' },
 	{ "check-config",	no_argument,	   NULL, 't' },
+	{ "print-config",	no_argument,	   NULL, 'T' },
+	{ "control",		required_argument, NULL, OPT_CONTROL },
 	{ "daemon",		no_argument,	   NULL, 'd' },
 	{ "pidfile",		required_argument, NULL, 'p' },
 	{ "user",		required_argument, NULL, 'u' },
@@ -67,7 +70,7 @@ opts_usage(void)
 "usage: vsockproxy [options] LOCAL_PORT REMOTE_CID REMOTE_PORT ALLOWED_CID\n"
 "       vsockproxy [options] --listen ADDR --connect ADDR [--allow CIDS]\n"
 "       vsockproxy [options] [-c FILE]\n"
-"       vsockproxy -t [-c FILE]\n"
+"       vsockproxy -t | -T [-c FILE]\n"
 "\n"
 "Relay connections from a listening endpoint to a target endpoint.\n"
 "The first form listens on vsock port LOCAL_PORT and forwards to\n"
@@ -83,6 +86,7 @@ opts_usage(void)
 "Options:\n"
 "  -c, --config FILE         read the rules from FILE\n"
 "  -t, --check-config        check the configuration file and exit\n"
+"  -T, --print-config        check it and print the effective configuration\n"
 "  --listen ADDR             accept connections on ADDR\n"
 "  --connect ADDR            forward each connection to ADDR\n"
 "  --allow CID[,CID|LO-HI..] vsock peers that may connect (default any)\n"
@@ -94,6 +98,8 @@ opts_usage(void)
 "  --stats-interval SECS     log statistics every SECS, 0 = off (60)\n"
 "  --max-buffer-memory BYTES all relay buffers together, 0 = no limit\n"
 "                            (256M)\n"
+"  --control PATH            serve the control socket (vsockproxyctl(8))\n"
+"                            on the UNIX socket PATH\n"
 "  -d, --daemon              detach; log to syslog\n"
 "  -p, --pidfile PATH        write and lock a pid file\n"
 "  -u, --user USER           once started, run as USER (name or uid)\n"
@@ -108,7 +114,7 @@ opts_usage(void)
 "(socket activation, sockets matched to rules by name) are honoured.\n"
 "\n"
 "Exit status: 0 on a clean stop, 1 if start-up failed, 64 on bad usage;\n"
-"with -t, 0 if the configuration is valid, 1 if not.\n"
+"with -t and -T, 0 if the configuration is valid, 1 if not.\n"
 "See vsockproxy(8).\n");
 }
 
@@ -208,6 +214,22 @@ opt_syslog(struct cli *c, const char *arg)
 	if (!log_facility_valid(c->o->syslog_facility))
 		return (BAD(c, "bad --syslog facility '%s': expected daemon, "
 		    "user, auth, authpriv or local0-7", arg));
+	return (OPTS_RUN);
+}
+
+/* --control PATH (or unix:PATH, as the file has it). */
+static enum opts_result
+opt_control(struct cli *c, char *arg)
+{
+
+	if (arg != NULL && strncmp(arg, "unix:", 5) == 0)
+		arg += 5;
+	if (empty(arg))
+		return (BAD(c, "bad --control: empty path"));
+	if (arg[0] == '@')
+		return (BAD(c, "bad --control '%s': a path in the file "
+		    "system, not an abstract socket", arg));
+	c->o->settings.control = arg;
 	return (OPTS_RUN);
 }
 
@@ -329,9 +351,14 @@ one_option(struct cli *c, int ch, char **argv)
 	case 'd':
 		c->o->daemonize = 1;
 		return (OPTS_RUN);
+	case 'T':
+		c->o->print_config = 1;
+		/* FALLTHROUGH */
 	case 't':
 		c->o->check_config = 1;
 		return (OPTS_RUN);
+	case OPT_CONTROL:
+		return (opt_control(c, optarg));
 	case 'h':
 		return (OPTS_HELP);
 	case 'V':
@@ -476,7 +503,7 @@ opts_parse_flags(int argc, char **argv, int flags, struct opts *o, char *err,
 	optind = 0;	/* full reset: parse may run more than once */
 	opterr = 0;
 	memset(seen, 0, sizeof(seen));
-	while ((ch = getopt_long(argc, argv, ":vqhVdp:s::c:tu:g:", longopts,
+	while ((ch = getopt_long(argc, argv, ":vqhVdp:s::c:tTu:g:", longopts,
 	    NULL)) != -1)
 		if ((res = once(&c, ch, seen)) != OPTS_RUN ||
 		    (res = one_option(&c, ch, argv)) != OPTS_RUN)
@@ -536,6 +563,12 @@ opts_absolute(struct opts *o, const char *dir, char *err, size_t errlen)
 			return (-1);
 		o->pidfile = o->abs_pidfile;
 	}
+	if (o->settings.control != NULL && o->settings.control[0] != '/') {
+		if ((o->abs_control = absolute("--control",
+		    o->settings.control, dir, err, errlen)) == NULL)
+			return (-1);
+		o->settings.control = o->abs_control;
+	}
 	if (o->conf == NULL)
 		return (0);
 	r = o->conf->rules;
@@ -558,5 +591,6 @@ opts_free(struct opts *o)
 	o->conf = NULL;
 	free(o->abs_config);
 	free(o->abs_pidfile);
-	o->abs_config = o->abs_pidfile = NULL;
+	free(o->abs_control);
+	o->abs_config = o->abs_pidfile = o->abs_control = NULL;
 }

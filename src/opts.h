@@ -23,6 +23,7 @@ struct opts {
 	const char *syslog_facility;	/* NULL = log to stderr */
 	const char *config;		/* -c, or the default if no rule */
 	int check_config;		/* -t: check the file, no start */
+	int print_config;		/* -T: and print it (with -t set) */
 	/*
 	 * The global settings given on the command line (settings.set
 	 * and user, group say which: -u, -g); they win over the file's.
@@ -36,6 +37,7 @@ struct opts {
 	struct conf *conf;
 	char *abs_config;		/* private: opts_absolute()'s */
 	char *abs_pidfile;
+	char *abs_control;
 };
 
 /* Exit statuses (sysexits.h values where one fits). */
@@ -65,7 +67,7 @@ enum opts_result opts_parse_flags(int argc, char **argv, int flags,
  * Make every path in the settings absolute, relative to dir, the
  * directory the daemon was started in (NULL if unknown: then a relative
  * path is an error): -c, -p and the command-line rule's unix: and
- * hybrid-vsock: paths.  A daemon changes to / when it detaches and reads
+ * hybrid-vsock: paths, and --control's.  A daemon changes to / when it detaches and reads
  * the file again on reload, and its log should say which file it means.
  * -1 with err set (a usage error) if a path cannot be made absolute.
  */

@@ -1,0 +1,241 @@
+/*
+ * conf_print: the effective configuration as a file that the parser
+ * reads back to the same configuration (`vsockproxy -T`, the control
+ * socket's `show config`), like `sshd -T`: includes inlined, the
+ * defaults block and the built-in defaults applied to each rule, every
+ * setting written out, the command line's global settings merged in,
+ * host names as the addresses they resolved to.
+ *
+ * One line per call of the caller's function, without the newline, so
+ * that a FILE and a control client's buffer are served alike.
+ */
+#include "config.h"
+
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "acl.h"
+#include "addr.h"
+#include "conf.h"
+#include "event_backend.h"
+#include "settings.h"
+
+/* A keyword line never gets near this: values are one address or a
+ * short list (lists are cut into lines of LIST_WIDTH). */
+#define LINE_MAX_	(2 * ADDR_STRLEN + 64)
+#define LIST_WIDTH	60
+
+struct out {
+	conf_print_fn *fn;
+	void *cookie;
+};
+
+static void
+say(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+say(struct out *o, const char *fmt, ...)
+{
+	char line[LINE_MAX_];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	o->fn(o->cookie, line);
+}
+
+/* s as one word of the file: quoted if it has a blank, '#', '"' or '\'. */
+static const char *
+word(const char *s, char *buf, size_t len)
+{
+	size_t o = 0;
+
+	if (strpbrk(s, " \t#\"\\") == NULL) {
+		snprintf(buf, len, "%s", s);
+		return (buf);
+	}
+	buf[o++] = '"';
+	for (; *s != '\0' && o + 3 < len; s++) {
+		if (*s == '"' || *s == '\\')
+			buf[o++] = '\\';
+		buf[o++] = *s;
+	}
+	buf[o++] = '"';
+	buf[o] = '\0';
+	return (buf);
+}
+
+/*
+ * An address as the file writes it.  A path is written as it is, not
+ * escaped for a log (addr_format()), so that it reads back the same.
+ */
+static const char *
+address(const struct addr *a, char *buf, size_t len)
+{
+	const struct sockaddr_un *sun = (const struct sockaddr_un *)&a->sa;
+	char text[ADDR_STRLEN];
+
+	if ((a->kind == ADDR_UNIX || a->kind == ADDR_HVSOCK) &&
+	    sun->sun_path[0] != '\0') {
+		if (a->kind == ADDR_UNIX)
+			snprintf(text, sizeof(text), "unix:%.*s",
+			    (int)sizeof(sun->sun_path), sun->sun_path);
+		else
+			snprintf(text, sizeof(text), "hybrid-vsock:%.*s:%u",
+			    (int)sizeof(sun->sun_path), sun->sun_path,
+			    a->hvport);
+	} else
+		addr_format(a, text, sizeof(text));
+	return (word(text, buf, len));
+}
+
+/* Milliseconds as the seconds the file takes. */
+static const char *
+seconds(uint64_t ms, char *buf, size_t len)
+{
+
+	if (ms % 1000 == 0)
+		snprintf(buf, len, "%" PRIu64, ms / 1000);
+	else
+		snprintf(buf, len, "%" PRIu64 ".%03" PRIu64, ms / 1000,
+		    ms % 1000);
+	return (buf);
+}
+
+/* A list keyword, as few lines as fit LIST_WIDTH: "allow 3,5,10-20". */
+struct list {
+	struct out *o;
+	const char *kw;
+	char buf[LIST_WIDTH + 64];
+	size_t len;
+};
+
+static void
+list_add(struct list *l, const char *item)
+{
+
+	if (l->len > 0 && l->len + strlen(item) + 1 > LIST_WIDTH) {
+		say(l->o, "\t%s %s", l->kw, l->buf);
+		l->len = 0;
+	}
+	l->len += (size_t)snprintf(l->buf + l->len, sizeof(l->buf) - l->len,
+	    "%s%s", l->len > 0 ? "," : "", item);
+	if (l->len >= sizeof(l->buf))
+		l->len = sizeof(l->buf) - 1;
+}
+
+static void
+list_end(struct list *l)
+{
+
+	if (l->len > 0)
+		say(l->o, "\t%s %s", l->kw, l->buf);
+	l->len = 0;
+}
+
+static void
+print_cids(struct out *o, const char *kw, const struct acl *a)
+{
+	struct list l;
+	char item[32];
+	uint32_t lo, hi;
+	size_t i;
+
+	memset(&l, 0, sizeof(l));
+	l.o = o;
+	l.kw = kw;
+	for (i = 0; acl_range(a, i, &lo, &hi) == 0; i++) {
+		if (lo == hi)
+			snprintf(item, sizeof(item), "%" PRIu32, lo);
+		else
+			snprintf(item, sizeof(item), "%" PRIu32 "-%" PRIu32,
+			    lo, hi);
+		list_add(&l, item);
+	}
+	list_end(&l);
+}
+
+static void
+print_acls(struct out *o, const struct conf_rule *r)
+{
+	struct list l;
+	char item[64];
+	size_t i;
+
+	print_cids(o, "allow", r->allow);
+	print_cids(o, "deny", r->deny);
+	memset(&l, 0, sizeof(l));
+	l.o = o;
+	l.kw = "allow-uid";
+	for (i = 0; i < r->nuids; i++) {
+		snprintf(item, sizeof(item), "%lu", (unsigned long)r->uids[i]);
+		list_add(&l, item);
+	}
+	list_end(&l);
+	l.kw = "allow-addr";
+	for (i = 0; i < r->nprefixes; i++)
+		list_add(&l, acl_prefix_format(&r->prefixes[i], item,
+		    sizeof(item)));
+	list_end(&l);
+}
+
+static void
+print_rule(struct out *o, const struct conf_rule *r)
+{
+	char a[2 * ADDR_STRLEN], t[32];
+
+	say(o, "rule %s {", r->name);
+	say(o, "\tlisten %s", address(&r->listen, a, sizeof(a)));
+	say(o, "\tconnect %s", address(&r->connect, a, sizeof(a)));
+	print_acls(o, r);
+	say(o, "\tmax-conns %u", r->max_conns);
+	say(o, "\tmax-conns-per-peer %u", r->max_per_peer);
+	say(o, "\tmax-conn-rate %u", r->max_conn_rate);
+	say(o, "\tidle-timeout %s", seconds(r->idle_timeout_ms, t,
+	    sizeof(t)));
+	say(o, "\tconnect-timeout %s", seconds(r->connect_timeout_ms, t,
+	    sizeof(t)));
+	say(o, "\tbuffer-size %zu", r->bufsize);
+	say(o, "}");
+}
+
+void
+conf_print(const struct conf *conf, const struct settings *cli,
+    conf_print_fn *fn, void *cookie)
+{
+	const struct conf_rule *r;
+	struct settings s;
+	struct out o;
+	char t[32], a[ADDR_STRLEN], w[2 * ADDR_STRLEN];
+
+	o.fn = fn;
+	o.cookie = cookie;
+	settings_merge(&s, cli, &conf->settings);
+	say(&o, "# %s %s: the effective configuration", PACKAGE_NAME,
+	    PACKAGE_VERSION);
+	say(&o, "stats-interval %s", seconds(s.stats_interval_ms, t,
+	    sizeof(t)));
+	say(&o, "shutdown-timeout %s", seconds(s.shutdown_timeout_ms, t,
+	    sizeof(t)));
+	say(&o, "event-backend %s", event_backend_name(s.backend));
+	say(&o, "max-buffer-memory %zu", s.max_buffer_memory);
+	if (s.user != NULL)
+		say(&o, "user %s", word(s.user, w, sizeof(w)));
+	if (s.group != NULL)
+		say(&o, "group %s", word(s.group, w, sizeof(w)));
+	if (s.control != NULL) {
+		snprintf(a, sizeof(a), "unix:%s", s.control);
+		say(&o, "control %s", word(a, w, sizeof(w)));
+	}
+	for (r = conf->rules; r != NULL; r = r->next) {
+		say(&o, "%s", "");
+		print_rule(&o, r);
+	}
+}
