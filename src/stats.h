@@ -42,6 +42,7 @@ struct stats {
 	uint64_t bytes_up;	/* client to target, open ones included */
 	uint64_t bytes_down;	/* target to client */
 	uint64_t abandoned;	/* client left while connecting */
+	uint64_t last_conn_id;	/* the id given to the newest connection */
 };
 
 /* Where the rates of the last report started. */
