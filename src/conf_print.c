@@ -206,6 +206,80 @@ print_rule(struct out *o, const struct conf_rule *r)
 	say(o, "}");
 }
 
+/* Access lists as words (conf_rule_access()). */
+struct words {
+	char *buf;
+	size_t len, used;
+	const char *key;		/* the list's, before its first item */
+};
+
+static void
+words_add(struct words *w, const char *item)
+{
+	int n;
+
+	if (w->used + 4 >= w->len)
+		return;
+	n = snprintf(w->buf + w->used, w->len - w->used, "%s%s%s",
+	    w->key != NULL && w->used > 0 ? " " : "",
+	    w->key != NULL ? w->key : ",", item);
+	w->key = NULL;
+	if (n < 0 || (size_t)n >= w->len - w->used) {
+		/* Cut: say so, within the buffer. */
+		w->used = w->len - 4;
+		snprintf(w->buf + w->used, 4, "...");
+		w->used = w->len;
+		return;
+	}
+	w->used += (size_t)n;
+}
+
+const char *
+conf_rule_access(const struct conf_rule *r, char *buf, size_t len)
+{
+	struct words w;
+	char item[64];
+	uint32_t lo, hi;
+	size_t i;
+	int k;
+
+	w.buf = buf;
+	w.len = len;
+	w.used = 0;
+	buf[0] = '\0';
+	for (k = 0; k < 2; k++) {
+		w.key = k == 0 ? "allow=" : "deny=";
+		for (i = 0; acl_range(k == 0 ? r->allow : r->deny, i, &lo,
+		    &hi) == 0; i++) {
+			if (lo == hi)
+				snprintf(item, sizeof(item), "%" PRIu32, lo);
+			else
+				snprintf(item, sizeof(item), "%" PRIu32 "-%"
+				    PRIu32, lo, hi);
+			words_add(&w, item);
+		}
+	}
+	w.key = "allow_uid=";
+	for (i = 0; i < r->nuids; i++) {
+		snprintf(item, sizeof(item), "%lu", (unsigned long)r->uids[i]);
+		words_add(&w, item);
+	}
+	w.key = "allow_addr=";
+	for (i = 0; i < r->nprefixes; i++)
+		words_add(&w, acl_prefix_format(&r->prefixes[i], item,
+		    sizeof(item)));
+	/* Only a deny list: everyone else may. */
+	if (acl_is_any(r->allow) && r->nuids == 0 && r->nprefixes == 0) {
+		if (w.used == 0)
+			snprintf(buf, len, "allow=any");
+		else if (w.used + 11 <= len) {
+			memmove(buf + 10, buf, w.used + 1);
+			memcpy(buf, "allow=any ", 10);
+		}
+	}
+	return (buf);
+}
+
 void
 conf_print(const struct conf *conf, const struct settings *cli,
     conf_print_fn *fn, void *cookie)

@@ -237,6 +237,8 @@ serve(const struct opts *o, struct conf *conf, struct activation **act,
 	 * "ready", so that a failed switch fails the start. */
 	if (pd != NULL && privdrop_apply(pd) == -1)
 		goto out;
+	if (proxy_control(px) == -1)
+		goto out;
 	if (o->daemonize) {
 		if (daemon_ready() == -1)
 			goto out;
