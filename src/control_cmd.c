@@ -254,7 +254,7 @@ reload(const struct control_env *env, struct control_client *cl)
 
 	log_info("control: reload");
 	if (env->reload(env->cookie, why, sizeof(why)) == -1)
-		control_error(cl, "reload: %s", why);
+		control_error(cl, "%s", why);
 	else
 		control_printf(cl, "reloaded");
 }

@@ -422,11 +422,12 @@ control_reload(void *cookie, char *why, size_t whylen)
 	struct proxy *px = cookie;
 
 	if (px->opts->config == NULL) {
-		snprintf(why, whylen, "no configuration file to reload");
+		snprintf(why, whylen, "reload failed: no configuration "
+		    "file (the rule is on the command line)");
 		return (-1);
 	}
 	if (px->stopping) {
-		snprintf(why, whylen, "stopping");
+		snprintf(why, whylen, "reload failed: stopping");
 		return (-1);
 	}
 	reload(px);

@@ -1,0 +1,278 @@
+#!/bin/sh
+# e2e-control: the control socket and vsockproxyctl (issue #13).
+#
+# One daemon with a TCP and a UNIX rule and "control unix:...", one
+# connection held open through each rule (the client reads to EOF, the
+# target waits for a file before it ends):
+#
+#   - the socket is mode 0600; "show connections" lists both, with
+#     rule=, peer=, target=, bytes and state=relaying; "show rules" lists
+#     both rules with active=1; "show stats", "help" work; an unknown
+#     command exits 1 with "error: ...";
+#   - "show config" is accepted by "vsockproxy -t" and is the text
+#     "vsockproxy -T" prints for the same file and command line;
+#   - "metrics" parses: every line a comment or "name{labels} value",
+#     every name TYPEd, the gauges right;
+#   - "close ID" ends the TCP connection: its client sees EOF, the log
+#     says reason=admin, the other connection stays;
+#   - "reload" takes a new rule, and reports a broken file as an error;
+#   - another user (nobody) is kept out by the mode, and, with the mode
+#     opened up, by the SO_PEERCRED check, which logs it (root only);
+#   - hostile clients (a 2 kB and a 1 MB line, 1 MB of junk with NUL bytes, 1000
+#     "show connections" from a client that never reads, 20 idle
+#     clients) while a slow 16 MiB transfer runs through the TCP rule:
+#     the transfer arrives intact, the daemon stays up, answers, and
+#     does not grow.
+. "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+
+require_proxy
+: "${VSOCKPROXYCTL:=$top_builddir/src/vsockproxyctl}"
+[ -x "$VSOCKPROXYCTL" ] || skip_all "no vsockproxyctl at $VSOCKPROXYCTL"
+
+# ctl ARGS...: vsockproxyctl on this scenario's socket.
+ctl() {
+	"$VSOCKPROXYCTL" -s "$CTL" "$@"
+}
+
+# conns_are N: "show connections" lists N connections.
+conns_are() {
+	[ "$(ctl show connections | grep -c '^id=')" = "$1" ]
+}
+
+# held_relaying: both held connections relay, the target's 1k delivered.
+held_relaying() {
+	[ "$(ctl show connections | grep -c \
+	    'bytes_up=0 bytes_down=1024 state=relaying$')" = 2 ]
+}
+
+# metrics_parse FILE: each line a comment or "name{labels} value", each
+# name with a TYPE line.
+metrics_parse() {
+	awk '
+	/^# (HELP|TYPE) / { if ($2 == "TYPE") typed[$3] = 1; next }
+	/^[a-zA-Z_:][a-zA-Z0-9_:]*(\{[a-zA-Z_][a-zA-Z0-9_]*="[^"]*"(,[a-zA-Z_][a-zA-Z0-9_]*="[^"]*")*\})? [0-9][0-9.e+]*$/ {
+		name = $1; sub(/\{.*/, "", name); seen[name] = 1; n++; next }
+	{ print "bad line: " $0; bad = 1 }
+	END {
+		for (m in seen) if (!(m in typed)) { print "untyped: " m; bad = 1 }
+		exit bad || n == 0 }' "$1"
+}
+
+# metric FILE NAME: the value of one sample.
+metric() {
+	awk -v n="$2" '$1 == n { print $2 }' "$1"
+}
+
+setup() {
+	local be="$1"
+	new_addrs TL=tcp UL=unix TT=tcp UT=unix BL=tcp BT=tcp NL=tcp
+	CTL=$T/$be.ctl
+	CONF=$T/$be.conf
+	{
+		echo "control unix:$CTL"
+		rule tr "$TL" "$TT"
+		rule ur "$UL" "$UT"
+		rule bulk "$BL" "$BT"
+	} >"$CONF"
+	start_conf_proxy "px-$be" "$CONF" "$TL" "$UL" "$BL" -- -v ||
+		return 1
+	wait_for_file "$CTL" || return 1
+	# The targets send 1k and wait for the go file before ending.
+	start_peer "$be.tt" "$TT" --conns 0 --send 1k --wait-file "$T/$be.go" ||
+		return 1
+	TT_PID=$PEER_PID
+	start_peer "$be.ut" "$UT" --conns 0 --send 1k --wait-file "$T/$be.go" ||
+		return 1
+	UT_PID=$PEER_PID
+	# The clients read to EOF: only a close ends them early.
+	spawn "$be.tc" "$VSP_PEER" connect "$TL" --order recv-first \
+	    --expect 1k --timeout "$VSP_WAIT"
+	TC_PID=$SPAWNED
+	spawn "$be.uc" "$VSP_PEER" connect "$UL" --order recv-first \
+	    --expect 1k --timeout "$VSP_WAIT"
+	UC_PID=$SPAWNED
+}
+
+show_commands() {
+	local be="$1"
+	is "$(stat -c %a "$CTL")" 600 "$be: the control socket is mode 0600"
+	check "$be: show connections: both held connections, relaying" \
+	    wait_until 10 held_relaying
+	ctl show connections >"$T/$be.conns"
+	check "$be: show connections: id, rule, peer, target, age" eval \
+	    "grep -q '^id=[0-9]* rule=tr peer=tcp:127.0.0.1:[0-9]* target=$TT age=[0-9]* ' '$T/$be.conns' &&
+	     grep -q '^id=[0-9]* rule=ur peer=unix:[^ ]* target=$UT age=[0-9]* ' '$T/$be.conns'"
+	ctl show rules >"$T/$be.rules"
+	check "$be: show rules: each rule, its access list and active=1" \
+	    eval "grep -q '^rule=tr listen=$TL connect=$TT allow=any .* active=1$' '$T/$be.rules' &&
+	     grep -q '^rule=ur listen=$UL connect=$UT allow=any .* active=1$' '$T/$be.rules' &&
+	     grep -q '^rule=bulk .* active=0$' '$T/$be.rules'"
+	check "$be: show stats" eval \
+	    "ctl show stats | grep -q '^active=2 accepted=2 '"
+	check "$be: help lists the commands" eval \
+	    "ctl help | grep -q '^close ID'"
+	ctl frobnicate >/dev/null 2>"$T/$be.bad.err"
+	is "$? $(cat "$T/$be.bad.err")" \
+	    "1 vsockproxyctl: error: unknown command 'frobnicate' (try 'help')" \
+	    "$be: an unknown command: exit 1, error: on stderr"
+}
+
+show_config() {
+	local be="$1"
+	ctl show config >"$T/$be.shown.conf"
+	check "$be: show config is a valid configuration (vsockproxy -t)" \
+	    "$VSOCKPROXY" -t -c "$T/$be.shown.conf"
+	"$VSOCKPROXY" -T --event-backend "$be" -c "$CONF" >"$T/$be.T.conf"
+	check "$be: show config is what vsockproxy -T prints" \
+	    cmp "$T/$be.shown.conf" "$T/$be.T.conf"
+	"$VSOCKPROXY" -T -c "$T/$be.shown.conf" >"$T/$be.TT.conf"
+	check "$be: vsockproxy -T of it prints it again" \
+	    cmp "$T/$be.shown.conf" "$T/$be.TT.conf"
+}
+
+metrics() {
+	local be="$1" m="$T/$be.metrics"
+	ctl metrics >"$m"
+	check "$be: metrics parse (Prometheus text format)" metrics_parse "$m"
+	is "$(metric "$m" vsockproxy_connections_active) \
+$(metric "$m" vsockproxy_connections_accepted_total) \
+$(metric "$m" 'vsockproxy_rule_connections_active{rule="tr"}') \
+$(metric "$m" 'vsockproxy_rule_connections_active{rule="bulk"}')" \
+	    "2 2 1 0" "$be: metrics: active, accepted, per rule"
+}
+
+close_one() {
+	local be="$1" id
+	id=$(ctl show connections | sed -n 's/^id=\([0-9]*\) rule=tr .*/\1/p')
+	is "$(ctl close "$id")" "closed id=$id" "$be: close $id"
+	reap "$TC_PID"
+	is "$? $(peer_field "$be.tc" recv)" "0 1024" \
+	    "$be: its client sees EOF after the 1k (the target still waits)"
+	check "$be: the log says reason=admin" \
+	    wait_until 5 log_at_least "$PROXY_LOG" 'close .*reason=admin' 1
+	check "$be: the other connection stays" eval \
+	    "conns_are 1 && ctl show connections | grep -q ' rule=ur '"
+	ctl close "$id" >/dev/null 2>&1
+	is "$?" 1 "$be: closing it again is an error"
+}
+
+reload_cmd() {
+	local be="$1"
+	rule nr "$NL" "$TT" >>"$CONF"
+	is "$(ctl reload)" reloaded "$be: reload takes a new rule"
+	check "$be: ... which listens, and show rules has it" eval \
+	    "wait_for_listen '$NL' && ctl show rules | grep -q '^rule=nr '"
+	echo "bogus line" >>"$CONF"
+	ctl reload >/dev/null 2>"$T/$be.reload.err"
+	check "$be: a broken file: reload exits 1 with the reason" eval \
+	    "[ $? = 1 ] && grep -q 'error: reload failed: .*has errors' '$T/$be.reload.err'"
+}
+
+as_nobody() {
+	setpriv --reuid=65534 --regid=65534 --clear-groups "$@"
+}
+
+permissions() {
+	local be="$1" rc
+	if [ "$(id -u)" != 0 ] || ! command -v setpriv >/dev/null 2>&1; then
+		skip "$be: another user is refused" "needs root and setpriv"
+		return
+	fi
+	chmod 755 "$T"
+	as_nobody "$VSOCKPROXYCTL" -s "$CTL" show stats >/dev/null 2>&1
+	is "$?" 69 "$be: nobody: the mode (0600) keeps it out (exit 69)"
+	# Past the mode: the daemon's own check.
+	chmod 666 "$CTL"
+	as_nobody "$VSOCKPROXYCTL" -s "$CTL" show stats >"$T/$be.nobody.out" \
+	    2>&1
+	rc=$?
+	chmod 600 "$CTL"
+	is "$rc $(grep -c '^active=' "$T/$be.nobody.out")" "69 0" \
+	    "$be: nobody, with the mode opened: refused (SO_PEERCRED)"
+	check "$be: ... and logged" wait_until 5 log_at_least "$PROXY_LOG" \
+	    'control: refused uid 65534' 1
+}
+
+hostile() {
+	local be="$1" rss0 rss1 bulk i idle noread
+	if ! command -v socat >/dev/null 2>&1; then
+		skip "$be: hostile control clients" "no socat"
+		return
+	fi
+	start_peer "$be.bt" "$BT" --send 16M --expect 16M ||
+		{ not_ok "$be: bulk target starts"; return; }
+	rss0=$(vm_kb "$PROXY_PID" VmRSS)
+	spawn "$be.bc" "$VSP_PEER" connect "$BL" --send 16M --expect 16M \
+	    --chunk 16k --read-delay-ms 2 --timeout "$VSP_WAIT"
+	bulk=$SPAWNED
+	wait_until 10 eval "ctl show connections | grep -q ' rule=bulk '"
+	# A line too long: an error, then the daemon hangs up (on a 1 MB
+	# one, socat meets the hang-up while still sending: no reply).
+	head -c 2000 /dev/zero | tr '\0' a |
+	    socat -t 5 - "unix:$CTL" >"$T/$be.long.out" 2>/dev/null
+	head -c 1048576 /dev/zero | tr '\0' a |
+	    socat -t 5 - "unix:$CTL" >/dev/null 2>&1
+	# 1 MB of junk (NUL bytes among it).
+	head -c 1048576 /dev/urandom |
+	    socat -t 5 - "unix:$CTL" >/dev/null 2>&1
+	# A thousand commands from a client that never reads.
+	i=0
+	while [ $i -lt 1000 ]; do
+		echo "show connections"
+		i=$((i + 1))
+	done >"$T/$be.many"
+	spawn "$be.noread" socat -u -t 30 "OPEN:$T/$be.many" "unix:$CTL"
+	noread=$SPAWNED
+	check "$be: ... while it waits, the daemon answers others" eval \
+	    "ctl show stats | grep -q '^active='"
+	# Idle clients, beyond the limit of 16: the last are turned away.
+	idle=
+	i=0
+	while [ $i -lt 20 ]; do
+		spawn "$be.idle$i" socat -u -T 20 "unix:$CTL" STDOUT
+		idle="$idle $SPAWNED"
+		i=$((i + 1))
+	done
+	check "$be: 20 idle clients: those past 16 are turned away" \
+	    wait_until 10 log_at_least "$PROXY_LOG" \
+	    'control: 16 clients already' 1
+	# shellcheck disable=SC2086
+	kill $idle $noread 2>/dev/null
+	check "$be: once they leave, the daemon answers again" \
+	    wait_until 10 eval "ctl show stats 2>/dev/null | grep -q '^active='"
+	check "$be: a line too long: an error, then the end" \
+	    grep -q '^error: line longer than 1023 bytes$' "$T/$be.long.out"
+	reap "$bulk"
+	check "$be: the transfer meanwhile arrives intact" \
+	    peer_passed "$be.bc" 1
+	reap "$PEER_PID"
+	check "$be: the daemon stays up" alive "$PROXY_PID"
+	rss1=$(vm_kb "$PROXY_PID" VmRSS)
+	check "$be: and does not grow (${rss0:-?} kB -> ${rss1:-?} kB)" eval \
+	    '[ -n "$rss1" ] && [ "$rss1" -lt $((rss0 + 20000)) ]'
+}
+
+scenario() {
+	local be="$1"
+	if ! setup "$be"; then
+		not_ok "$be: daemon, targets and held clients start"
+		return
+	fi
+	show_commands "$be"
+	show_config "$be"
+	metrics "$be"
+	close_one "$be"
+	reload_cmd "$be"
+	permissions "$be"
+	hostile "$be"
+	touch "$T/$be.go"
+	reap "$UC_PID"
+	is "$?" 0 "$be: the other held connection ends cleanly"
+	stop "$PROXY_PID"
+	is "$?" 0 "$be: the daemon exits 0 on SIGTERM"
+	check "$be: and removes its control socket" test ! -e "$CTL"
+	kill "$TT_PID" "$UT_PID" 2>/dev/null
+}
+
+for_each_backend scenario
+done_testing
