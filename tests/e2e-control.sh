@@ -18,6 +18,9 @@
 #   - "reload" takes a new rule, and reports a broken file as an error;
 #   - another user (nobody) is kept out by the mode, and, with the mode
 #     opened up, by the SO_PEERCRED check, which logs it (root only);
+#   - with -u nobody, the socket is made once the daemon is nobody: it
+#     is nobody's, and nobody and root may use it; a directory nobody
+#     cannot write to fails the start;
 #   - hostile clients (a 2 kB and a 1 MB line, 1 MB of junk with NUL bytes, 1000
 #     "show connections" from a client that never reads, 20 idle
 #     clients) while a slow 16 MiB transfer runs through the TCP rule:
@@ -193,6 +196,49 @@ permissions() {
 	    'control: refused uid 65534' 1
 }
 
+# as_user BACKEND: a daemon started as root with -u nobody makes its
+# control socket once it is nobody: the socket is nobody's, mode 0600,
+# and both nobody and root may use it; one in a directory nobody may
+# not write to fails the start, naming it.
+as_user() {
+	local be="$1" d="$T/$be.nobody" pid rc l c
+	local main_pid="$PROXY_PID" main_log="$PROXY_LOG"
+	if [ "$(id -u)" != 0 ] || ! command -v setpriv >/dev/null 2>&1 ||
+	    ! id nobody >/dev/null 2>&1; then
+		skip "$be: -u nobody: the socket is nobody's" \
+		    "needs root, setpriv and a user nobody"
+		return
+	fi
+	mkdir "$d" && chown nobody "$d" && chmod 700 "$d"
+	start_relay "px-$be-nobody" tcp -u nobody --control "$d/ctl.sock" ||
+		{ not_ok "$be: -u nobody --control: starts"; return; }
+	pid=$PROXY_PID
+	wait_for_file "$d/ctl.sock"
+	is "$(stat -c '%U %a' "$d/ctl.sock")" "nobody 600" \
+	    "$be: -u nobody: the socket is nobody's, mode 0600"
+	check "$be: ... root may use it" eval \
+	    "'$VSOCKPROXYCTL' -s '$d/ctl.sock' show stats | grep -q '^active='"
+	check "$be: ... and so may nobody" eval \
+	    "as_nobody '$VSOCKPROXYCTL' -s '$d/ctl.sock' show stats |
+	     grep -q '^active='"
+	stop "$pid"
+	check "$be: ... and it is removed at exit" test ! -e "$d/ctl.sock"
+	PROXY_PID=$main_pid
+	PROXY_LOG=$main_log
+	new_addrs l=tcp c=tcp
+	mkdir -p "$T/$be.rootonly"
+	"$VSOCKPROXY" --event-backend "$be" --listen "$l" --connect "$c" \
+	    -u nobody --control "$T/$be.rootonly/ctl.sock" \
+	    >"$T/$be.rootonly.log" 2>&1 &
+	pid=$!
+	T_PIDS="$T_PIDS $pid"
+	reap "$pid"
+	rc=$?
+	check "$be: a directory nobody cannot write to: exit 1, said" eval \
+	    "[ $rc = 1 ] && grep -q 'rootonly/ctl.sock: bind: Permission denied' \
+	     '$T/$be.rootonly.log'"
+}
+
 hostile() {
 	local be="$1" rss0 rss1 bulk i idle noread
 	if ! command -v socat >/dev/null 2>&1; then
@@ -264,6 +310,7 @@ scenario() {
 	close_one "$be"
 	reload_cmd "$be"
 	permissions "$be"
+	as_user "$be"
 	hostile "$be"
 	touch "$T/$be.go"
 	reap "$UC_PID"
