@@ -209,8 +209,9 @@ print_rule(struct out *o, const struct conf_rule *r)
 /* Access lists as words (conf_rule_access()). */
 struct words {
 	char *buf;
-	size_t len, used;
+	size_t len, used;		/* len: at least 4 */
 	const char *key;		/* the list's, before its first item */
+	int cut;
 };
 
 static void
@@ -218,7 +219,7 @@ words_add(struct words *w, const char *item)
 {
 	int n;
 
-	if (w->used + 4 >= w->len)
+	if (w->cut)
 		return;
 	n = snprintf(w->buf + w->used, w->len - w->used, "%s%s%s",
 	    w->key != NULL && w->used > 0 ? " " : "",
@@ -226,9 +227,9 @@ words_add(struct words *w, const char *item)
 	w->key = NULL;
 	if (n < 0 || (size_t)n >= w->len - w->used) {
 		/* Cut: say so, within the buffer. */
-		w->used = w->len - 4;
-		snprintf(w->buf + w->used, 4, "...");
-		w->used = w->len;
+		memcpy(w->buf + w->len - 4, "...", 4);
+		w->used = w->len - 1;
+		w->cut = 1;
 		return;
 	}
 	w->used += (size_t)n;
@@ -243,10 +244,19 @@ conf_rule_access(const struct conf_rule *r, char *buf, size_t len)
 	size_t i;
 	int k;
 
+	if (len < 16) {
+		snprintf(buf, len, "...");
+		return (buf);
+	}
+	memset(&w, 0, sizeof(w));
 	w.buf = buf;
 	w.len = len;
-	w.used = 0;
 	buf[0] = '\0';
+	/* Nothing but a deny list (or nothing): everyone else may. */
+	if (acl_is_any(r->allow) && r->nuids == 0 && r->nprefixes == 0) {
+		w.key = "allow=";
+		words_add(&w, "any");
+	}
 	for (k = 0; k < 2; k++) {
 		w.key = k == 0 ? "allow=" : "deny=";
 		for (i = 0; acl_range(k == 0 ? r->allow : r->deny, i, &lo,
@@ -268,15 +278,6 @@ conf_rule_access(const struct conf_rule *r, char *buf, size_t len)
 	for (i = 0; i < r->nprefixes; i++)
 		words_add(&w, acl_prefix_format(&r->prefixes[i], item,
 		    sizeof(item)));
-	/* Only a deny list: everyone else may. */
-	if (acl_is_any(r->allow) && r->nuids == 0 && r->nprefixes == 0) {
-		if (w.used == 0)
-			snprintf(buf, len, "allow=any");
-		else if (w.used + 11 <= len) {
-			memmove(buf + 10, buf, w.used + 1);
-			memcpy(buf, "allow=any ", 10);
-		}
-	}
 	return (buf);
 }
 
