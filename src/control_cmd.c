@@ -68,14 +68,13 @@ kv(const char *s, char *buf, size_t len)
 static void
 show_connections(const struct control_env *env, struct control_client *cl)
 {
-	const struct listener *l;
+	struct listener *l;
 	const struct conn *c;
 	struct conn_info ci;
 	uint64_t now = event_clock_ms();
 	char p[2 * ADDR_STRLEN], t[2 * ADDR_STRLEN];
 
-	for (l = *env->listeners; l != NULL;
-	    l = listener_next((struct listener *)l))
+	for (l = *env->listeners; l != NULL; l = listener_next(l))
 		for (c = listener_conns(l); c != NULL; c = conn_next(c)) {
 			conn_info(c, &ci);
 			control_printf(cl, "id=%" PRIu64 " rule=%s peer=%s "
@@ -91,13 +90,12 @@ show_connections(const struct control_env *env, struct control_client *cl)
 static void
 show_rules(const struct control_env *env, struct control_client *cl)
 {
-	const struct listener *l;
+	struct listener *l;
 	const struct conf_rule *r;
 	struct rule_counters rc;
 	char a[2 * ADDR_STRLEN], b[2 * ADDR_STRLEN], acc[512], t[ADDR_STRLEN];
 
-	for (l = *env->listeners; l != NULL;
-	    l = listener_next((struct listener *)l)) {
+	for (l = *env->listeners; l != NULL; l = listener_next(l)) {
 		r = listener_rule(l);
 		rule_counters(l, &rc);
 		control_printf(cl, "rule=%s listen=%s connect=%s %s "
@@ -153,24 +151,22 @@ metric(struct control_client *cl, const char *name, const char *type,
 static void
 rule_metrics(const struct control_env *env, struct control_client *cl)
 {
-	const struct listener *l, *m;
+	struct listener *l, *m;
 	struct rule_counters rc;
 	unsigned int active;
 
 	control_printf(cl, "# HELP vsockproxy_rule_connections_active "
 	    "Connections open now, per rule.\n# TYPE "
 	    "vsockproxy_rule_connections_active gauge");
-	for (l = *env->listeners; l != NULL;
-	    l = listener_next((struct listener *)l)) {
-		for (m = *env->listeners; m != l;
-		    m = listener_next((struct listener *)m))
+	for (l = *env->listeners; l != NULL; l = listener_next(l)) {
+		for (m = *env->listeners; m != l; m = listener_next(m))
 			if (strcmp(listener_rule(m)->name,
 			    listener_rule(l)->name) == 0)
 				break;
 		if (m != l)
 			continue;
 		active = 0;
-		for (m = l; m != NULL; m = listener_next((struct listener *)m))
+		for (m = l; m != NULL; m = listener_next(m))
 			if (strcmp(listener_rule(m)->name,
 			    listener_rule(l)->name) == 0) {
 				rule_counters(m, &rc);

@@ -133,7 +133,8 @@ parse_args(int argc, char **argv, struct opts *o)
 		res = OPTS_ERROR;
 	/* Before anything can change the directory (-d runs in /). */
 	dir = getcwd(cwd, sizeof(cwd));
-	if (res == OPTS_RUN && !o->check_config &&
+	/* -T prints paths: absolute, as the daemon would keep them. */
+	if (res == OPTS_RUN && (!o->check_config || o->print_config) &&
 	    opts_absolute(o, dir, err, sizeof(err)) == -1)
 		res = OPTS_ERROR;
 	switch (res) {
