@@ -23,6 +23,7 @@
 #include "acl.h"
 #include "addr.h"
 #include "conf.h"
+#include "escape.h"
 #include "event_backend.h"
 #include "settings.h"
 
@@ -51,24 +52,23 @@ say(struct out *o, const char *fmt, ...)
 	o->fn(o->cookie, line);
 }
 
-/* s as one word of the file: quoted if it has a blank, '#', '"' or '\'. */
+/* s as one word of the file. */
 static const char *
 word(const char *s, char *buf, size_t len)
 {
-	size_t o = 0;
 
-	if (strpbrk(s, " \t#\"\\") == NULL) {
-		snprintf(buf, len, "%s", s);
-		return (buf);
-	}
-	buf[o++] = '"';
-	for (; *s != '\0' && o + 3 < len; s++) {
-		if (*s == '"' || *s == '\\')
-			buf[o++] = '\\';
-		buf[o++] = *s;
-	}
-	buf[o++] = '"';
-	buf[o] = '\0';
+	return (escape_word(s, " \t#\"\\", buf, len));
+}
+
+/* A CID range as the lists have it: "3" or "10-20". */
+static const char *
+range(uint32_t lo, uint32_t hi, char *buf, size_t len)
+{
+
+	if (lo == hi)
+		snprintf(buf, len, "%" PRIu32, lo);
+	else
+		snprintf(buf, len, "%" PRIu32 "-%" PRIu32, lo, hi);
 	return (buf);
 }
 
@@ -151,14 +151,8 @@ print_cids(struct out *o, const char *kw, const struct acl *a)
 	memset(&l, 0, sizeof(l));
 	l.o = o;
 	l.kw = kw;
-	for (i = 0; acl_range(a, i, &lo, &hi) == 0; i++) {
-		if (lo == hi)
-			snprintf(item, sizeof(item), "%" PRIu32, lo);
-		else
-			snprintf(item, sizeof(item), "%" PRIu32 "-%" PRIu32,
-			    lo, hi);
-		list_add(&l, item);
-	}
+	for (i = 0; acl_range(a, i, &lo, &hi) == 0; i++)
+		list_add(&l, range(lo, hi, item, sizeof(item)));
 	list_end(&l);
 }
 
@@ -260,14 +254,8 @@ conf_rule_access(const struct conf_rule *r, char *buf, size_t len)
 	for (k = 0; k < 2; k++) {
 		w.key = k == 0 ? "allow=" : "deny=";
 		for (i = 0; acl_range(k == 0 ? r->allow : r->deny, i, &lo,
-		    &hi) == 0; i++) {
-			if (lo == hi)
-				snprintf(item, sizeof(item), "%" PRIu32, lo);
-			else
-				snprintf(item, sizeof(item), "%" PRIu32 "-%"
-				    PRIu32, lo, hi);
-			words_add(&w, item);
-		}
+		    &hi) == 0; i++)
+			words_add(&w, range(lo, hi, item, sizeof(item)));
 	}
 	w.key = "allow_uid=";
 	for (i = 0; i < r->nuids; i++) {

@@ -50,19 +50,8 @@ rule_counters(const struct listener *l, struct rule_counters *rc)
 static const char *
 kv(const char *s, char *buf, size_t len)
 {
-	size_t o = 0;
 
-	if (strpbrk(s, " \t\"") == NULL)
-		return (s);
-	buf[o++] = '"';
-	for (; *s != '\0' && o + 3 < len; s++) {
-		if (*s == '"' || *s == '\\')
-			buf[o++] = '\\';
-		buf[o++] = *s;
-	}
-	buf[o++] = '"';
-	buf[o] = '\0';
-	return (buf);
+	return (escape_word(s, " \t\"", buf, len));
 }
 
 static void
@@ -136,16 +125,6 @@ show_stats(const struct control_env *env, struct control_client *cl)
 	    env->buffers, buf, sizeof(buf)) + strlen("stats "));
 }
 
-/* One metric's HELP and TYPE lines and its value. */
-static void
-metric(struct control_client *cl, const char *name, const char *type,
-    const char *help, uint64_t v)
-{
-
-	control_printf(cl, "# HELP vsockproxy_%s %s\n# TYPE vsockproxy_%s "
-	    "%s\nvsockproxy_%s %" PRIu64, name, help, name, type, name, v);
-}
-
 /* Listeners that serve the same rule name (one retired, one new) add
  * up, so that each label set appears once. */
 static void
@@ -177,41 +156,53 @@ rule_metrics(const struct control_env *env, struct control_client *cl)
 	}
 }
 
+/* The daemon's counters and gauges, each with its HELP and TYPE. */
 static void
 metrics(const struct control_env *env, struct control_client *cl)
 {
 	const struct stats *s = env->stats;
 	const struct relay_pool *b = env->buffers;
+	const struct {
+		const char *name, *type, *help;
+		uint64_t v;
+	} m[] = {
+		{ "connections_active", "gauge", "Connections open now.",
+		    s->active },
+		{ "connections_accepted_total", "counter",
+		    "Connections accepted and allowed.", s->accepted },
+		{ "connections_denied_total", "counter",
+		    "Connections refused: access lists, per-peer limits.",
+		    s->denied },
+		{ "connections_connect_failed_total", "counter",
+		    "Connections whose target could not be reached.",
+		    s->connect_failed },
+		{ "connections_closed_total", "counter",
+		    "Connections closed, whatever the reason.", s->closed },
+		{ "connections_abandoned_total", "counter", "Clients that "
+		    "left while the target was being connected.",
+		    s->abandoned },
+		{ "buffer_bytes", "gauge",
+		    "Bytes the relay buffers take now.", b->used },
+		{ "buffer_peak_bytes", "gauge",
+		    "The most bytes the relay buffers took.", b->peak },
+		{ "buffer_limit_bytes", "gauge", "The relay buffers' budget "
+		    "(max-buffer-memory), 0 = none.", b->limit },
+		{ "buffer_waits_total", "counter",
+		    "Times a relay had to wait for the buffer budget.",
+		    b->waits },
+	};
+	size_t i;
 
-	metric(cl, "connections_active", "gauge", "Connections open now.",
-	    s->active);
-	metric(cl, "connections_accepted_total", "counter",
-	    "Connections accepted and allowed.", s->accepted);
-	metric(cl, "connections_denied_total", "counter",
-	    "Connections refused: access lists, per-peer limits.", s->denied);
-	metric(cl, "connections_connect_failed_total", "counter",
-	    "Connections whose target could not be reached.",
-	    s->connect_failed);
-	metric(cl, "connections_closed_total", "counter",
-	    "Connections closed, whatever the reason.", s->closed);
-	metric(cl, "connections_abandoned_total", "counter",
-	    "Clients that left while the target was being connected.",
-	    s->abandoned);
+	for (i = 0; i < sizeof(m) / sizeof(m[0]); i++)
+		control_printf(cl, "# HELP vsockproxy_%s %s\n# TYPE "
+		    "vsockproxy_%s %s\nvsockproxy_%s %" PRIu64, m[i].name,
+		    m[i].help, m[i].name, m[i].type, m[i].name, m[i].v);
 	control_printf(cl, "# HELP vsockproxy_bytes_total Bytes delivered, "
 	    "up (client to target) and down, open connections included.\n"
 	    "# TYPE vsockproxy_bytes_total counter\n"
 	    "vsockproxy_bytes_total{direction=\"up\"} %" PRIu64 "\n"
 	    "vsockproxy_bytes_total{direction=\"down\"} %" PRIu64,
 	    s->bytes_up, s->bytes_down);
-	metric(cl, "buffer_bytes", "gauge",
-	    "Bytes the relay buffers take now.", b->used);
-	metric(cl, "buffer_peak_bytes", "gauge",
-	    "The most bytes the relay buffers took.", b->peak);
-	metric(cl, "buffer_limit_bytes", "gauge",
-	    "The relay buffers' budget (max-buffer-memory), 0 = none.",
-	    b->limit);
-	metric(cl, "buffer_waits_total", "counter",
-	    "Times a relay had to wait for the buffer budget.", b->waits);
 	rule_metrics(env, cl);
 }
 
