@@ -48,7 +48,7 @@ struct stats;
 struct control_env {
 	struct event_loop *loop;
 	struct listener *const *listeners;	/* the owner's list */
-	struct conf *const *conf;		/* the configuration in force */
+	struct conf *const *conf;		/* the one in force */
 	const struct settings *cli;		/* the command line's */
 	const struct stats *stats;
 	const struct relay_pool *buffers;

@@ -5,6 +5,9 @@
  */
 #include "config.h"
 
+#include <sys/socket.h>
+#include <sys/un.h>
+
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -183,16 +186,22 @@ empty(const char *s)
 	return (s == NULL || s[0] == '\0');
 }
 
-/* -c, -p, -u, -g: a path or a name, kept as given. */
+/* -c, -p, -u, -g, --control: a path or a name, kept as given. */
 static enum opts_result
 opt_string(struct cli *c, int ch, char *arg)
 {
 
+	/* --control unix:PATH reads as the file's "control unix:PATH". */
+	if (ch == OPT_CONTROL && arg != NULL && strncmp(arg, "unix:", 5) == 0)
+		arg += 5;
 	if (empty(arg))
 		return (BAD(c, "bad --%s: empty %s", ch == 'c' ? "config" :
-		    ch == 'p' ? "pidfile" : ch == 'u' ? "user" : "group",
-		    ch == 'c' || ch == 'p' ? "path" : "name"));
-	if (ch == 'c')
+		    ch == 'p' ? "pidfile" : ch == 'u' ? "user" : ch == 'g' ?
+		    "group" : "control", ch == 'u' || ch == 'g' ? "name" :
+		    "path"));
+	if (ch == OPT_CONTROL)
+		c->o->settings.control = arg;
+	else if (ch == 'c')
 		c->o->config = arg;
 	else if (ch == 'p')
 		c->o->pidfile = arg;
@@ -214,22 +223,6 @@ opt_syslog(struct cli *c, const char *arg)
 	if (!log_facility_valid(c->o->syslog_facility))
 		return (BAD(c, "bad --syslog facility '%s': expected daemon, "
 		    "user, auth, authpriv or local0-7", arg));
-	return (OPTS_RUN);
-}
-
-/* --control PATH (or unix:PATH, as the file has it). */
-static enum opts_result
-opt_control(struct cli *c, char *arg)
-{
-
-	if (arg != NULL && strncmp(arg, "unix:", 5) == 0)
-		arg += 5;
-	if (empty(arg))
-		return (BAD(c, "bad --control: empty path"));
-	if (arg[0] == '@')
-		return (BAD(c, "bad --control '%s': a path in the file "
-		    "system, not an abstract socket", arg));
-	c->o->settings.control = arg;
 	return (OPTS_RUN);
 }
 
@@ -357,8 +350,6 @@ one_option(struct cli *c, int ch, char **argv)
 	case 't':
 		c->o->check_config = 1;
 		return (OPTS_RUN);
-	case OPT_CONTROL:
-		return (opt_control(c, optarg));
 	case 'h':
 		return (OPTS_HELP);
 	case 'V':
@@ -367,6 +358,7 @@ one_option(struct cli *c, int ch, char **argv)
 	case 'p':
 	case 'u':
 	case 'g':
+	case OPT_CONTROL:
 		return (opt_string(c, ch, optarg));
 	case 's':
 		return (opt_syslog(c, optarg));
@@ -548,6 +540,7 @@ absolute(const char *opt, const char *path, const char *dir, char *err,
 int
 opts_absolute(struct opts *o, const char *dir, char *err, size_t errlen)
 {
+	struct sockaddr_un sun;
 	struct conf_rule *r;
 	char aerr[256];
 
@@ -568,6 +561,12 @@ opts_absolute(struct opts *o, const char *dir, char *err, size_t errlen)
 		    o->settings.control, dir, err, errlen)) == NULL)
 			return (-1);
 		o->settings.control = o->abs_control;
+	}
+	if (o->settings.control != NULL &&
+	    strlen(o->settings.control) >= sizeof(sun.sun_path)) {
+		(void)bad(err, errlen, "bad --control: path longer than %zu "
+		    "bytes", sizeof(sun.sun_path) - 1);
+		return (-1);
 	}
 	if (o->conf == NULL)
 		return (0);

@@ -66,10 +66,11 @@ enum opts_result opts_parse_flags(int argc, char **argv, int flags,
 /*
  * Make every path in the settings absolute, relative to dir, the
  * directory the daemon was started in (NULL if unknown: then a relative
- * path is an error): -c, -p and the command-line rule's unix: and
- * hybrid-vsock: paths, and --control's.  A daemon changes to / when it detaches and reads
- * the file again on reload, and its log should say which file it means.
- * -1 with err set (a usage error) if a path cannot be made absolute.
+ * path is an error): -c, -p, --control and the command-line rule's unix:
+ * and hybrid-vsock: paths.  A daemon changes to / when it detaches and
+ * reads the file again on reload, and its log should say which file it
+ * means.  -1 with err set (a usage error) if a path cannot be made
+ * absolute, or --control's is too long for a socket address.
  */
 int opts_absolute(struct opts *o, const char *dir, char *err,
     size_t errlen);

@@ -97,7 +97,8 @@ connect_to(const char *path)
 	}
 	strcpy(sun.sun_path, path);
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1) {
-		fprintf(stderr, "vsockproxyctl: socket: %s\n", strerror(errno));
+		fprintf(stderr, "vsockproxyctl: socket: %s\n",
+		    strerror(errno));
 		return (-1);
 	}
 	(void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
@@ -206,7 +207,8 @@ main(int argc, char **argv)
 	rc = read_reply(in, path);
 	fclose(in);
 	if (fflush(stdout) == EOF || ferror(stdout)) {
-		fprintf(stderr, "vsockproxyctl: stdout: %s\n", strerror(errno));
+		fprintf(stderr, "vsockproxyctl: stdout: %s\n",
+		    strerror(errno));
 		return (EXIT_ERROR);
 	}
 	return (rc);

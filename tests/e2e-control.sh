@@ -21,8 +21,8 @@
 #   - with -u nobody, the socket is made once the daemon is nobody: it
 #     is nobody's, and nobody and root may use it; a directory nobody
 #     cannot write to fails the start;
-#   - hostile clients (a 2 kB and a 1 MB line, 1 MB of junk with NUL bytes, 1000
-#     "show connections" from a client that never reads, 20 idle
+#   - hostile clients (a 2 kB and a 1 MB line, 1 MB of junk with NUL
+#     bytes, 1000 "show connections" from a client that never reads, 20 idle
 #     clients) while a slow 16 MiB transfer runs through the TCP rule:
 #     the transfer arrives intact, the daemon stays up, answers, and
 #     does not grow.
@@ -48,16 +48,25 @@ held_relaying() {
 	    'bytes_up=0 bytes_down=1024 state=relaying$')" = 2 ]
 }
 
+# has FILE WORDS: a line of FILE has WORDS, between "id=N " or the
+# start and "active=1" or " age=N ".
+has() {
+	grep -Eq "^(id=[0-9]+ )?$2( age=[0-9]+ | .* active=1$)" "$1"
+}
+
 # metrics_parse FILE: each line a comment or "name{labels} value", each
 # name with a TYPE line.
 metrics_parse() {
-	awk '
+	local name='[a-zA-Z_:][a-zA-Z0-9_:]*'
+	local label='[a-zA-Z_][a-zA-Z0-9_]*="[^"]*"'
+	awk -v sample="^$name([{]$label(,$label)*[}])? [0-9][0-9.e+]*\$" '
 	/^# (HELP|TYPE) / { if ($2 == "TYPE") typed[$3] = 1; next }
-	/^[a-zA-Z_:][a-zA-Z0-9_:]*(\{[a-zA-Z_][a-zA-Z0-9_]*="[^"]*"(,[a-zA-Z_][a-zA-Z0-9_]*="[^"]*")*\})? [0-9][0-9.e+]*$/ {
-		name = $1; sub(/\{.*/, "", name); seen[name] = 1; n++; next }
+	$0 ~ sample {
+		m = $1; sub(/\{.*/, "", m); seen[m] = 1; n++; next }
 	{ print "bad line: " $0; bad = 1 }
 	END {
-		for (m in seen) if (!(m in typed)) { print "untyped: " m; bad = 1 }
+		for (m in seen)
+			if (!(m in typed)) { print "untyped: " m; bad = 1 }
 		exit bad || n == 0 }' "$1"
 }
 
@@ -81,11 +90,11 @@ setup() {
 		return 1
 	wait_for_file "$CTL" || return 1
 	# The targets send 1k and wait for the go file before ending.
-	start_peer "$be.tt" "$TT" --conns 0 --send 1k --wait-file "$T/$be.go" ||
-		return 1
+	start_peer "$be.tt" "$TT" --conns 0 --send 1k \
+	    --wait-file "$T/$be.go" || return 1
 	TT_PID=$PEER_PID
-	start_peer "$be.ut" "$UT" --conns 0 --send 1k --wait-file "$T/$be.go" ||
-		return 1
+	start_peer "$be.ut" "$UT" --conns 0 --send 1k \
+	    --wait-file "$T/$be.go" || return 1
 	UT_PID=$PEER_PID
 	# The clients read to EOF: only a close ends them early.
 	spawn "$be.tc" "$VSP_PEER" connect "$TL" --order recv-first \
@@ -103,12 +112,12 @@ show_commands() {
 	    wait_until 10 held_relaying
 	ctl show connections >"$T/$be.conns"
 	check "$be: show connections: id, rule, peer, target, age" eval \
-	    "grep -q '^id=[0-9]* rule=tr peer=tcp:127.0.0.1:[0-9]* target=$TT age=[0-9]* ' '$T/$be.conns' &&
-	     grep -q '^id=[0-9]* rule=ur peer=unix:[^ ]* target=$UT age=[0-9]* ' '$T/$be.conns'"
+	    "has '$T/$be.conns' 'rule=tr peer=tcp:127.0.0.1:[0-9]+ target=$TT' &&
+	     has '$T/$be.conns' 'rule=ur peer=unix:[^ ]* target=$UT'"
 	ctl show rules >"$T/$be.rules"
 	check "$be: show rules: each rule, its access list and active=1" \
-	    eval "grep -q '^rule=tr listen=$TL connect=$TT allow=any .* active=1$' '$T/$be.rules' &&
-	     grep -q '^rule=ur listen=$UL connect=$UT allow=any .* active=1$' '$T/$be.rules' &&
+	    eval "has '$T/$be.rules' 'rule=tr listen=$TL connect=$TT allow=any' &&
+	     has '$T/$be.rules' 'rule=ur listen=$UL connect=$UT allow=any' &&
 	     grep -q '^rule=bulk .* active=0$' '$T/$be.rules'"
 	check "$be: show stats" eval \
 	    "ctl show stats | grep -q '^active=2 accepted=2 '"
