@@ -26,6 +26,7 @@
 #include "escape.h"
 #include "event_backend.h"
 #include "settings.h"
+#include "vsock.h"
 
 /* A keyword line never gets near this: values are one address or a
  * short list (lists are cut into lines of LIST_WIDTH). */
@@ -74,15 +75,22 @@ range(uint32_t lo, uint32_t hi, char *buf, size_t len)
 
 /*
  * An address as the file writes it.  A path is written as it is, not
- * escaped for a log (addr_format()), so that it reads back the same.
+ * escaped for a log (addr_format()), so that it reads back the same; a
+ * target's vsock CID always, even the one that means "any" to a
+ * listener (addr_format() leaves it out).
  */
 static const char *
-address(const struct addr *a, char *buf, size_t len)
+address(const struct addr *a, int target, char *buf, size_t len)
 {
 	const struct sockaddr_un *sun = (const struct sockaddr_un *)&a->sa;
+	const struct sockaddr_vm *svm = (const struct sockaddr_vm *)&a->sa;
 	char text[ADDR_STRLEN];
 
-	if ((a->kind == ADDR_UNIX || a->kind == ADDR_HVSOCK) &&
+	if (a->kind == ADDR_VSOCK && svm->svm_cid == VMADDR_CID_ANY &&
+	    target)
+		snprintf(text, sizeof(text), "vsock:%" PRIu32 ":%" PRIu32,
+		    svm->svm_cid, svm->svm_port);
+	else if ((a->kind == ADDR_UNIX || a->kind == ADDR_HVSOCK) &&
 	    sun->sun_path[0] != '\0') {
 		if (a->kind == ADDR_UNIX)
 			snprintf(text, sizeof(text), "unix:%.*s",
@@ -186,8 +194,8 @@ print_rule(struct out *o, const struct conf_rule *r)
 	char a[2 * ADDR_STRLEN], t[32];
 
 	say(o, "rule %s {", r->name);
-	say(o, "\tlisten %s", address(&r->listen, a, sizeof(a)));
-	say(o, "\tconnect %s", address(&r->connect, a, sizeof(a)));
+	say(o, "\tlisten %s", address(&r->listen, 0, a, sizeof(a)));
+	say(o, "\tconnect %s", address(&r->connect, 1, a, sizeof(a)));
 	print_acls(o, r);
 	say(o, "\tmax-conns %u", r->max_conns);
 	say(o, "\tmax-conns-per-peer %u", r->max_per_peer);
