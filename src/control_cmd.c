@@ -115,14 +115,21 @@ config_line(void *cookie, const char *line)
 	control_printf(cookie, "%s", line);
 }
 
+/*
+ * The statistics line's counters, without "stats " and without the
+ * rates, which are per interval between two reports (stats.h): here
+ * they would be zeros that look like an idle daemon.
+ */
 static void
 show_stats(const struct control_env *env, struct control_client *cl)
 {
-	char buf[512];
+	static const char rates[] = " rate_up=0 rate_down=0";
+	char buf[512], *r;
 
-	/* The statistics line, without rates (they are per interval). */
-	control_printf(cl, "%s", stats_format(env->stats, 0, 0,
-	    env->buffers, buf, sizeof(buf)) + strlen("stats "));
+	(void)stats_format(env->stats, 0, 0, env->buffers, buf, sizeof(buf));
+	if ((r = strstr(buf, rates)) != NULL)
+		memmove(r, r + strlen(rates), strlen(r + strlen(rates)) + 1);
+	control_printf(cl, "%s", buf + strlen("stats "));
 }
 
 /* Listeners that serve the same rule name (one retired, one new) add
