@@ -21,6 +21,8 @@
 #   - with -u nobody, the socket is made once the daemon is nobody: it
 #     is nobody's, and nobody and root may use it; a directory nobody
 #     cannot write to fails the start;
+#   - a stale socket at the control path is taken over, a regular file
+#     there fails the start and is left alone;
 #   - hostile clients (a 2 kB and a 1 MB line, 1 MB of junk with NUL
 #     bytes, 1000 "show connections" from a client that never reads, 20 idle
 #     clients) while a slow 16 MiB transfer runs through the TCP rule:
@@ -311,6 +313,35 @@ hostile() {
 	    '[ -n "$rss1" ] && [ "$rss1" -lt $((rss0 + 20000)) ]'
 }
 
+# stale BACKEND: a stale socket at the control path (its server killed)
+# is taken over, as a listener's is; a regular file there fails the
+# start, named, and is left alone.
+stale() {
+	local be="$1" p="$T/$be.stale.sock" pid rc l c
+	start_peer "$be.stale" "unix:$p" ||
+		{ not_ok "$be: a stale socket's server starts"; return; }
+	kill -KILL "$PEER_PID"
+	reap "$PEER_PID"
+	start_relay "px-$be-stale" tcp --control "$p" ||
+		{ not_ok "$be: a stale control socket is taken over"; return; }
+	pid=$PROXY_PID
+	check "$be: a stale control socket is taken over" eval \
+	    "'$VSOCKPROXYCTL' -s '$p' show stats | grep -q '^active=0 '"
+	stop "$pid"
+	echo keep >"$p"
+	new_addrs l=tcp c=tcp
+	"$VSOCKPROXY" --event-backend "$be" --listen "$l" --connect "$c" \
+	    --control "$p" >"$T/$be.file.log" 2>&1 &
+	pid=$!
+	T_PIDS="$T_PIDS $pid"
+	reap "$pid"
+	rc=$?
+	check "$be: a regular file there: exit 1, named, left alone" eval \
+	    "[ $rc = 1 ] && [ \"\$(cat '$p')\" = keep ] &&
+	     grep -q 'stale.sock: a regular file, not a socket' \
+	     '$T/$be.file.log'"
+}
+
 scenario() {
 	local be="$1"
 	if ! setup "$be"; then
@@ -331,6 +362,7 @@ scenario() {
 	stop "$PROXY_PID"
 	is "$?" 0 "$be: the daemon exits 0 on SIGTERM"
 	check "$be: and removes its control socket" test ! -e "$CTL"
+	stale "$be"
 	kill "$TT_PID" "$UT_PID" 2>/dev/null
 }
 
