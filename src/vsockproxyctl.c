@@ -171,7 +171,8 @@ main(int argc, char **argv)
 	FILE *in;
 	int ch, fd, rc;
 
-	while ((ch = getopt(argc, argv, "+s:h")) != -1) {
+	opterr = 0;
+	while ((ch = getopt(argc, argv, "+:s:h")) != -1) {
 		switch (ch) {
 		case 's':
 			path = optarg;
@@ -179,6 +180,8 @@ main(int argc, char **argv)
 		case 'h':
 			fputs(usage, stdout);
 			return (0);
+		case ':':
+			return (bad_usage("-s needs a path"));
 		default:
 			return (bad_usage("unknown option"));
 		}

@@ -366,5 +366,18 @@ scenario() {
 	kill "$TT_PID" "$UT_PID" 2>/dev/null
 }
 
+# The client alone: usage, and no daemon to talk to.
+"$VSOCKPROXYCTL" >/dev/null 2>"$T/usage.err"
+is "$? $(wc -l <"$T/usage.err")" "64 1" \
+    "vsockproxyctl without a command: exit 64, one line"
+"$VSOCKPROXYCTL" -s >/dev/null 2>&1
+is "$?" 64 "vsockproxyctl -s without a path: exit 64"
+"$VSOCKPROXYCTL" -s "$T/none.sock" show stats >/dev/null 2>"$T/none.err"
+is "$?" 69 "vsockproxyctl with no daemon there: exit 69"
+check "... naming the socket" grep -q "none.sock: No such file" \
+    "$T/none.err"
+check "vsockproxyctl -h: the usage, the default socket" eval \
+    "'$VSOCKPROXYCTL' -h | grep -q 'control.sock'"
+
 for_each_backend scenario
 done_testing
