@@ -2,7 +2,8 @@
  * Unit tests: what the control socket prints and parses without a
  * socket: the command line splitter (control.c), the configuration
  * printer (conf_print.c, which "show config" and -T share) and the
- * access words of "show rules".
+ * access words of "show rules", and the building of a reply: lines
+ * dot-stuffed, an error replacing what was built, the size cap.
  *
  * The printer's contract is a round trip: what it prints parses back to
  * a configuration it prints the same way, every setting explicit.
@@ -20,6 +21,7 @@
 
 #include "conf.h"
 #include "control.h"
+#include "control_impl.h"
 #include "settings.h"
 
 struct text {
@@ -209,6 +211,40 @@ test_split(void **state)
 	assert_string_equal(av[3], "d");
 }
 
+/* A client with no socket: only its reply buffer is used. */
+static void
+test_reply(void **state)
+{
+	struct control_client *cl;
+	int i;
+
+	(void)state;
+	assert_non_null(cl = calloc(1, sizeof(*cl)));
+	control_printf(cl, ".hidden\nplain\n..two");
+	assert_int_equal(cl->outlen, strlen("..hidden\nplain\n...two\n"));
+	assert_memory_equal(cl->out, "..hidden\nplain\n...two\n",
+	    cl->outlen);
+	/* An error replaces the reply so far, and nothing follows it. */
+	control_error(cl, "bad %d", 7);
+	control_printf(cl, "ignored");
+	assert_int_equal(cl->outlen, strlen("error: bad 7\n"));
+	assert_memory_equal(cl->out, "error: bad 7\n", cl->outlen);
+	/* Past the cap, the reply stops growing and says so. */
+	cl->outlen = cl->reply_start = 0;
+	cl->errored = 0;
+	for (i = 0; i < CONTROL_REPLY_MAX / 100 + 10; i++)
+		control_printf(cl, "%0*d", 99, i);
+	assert_true(cl->overflow);
+	assert_true(cl->outlen <= CONTROL_REPLY_MAX);
+	/* Longer than the formatting buffer: still whole. */
+	cl->outlen = cl->reply_start = 0;
+	cl->overflow = 0;
+	control_printf(cl, "%0*d", 5000, 1);
+	assert_int_equal(cl->outlen, 5001);
+	free(cl->out);
+	free(cl);
+}
+
 int
 main(void)
 {
@@ -218,6 +254,7 @@ main(void)
 		cmocka_unit_test(test_control_keyword),
 		cmocka_unit_test(test_access),
 		cmocka_unit_test(test_split),
+		cmocka_unit_test(test_reply),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
