@@ -13,6 +13,9 @@
 #     "vsockproxy -T" prints for the same file and command line;
 #   - "metrics" parses: every line a comment or "name{labels} value",
 #     every name TYPEd, the gauges right;
+#   - a client that has shut down its side shows state=half-closed, one
+#     whose target does not answer state=connecting (and "close" ends
+#     it too);
 #   - "close ID" ends the TCP connection: its client sees EOF, the log
 #     says reason=admin, the other connection stays;
 #   - "reload" takes a new rule, and reports a broken file as an error;
@@ -79,7 +82,7 @@ metric() {
 
 setup() {
 	local be="$1"
-	new_addrs TL=tcp UL=unix TT=tcp UT=unix BL=tcp BT=tcp NL=tcp
+	new_addrs TL=tcp UL=unix TT=tcp UT=unix BL=tcp BT=tcp NL=tcp HL=tcp
 	CTL=$T/$be.ctl
 	CONF=$T/$be.conf
 	{
@@ -87,8 +90,9 @@ setup() {
 		rule tr "$TL" "$TT"
 		rule ur "$UL" "$UT"
 		rule bulk "$BL" "$BT"
+		rule hole "$HL" "${HOLE:-tcp:127.0.0.1:1}" "connect-timeout 60"
 	} >"$CONF"
-	start_conf_proxy "px-$be" "$CONF" "$TL" "$UL" "$BL" -- -v ||
+	start_conf_proxy "px-$be" "$CONF" "$TL" "$UL" "$BL" "$HL" -- -v ||
 		return 1
 	wait_for_file "$CTL" || return 1
 	# The targets send 1k and wait for the go file before ending.
@@ -168,6 +172,36 @@ close_one() {
 	    "conns_are 1 && ctl show connections | grep -q ' rule=ur '"
 	ctl close "$id" >/dev/null 2>&1
 	is "$?" 1 "$be: closing it again is an error"
+}
+
+# The other states: a client that has sent all and shut down its side
+# while the target still sends is half-closed; one whose target does
+# not answer is connecting (and "close" ends that one too).
+states() {
+	local be="$1" hc cc id
+	spawn "$be.hc" "$VSP_PEER" connect "$TL" --order send-first \
+	    --send 1k --timeout "$VSP_WAIT"
+	hc=$SPAWNED
+	check "$be: a client that has shut down its side: half-closed" \
+	    wait_until 10 eval "ctl show connections | grep -q \
+	    ' rule=tr .* bytes_up=1024 bytes_down=1024 state=half-closed$'"
+	if [ -z "$HOLE" ]; then
+		skip "$be: a target that does not answer: connecting" \
+		    "no black hole here"
+	else
+		spawn "$be.cc" "$VSP_PEER" connect "$HL" --expect-refused \
+		    --timeout "$VSP_WAIT"
+		cc=$SPAWNED
+		check "$be: a target that does not answer: connecting" \
+		    wait_until 10 eval "ctl show connections |
+		    grep -q ' rule=hole .* state=connecting$'"
+		id=$(ctl show connections |
+		    sed -n 's/^id=\([0-9]*\) rule=hole .*/\1/p')
+		ctl close "$id" >/dev/null
+		reap "$cc"
+		is "$?" 0 "$be: close $id while connecting: its client sees EOF"
+	fi
+	HC_PID=$hc
 }
 
 reload_cmd() {
@@ -352,6 +386,7 @@ scenario() {
 	show_config "$be"
 	metrics "$be"
 	close_one "$be"
+	states "$be"
 	reload_cmd "$be"
 	permissions "$be"
 	as_user "$be"
@@ -359,12 +394,18 @@ scenario() {
 	touch "$T/$be.go"
 	reap "$UC_PID"
 	is "$?" 0 "$be: the other held connection ends cleanly"
+	reap "$HC_PID"
+	is "$?" 0 "$be: so does the half-closed one"
 	stop "$PROXY_PID"
 	is "$?" 0 "$be: the daemon exits 0 on SIGTERM"
 	check "$be: and removes its control socket" test ! -e "$CTL"
 	stale "$be"
 	kill "$TT_PID" "$UT_PID" 2>/dev/null
 }
+
+# A target that never answers, for the "connecting" state.
+HOLE=
+blackhole bh 120 || HOLE=
 
 # The client alone: usage, and no daemon to talk to.
 "$VSOCKPROXYCTL" >/dev/null 2>"$T/usage.err"
