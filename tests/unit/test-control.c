@@ -152,6 +152,8 @@ test_control_keyword(void **state)
 	assert_null(parse("control tcp:127.0.0.1:1\n"));
 	assert_null(parse("control unix:/a\ncontrol unix:/b\n"));
 	assert_null(parse("rule a {\n control unix:/a\n}\n"));
+	assert_null(parse("control unix:/run/a.sock\nrule a {\n"
+	    " listen unix:/run/a.sock\n connect vsock:3:1\n}\n"));
 	assert_non_null(c = parse("control unix:/run/v/c.sock\n"));
 	assert_string_equal(c->settings.control, "/run/v/c.sock");
 	conf_unref(c);
