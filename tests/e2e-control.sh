@@ -146,6 +146,11 @@ show_config() {
 	"$VSOCKPROXY" -T -c "$T/$be.shown.conf" >"$T/$be.TT.conf"
 	check "$be: vsockproxy -T of it prints it again" \
 	    cmp "$T/$be.shown.conf" "$T/$be.TT.conf"
+	{ cat "$CONF"; echo "max-conns 1"; } >"$T/$be.broken.conf"
+	"$VSOCKPROXY" -T -c "$T/$be.broken.conf" >"$T/$be.broken.out" \
+	    2>"$T/$be.broken.err"
+	is "$? $(wc -c <"$T/$be.broken.out") $(wc -l <"$T/$be.broken.err")" \
+	    "1 0 1" "$be: vsockproxy -T of a broken file: exit 1, the error only"
 }
 
 metrics() {
