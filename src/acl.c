@@ -124,6 +124,17 @@ out:
 }
 
 int
+acl_range(const struct acl *a, size_t i, uint32_t *lo, uint32_t *hi)
+{
+
+	if (a == NULL || i >= a->n)
+		return (-1);
+	*lo = a->r[i].lo;
+	*hi = a->r[i].hi;
+	return (0);
+}
+
+int
 acl_is_any(const struct acl *a)
 {
 
@@ -343,4 +354,15 @@ acl_uid_allows(const uid_t *uids, size_t n, uid_t uid)
 		if (uids[i] == uid)
 			return (1);
 	return (0);
+}
+
+const char *
+acl_prefix_format(const struct acl_prefix *pf, char *buf, size_t len)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	if (inet_ntop(pf->family, pf->addr, a, sizeof(a)) == NULL)
+		snprintf(a, sizeof(a), "?");
+	snprintf(buf, len, "%s/%u", a, pf->len);
+	return (buf);
 }

@@ -31,6 +31,15 @@ void acl_free(struct acl *);
 int acl_add(struct acl *, const char *spec, char *err, size_t errlen);
 int acl_add_range(struct acl *, uint32_t lo, uint32_t hi);
 
+/*
+ * The i-th range of the list, for printing it back (conf_print()): 0
+ * with *lo and *hi set, -1 past the end.
+ */
+int acl_range(const struct acl *, size_t i, uint32_t *lo, uint32_t *hi);
+/* "ADDR/LENGTH", as acl_prefix_parse() reads it; returns buf. */
+const char *acl_prefix_format(const struct acl_prefix *, char *buf,
+    size_t len);
+
 /* Nonzero if the list has no entries, i.e. allows everyone. */
 int acl_is_any(const struct acl *);
 

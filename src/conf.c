@@ -248,6 +248,7 @@ conf_unref(struct conf *c)
 	}
 	free(c->settings.user);
 	free(c->settings.group);
+	free(c->settings.control);
 	free(c);
 }
 

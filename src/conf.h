@@ -109,6 +109,24 @@ struct conf_rule *conf_add_rule(struct conf *, const char *name);
 struct conf *conf_ref(struct conf *);
 void conf_unref(struct conf *);
 
+/*
+ * The effective configuration as a file the parser reads back to the
+ * same rules and settings (conf_print.c): conf's, with cli's global
+ * settings (the command line's) winning, one line (no newline) per call
+ * of fn.
+ */
+typedef void conf_print_fn(void *cookie, const char *line);
+void conf_print(const struct conf *, const struct settings *cli,
+    conf_print_fn *fn, void *cookie);
+
+/*
+ * Who may connect to a rule, as key=value words: "allow=any" when
+ * everyone may, else those of allow=3,5,10-20 deny=12 allow_uid=0,1000
+ * allow_addr=10.0.0.0/8 that it has.  Cut with "..." if len is short.
+ */
+const char *conf_rule_access(const struct conf_rule *, char *buf,
+    size_t len);
+
 /* The rule called name, or NULL. */
 const struct conf_rule *conf_find_rule(const struct conf *,
     const char *name);

@@ -8,6 +8,9 @@
  */
 #include "config.h"
 
+#include <sys/socket.h>
+#include <sys/un.h>
+
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -250,10 +253,32 @@ conf_block_eof(struct parser *p)
 	close_block(p, 0);
 }
 
+/* The control socket cannot be a rule's listen socket too. */
+static void
+check_control(struct parser *p)
+{
+	const char *path = p->conf->settings.control;
+	const struct sockaddr_un *sun;
+	const struct prule *pr;
+
+	if (path == NULL)
+		return;
+	for (pr = p->rules; pr != NULL; pr = pr->next) {
+		sun = (const struct sockaddr_un *)&pr->rule->listen.sa;
+		if (pr->rule->listen.kind == ADDR_UNIX &&
+		    strncmp(sun->sun_path, path, sizeof(sun->sun_path)) == 0)
+			conf_err_at(p, p->global[S_CONTROL].file,
+			    p->global[S_CONTROL].line, "the control socket is "
+			    "listen address of rule '%s' too", pr->rule->name);
+	}
+}
+
 void
 conf_block_finish(struct parser *p)
 {
 	struct prule *pr, *next;
+
+	check_control(p);
 
 	htab_free(p->names);
 	clash_free(p->listens);

@@ -410,6 +410,35 @@ kw_group(struct parser *p, struct prule *r, char **av, int ac)
 	    privdrop_set_group));
 }
 
+/*
+ * The control socket (control.h): a UNIX path, absolute like every path
+ * the daemon keeps; kept as the path alone, as --control gives it.
+ */
+static int
+kw_control(struct parser *p, struct prule *r, char **av, int ac)
+{
+	struct addr a;
+	char why[256];
+
+	(void)r;
+	(void)ac;
+	if (strncmp(av[1], "unix:", 5) != 0) {
+		conf_err(p, "bad control address '%s': expected unix:PATH",
+		    av[1]);
+		return (-1);
+	}
+	if (addr_parse_flags(av[1], ADDR_LISTEN, ADDR_ABSOLUTE, &a, why,
+	    sizeof(why)) == -1) {
+		conf_err(p, "bad control address '%s': %s", av[1], why);
+		return (-1);
+	}
+	if ((p->conf->settings.control = strdup(av[1] + 5)) == NULL) {
+		conf_oom(p);
+		return (-1);
+	}
+	return (0);
+}
+
 static const struct keyword keywords[] = {
 	{ "listen", K_RULE, S_LISTEN, 0, kw_listen },
 	{ "connect", K_RULE, S_CONNECT, 0, kw_connect },
@@ -436,6 +465,7 @@ static const struct keyword keywords[] = {
 	    kw_max_buffer_memory },
 	{ "user", K_GLOBAL, S_USER, 0, kw_user },
 	{ "group", K_GLOBAL, S_GROUP, 0, kw_group },
+	{ "control", K_GLOBAL, S_CONTROL, 0, kw_control },
 };
 
 void

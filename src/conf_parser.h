@@ -43,6 +43,7 @@ enum setting {
 	S_MAX_BUFFER_MEMORY,
 	S_USER,
 	S_GROUP,
+	S_CONTROL,
 	S_N
 };
 

@@ -51,6 +51,7 @@ struct conn {
 	struct conf *conf;		/* keeps rule alive on reloads */
 	const struct conf_rule *rule;
 	struct conn_peer id;
+	uint64_t serial;		/* conn_info()'s id */
 	uint64_t last_active;		/* ms: for the idle timeout */
 	uint64_t last_total;		/* bytes moved at last_active */
 	struct stats *stats;		/* &own->stats */
@@ -100,6 +101,45 @@ conn_free(void *p)
 	relay_fini(&c->down);
 	conf_unref(c->conf);
 	free(c);
+}
+
+void
+conn_info(const struct conn *c, struct conn_info *ci)
+{
+
+	ci->id = c->serial;
+	ci->rule = c->rule->name;
+	ci->peer = c->peer;
+	ci->target = c->target;
+	ci->start_ms = c->start;
+	ci->bytes_up = c->up.bytes;
+	ci->bytes_down = c->down.bytes;
+	if (c->connecting)
+		ci->state = CONN_CONNECTING;
+	else if (c->cl.gone || c->sv.gone || c->up.state == RELAY_EOF ||
+	    c->down.state == RELAY_EOF)
+		ci->state = CONN_DRAINING;
+	else if (c->up.state == RELAY_DONE || c->down.state == RELAY_DONE)
+		ci->state = CONN_HALF_CLOSED;
+	else
+		ci->state = CONN_RELAYING;
+}
+
+const char *
+conn_state_name(enum conn_state s)
+{
+
+	switch (s) {
+	case CONN_CONNECTING:
+		return ("connecting");
+	case CONN_RELAYING:
+		return ("relaying");
+	case CONN_HALF_CLOSED:
+		return ("half-closed");
+	case CONN_DRAINING:
+	default:
+		return ("draining");
+	}
 }
 
 int
@@ -411,6 +451,7 @@ conn_start(const struct conn_env *env, struct conn_owner *own,
 	c->conf = conf_ref(conf);
 	c->rule = rule;
 	c->id = *id;
+	c->serial = ++env->stats->last_conn_id;
 	c->start = event_clock_ms();
 	c->cl.fd = fd;
 	c->cl.family = peer->sa_family;

@@ -65,7 +65,37 @@ void conn_start(const struct conn_env *, struct conn_owner *own,
     const struct sockaddr *peer, socklen_t peerlen,
     const struct conn_peer *id);
 
-/* Close a connection at once (shutdown, drain deadline). */
+/*
+ * What a connection is doing, derived from its relays (the control
+ * socket's "show connections"): connecting (to the target, or its
+ * hybrid vsock handshake); relaying both ways; half-closed, one
+ * direction finished (EOF delivered, destination shut down for
+ * writing) while the other still flows; draining, a side at EOF still
+ * delivering what it buffered, or a side gone and the other delivering
+ * its last bytes before the close.
+ */
+enum conn_state {
+	CONN_CONNECTING,
+	CONN_RELAYING,
+	CONN_HALF_CLOSED,
+	CONN_DRAINING
+};
+
+/* A read-only view of a connection; the strings are the conn's. */
+struct conn_info {
+	uint64_t id;			/* unique for the daemon's life */
+	const char *rule;		/* its rule's name */
+	const char *peer;		/* escaped for a log line */
+	const char *target;
+	uint64_t start_ms;		/* event_clock_ms() at accept */
+	uint64_t bytes_up, bytes_down;	/* delivered so far */
+	enum conn_state state;
+};
+
+void conn_info(const struct conn *, struct conn_info *);
+const char *conn_state_name(enum conn_state);
+
+/* Close a connection at once (shutdown, drain deadline, admin). */
 void conn_close(struct conn *, const char *reason);
 
 /* The next connection in its list, or NULL. */

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "escape.h"
@@ -85,4 +86,24 @@ escape_str(const char *s, char *buf, size_t buflen)
 {
 
 	return (escape_mem(s, strlen(s), buf, buflen));
+}
+
+const char *
+escape_word(const char *s, const char *special, char *buf, size_t buflen)
+{
+	size_t o = 0;
+
+	if (strpbrk(s, special) == NULL) {
+		snprintf(buf, buflen, "%s", s);
+		return (buf);
+	}
+	buf[o++] = '"';
+	for (; *s != '\0' && o + 3 < buflen; s++) {
+		if (*s == '"' || *s == '\\')
+			buf[o++] = '\\';
+		buf[o++] = *s;
+	}
+	buf[o++] = '"';
+	buf[o] = '\0';
+	return (buf);
 }

@@ -159,6 +159,27 @@ listener_rule(const struct listener *l)
 	return (l->rule);
 }
 
+struct conn *
+listener_conns(const struct listener *l)
+{
+
+	return (l->conns);
+}
+
+unsigned int
+listener_nconns(const struct listener *l)
+{
+
+	return (l->nconns);
+}
+
+const char *
+listener_name(const struct listener *l)
+{
+
+	return (l->name);
+}
+
 static void
 update(struct listener *l)
 {

@@ -45,6 +45,15 @@ struct listener **listener_next_ptr(struct listener *);
 
 const struct conf_rule *listener_rule(const struct listener *);
 
+/*
+ * Read-only views for the control socket: the first of its open
+ * connections (conn_next() walks on), how many there are, and its
+ * name for logs (a passed socket's real address).
+ */
+struct conn *listener_conns(const struct listener *);
+unsigned int listener_nconns(const struct listener *);
+const char *listener_name(const struct listener *);
+
 /* A reload kept this listener: new connections follow the new rule. */
 void listener_retarget(struct listener *, struct conf *,
     const struct conf_rule *);

@@ -134,7 +134,8 @@ parse_args(int argc, char **argv, struct opts *o)
 		res = OPTS_ERROR;
 	/* Before anything can change the directory (-d runs in /). */
 	dir = getcwd(cwd, sizeof(cwd));
-	if (res == OPTS_RUN && !o->check_config &&
+	/* -T prints paths: absolute, as the daemon would keep them. */
+	if (res == OPTS_RUN && (!o->check_config || o->print_config) &&
 	    opts_absolute(o, dir, err, sizeof(err)) == -1)
 		res = OPTS_ERROR;
 	switch (res) {
@@ -155,7 +156,14 @@ parse_args(int argc, char **argv, struct opts *o)
 	}
 }
 
-/* -t: the exit status, after printing each error. */
+static void
+print_line(void *cookie, const char *line)
+{
+
+	printf("%s\n", line);
+}
+
+/* -t and -T: the exit status, after printing each error. */
 static int
 check_config(const struct opts *o)
 {
@@ -163,7 +171,9 @@ check_config(const struct opts *o)
 
 	if ((conf = conf_load(o->config, print_error, NULL)) == NULL)
 		return (EXIT_BADCONF);
-	if (o->verbosity > LOG_LEVEL_INFO)
+	if (o->print_config)
+		conf_print(conf, &o->settings, print_line, NULL);
+	else if (o->verbosity > LOG_LEVEL_INFO)
 		printf("%s: %zu rule(s)\n", o->config, conf->nrules);
 	conf_unref(conf);
 	return (0);
@@ -237,6 +247,8 @@ serve(const struct opts *o, struct conf *conf, struct activation **act,
 	/* Everything that needs root is done.  Before the parent hears
 	 * "ready", so that a failed switch fails the start. */
 	if (pd != NULL && privdrop_apply(pd) == -1)
+		goto out;
+	if (proxy_control(px) == -1)
 		goto out;
 	if (o->daemonize) {
 		if (daemon_ready() == -1)

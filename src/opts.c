@@ -5,6 +5,9 @@
  */
 #include "config.h"
 
+#include <sys/socket.h>
+#include <sys/un.h>
+
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -29,6 +32,7 @@ enum {
 	OPT_EVENT_BACKEND,
 	OPT_STATS_INTERVAL,
 	OPT_MAX_BUFFER_MEMORY,
+	OPT_CONTROL,
 	OPT_MAX			/* one past the last */
 };
 
@@ -47,6 +51,8 @@ static const struct option longopts[] = {
 	    OPT_MAX_BUFFER_MEMORY },
 	{ "config",		required_argument, NULL, 'c' },
 	{ "check-config",	no_argument,	   NULL, 't' },
+	{ "print-config",	no_argument,	   NULL, 'T' },
+	{ "control",		required_argument, NULL, OPT_CONTROL },
 	{ "daemon",		no_argument,	   NULL, 'd' },
 	{ "pidfile",		required_argument, NULL, 'p' },
 	{ "user",		required_argument, NULL, 'u' },
@@ -67,7 +73,7 @@ opts_usage(void)
 "usage: vsockproxy [options] LOCAL_PORT REMOTE_CID REMOTE_PORT ALLOWED_CID\n"
 "       vsockproxy [options] --listen ADDR --connect ADDR [--allow CIDS]\n"
 "       vsockproxy [options] [-c FILE]\n"
-"       vsockproxy -t [-c FILE]\n"
+"       vsockproxy -t | -T [-c FILE]\n"
 "\n"
 "Relay connections from a listening endpoint to a target endpoint.\n"
 "The first form listens on vsock port LOCAL_PORT and forwards to\n"
@@ -85,6 +91,7 @@ opts_usage(void)
 "Options:\n"
 "  -c, --config FILE         read the rules from FILE\n"
 "  -t, --check-config        check the configuration file and exit\n"
+"  -T, --print-config        check it and print the effective configuration\n"
 "  --listen ADDR             accept connections on ADDR\n"
 "  --connect ADDR            forward each connection to ADDR\n"
 "  --allow CID[,CID|LO-HI..] vsock peers that may connect (default any)\n"
@@ -96,6 +103,8 @@ opts_usage(void)
 "  --stats-interval SECS     log statistics every SECS, 0 = off (60)\n"
 "  --max-buffer-memory BYTES all relay buffers together, 0 = no limit\n"
 "                            (256M)\n"
+"  --control PATH            serve the control socket (vsockproxyctl(8))\n"
+"                            on the UNIX socket PATH\n"
 "  -d, --daemon              detach; log to syslog\n"
 "  -p, --pidfile PATH        write and lock a pid file\n"
 "  -u, --user USER           once started, run as USER (name or uid)\n"
@@ -110,7 +119,7 @@ opts_usage(void)
 "(socket activation, sockets matched to rules by name) are honoured.\n"
 "\n"
 "Exit status: 0 on a clean stop, 1 if start-up failed, 64 on bad usage;\n"
-"with -t, 0 if the configuration is valid, 1 if not.\n"
+"with -t and -T, 0 if the configuration is valid, 1 if not.\n"
 "See vsockproxy(8).\n");
 }
 
@@ -179,16 +188,22 @@ empty(const char *s)
 	return (s == NULL || s[0] == '\0');
 }
 
-/* -c, -p, -u, -g: a path or a name, kept as given. */
+/* -c, -p, -u, -g, --control: a path or a name, kept as given. */
 static enum opts_result
 opt_string(struct cli *c, int ch, char *arg)
 {
 
+	/* --control unix:PATH reads as the file's "control unix:PATH". */
+	if (ch == OPT_CONTROL && arg != NULL && strncmp(arg, "unix:", 5) == 0)
+		arg += 5;
 	if (empty(arg))
 		return (BAD(c, "bad --%s: empty %s", ch == 'c' ? "config" :
-		    ch == 'p' ? "pidfile" : ch == 'u' ? "user" : "group",
-		    ch == 'c' || ch == 'p' ? "path" : "name"));
-	if (ch == 'c')
+		    ch == 'p' ? "pidfile" : ch == 'u' ? "user" : ch == 'g' ?
+		    "group" : "control", ch == 'u' || ch == 'g' ? "name" :
+		    "path"));
+	if (ch == OPT_CONTROL)
+		c->o->settings.control = arg;
+	else if (ch == 'c')
 		c->o->config = arg;
 	else if (ch == 'p')
 		c->o->pidfile = arg;
@@ -331,6 +346,9 @@ one_option(struct cli *c, int ch, char **argv)
 	case 'd':
 		c->o->daemonize = 1;
 		return (OPTS_RUN);
+	case 'T':
+		c->o->print_config = 1;
+		/* FALLTHROUGH */
 	case 't':
 		c->o->check_config = 1;
 		return (OPTS_RUN);
@@ -342,6 +360,7 @@ one_option(struct cli *c, int ch, char **argv)
 	case 'p':
 	case 'u':
 	case 'g':
+	case OPT_CONTROL:
 		return (opt_string(c, ch, optarg));
 	case 's':
 		return (opt_syslog(c, optarg));
@@ -484,7 +503,7 @@ opts_parse_flags(int argc, char **argv, int flags, struct opts *o, char *err,
 	optind = 0;	/* full reset: parse may run more than once */
 	opterr = 0;
 	memset(seen, 0, sizeof(seen));
-	while ((ch = getopt_long(argc, argv, ":vqhVdp:s::c:tu:g:", longopts,
+	while ((ch = getopt_long(argc, argv, ":vqhVdp:s::c:tTu:g:", longopts,
 	    NULL)) != -1)
 		if ((res = once(&c, ch, seen)) != OPTS_RUN ||
 		    (res = one_option(&c, ch, argv)) != OPTS_RUN)
@@ -529,6 +548,7 @@ absolute(const char *opt, const char *path, const char *dir, char *err,
 int
 opts_absolute(struct opts *o, const char *dir, char *err, size_t errlen)
 {
+	struct sockaddr_un sun;
 	struct conf_rule *r;
 	char aerr[256];
 
@@ -543,6 +563,18 @@ opts_absolute(struct opts *o, const char *dir, char *err, size_t errlen)
 		    err, errlen)) == NULL)
 			return (-1);
 		o->pidfile = o->abs_pidfile;
+	}
+	if (o->settings.control != NULL && o->settings.control[0] != '/') {
+		if ((o->abs_control = absolute("--control",
+		    o->settings.control, dir, err, errlen)) == NULL)
+			return (-1);
+		o->settings.control = o->abs_control;
+	}
+	if (o->settings.control != NULL &&
+	    strlen(o->settings.control) >= sizeof(sun.sun_path)) {
+		(void)bad(err, errlen, "bad --control: path longer than %zu "
+		    "bytes", sizeof(sun.sun_path) - 1);
+		return (-1);
 	}
 	if (o->conf == NULL)
 		return (0);
@@ -566,5 +598,6 @@ opts_free(struct opts *o)
 	o->conf = NULL;
 	free(o->abs_config);
 	free(o->abs_pidfile);
-	o->abs_config = o->abs_pidfile = NULL;
+	free(o->abs_control);
+	o->abs_config = o->abs_pidfile = o->abs_control = NULL;
 }

@@ -24,6 +24,7 @@ struct opts {
 	const char *syslog_facility;	/* NULL = log to stderr */
 	const char *config;		/* -c, or the default if no rule */
 	int check_config;		/* -t: check the file, no start */
+	int print_config;		/* -T: and print it (with -t set) */
 	/*
 	 * Ghaf's older form, three numbers without ALLOWED_CID: any CID
 	 * may connect.  Parsing prints nothing, so main() warns at start.
@@ -42,6 +43,7 @@ struct opts {
 	struct conf *conf;
 	char *abs_config;		/* private: opts_absolute()'s */
 	char *abs_pidfile;
+	char *abs_control;
 };
 
 /* Exit statuses (sysexits.h values where one fits). */
@@ -70,10 +72,11 @@ enum opts_result opts_parse_flags(int argc, char **argv, int flags,
 /*
  * Make every path in the settings absolute, relative to dir, the
  * directory the daemon was started in (NULL if unknown: then a relative
- * path is an error): -c, -p and the command-line rule's unix: and
- * hybrid-vsock: paths.  A daemon changes to / when it detaches and reads
- * the file again on reload, and its log should say which file it means.
- * -1 with err set (a usage error) if a path cannot be made absolute.
+ * path is an error): -c, -p, --control and the command-line rule's unix:
+ * and hybrid-vsock: paths.  A daemon changes to / when it detaches and
+ * reads the file again on reload, and its log should say which file it
+ * means.  -1 with err set (a usage error) if a path cannot be made
+ * absolute, or --control's is too long for a socket address.
  */
 int opts_absolute(struct opts *o, const char *dir, char *err,
     size_t errlen);

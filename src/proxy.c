@@ -27,6 +27,7 @@
 #include "activation.h"
 #include "conf.h"
 #include "conn.h"
+#include "control.h"
 #include "event.h"
 #include "listener.h"
 #include "log.h"
@@ -57,6 +58,8 @@ struct proxy {
 	struct event_timer drain_timer;
 	struct event_timer stats_timer;
 	char status_note[160];		/* why the last reload failed */
+	struct control *control;	/* the control socket, if any */
+	struct control_env control_env;	/* what its commands read */
 };
 
 /* -1 once the loop is gone: a late signal is then dropped, not fatal. */
@@ -224,7 +227,7 @@ reload_conf(struct proxy *px)
 	struct conf *conf, *old = px->conf;
 	struct reload_counts n;
 	struct settings now, was;
-	int who_changed;
+	int who_changed, control_changed;
 
 	if ((conf = reload_load(px)) == NULL)
 		return (-1);
@@ -233,6 +236,7 @@ reload_conf(struct proxy *px)
 	settings_merge(&was, &px->opts->settings, &old->settings);
 	who_changed = !same_name(now.user, was.user) ||
 	    !same_name(now.group, was.group);
+	control_changed = !same_name(now.control, was.control);
 	if (reload_listeners(&px->listeners, conf, &px->env, listener_gone, px,
 	    &n, px->status_note, sizeof(px->status_note)) == -1) {
 		conf_unref(conf);
@@ -245,6 +249,9 @@ reload_conf(struct proxy *px)
 		log_warnx("reload: event-backend changes only on a restart");
 	if (who_changed)
 		log_warnx("reload: user and group change only on a restart");
+	if (control_changed)
+		log_warnx("reload: the control socket changes only on a "
+		    "restart");
 	event_timer_stop(px->loop, &px->stats_timer);
 	if (px->stats_interval_ms > 0)
 		(void)event_timer_start(px->loop, &px->stats_timer,
@@ -438,6 +445,50 @@ stats_cb(void *cookie)
 		log_warnx("statistics timer: not rescheduled");
 }
 
+/* The control socket's "reload": as SIGHUP, with the outcome. */
+static int
+control_reload(void *cookie, char *why, size_t whylen)
+{
+	struct proxy *px = cookie;
+
+	if (px->opts->config == NULL) {
+		snprintf(why, whylen, "reload failed: no configuration "
+		    "file (the rule is on the command line)");
+		return (-1);
+	}
+	if (px->stopping) {
+		snprintf(why, whylen, "reload failed: stopping");
+		return (-1);
+	}
+	reload(px);
+	if (px->status_note[0] != '\0') {
+		snprintf(why, whylen, "%s", px->status_note);
+		return (-1);
+	}
+	return (0);
+}
+
+int
+proxy_control(struct proxy *px)
+{
+	struct control_env *env = &px->control_env;
+	struct settings s;
+
+	settings_merge(&s, &px->opts->settings, &px->conf->settings);
+	if (s.control == NULL)
+		return (0);
+	env->loop = px->loop;
+	env->listeners = &px->listeners;
+	env->conf = &px->conf;
+	env->cli = &px->opts->settings;
+	env->stats = &px->stats;
+	env->buffers = &px->buffers;
+	env->reload = control_reload;
+	env->cookie = px;
+	px->control = control_new(env, s.control);
+	return (px->control == NULL ? -1 : 0);
+}
+
 void
 proxy_ready(struct proxy *px)
 {
@@ -469,6 +520,8 @@ proxy_fini(struct proxy *px)
 {
 	struct listener *l;
 
+	control_free(px->control);
+	px->control = NULL;
 	close_all(px, "shutdown");
 	while ((l = px->listeners) != NULL) {
 		px->listeners = listener_next(l);

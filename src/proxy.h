@@ -21,6 +21,14 @@ struct proxy;
  */
 struct proxy *proxy_new(const struct opts *, struct conf *,
     struct activation *act);
+/*
+ * Open the control socket, if the command line or the file asks for one
+ * (control.h).  After privileges are dropped, so that the socket is the
+ * daemon's user's, as it would be with a chown but with no moment
+ * where it is root's, and the daemon can remove it at exit.  -1
+ * (logged) if it cannot.
+ */
+int proxy_control(struct proxy *);
 /* Start-up is over: arm the statistics timer, tell the service manager. */
 void proxy_ready(struct proxy *);
 /* Serve until a signal ends it; 0 on a clean stop. */

@@ -39,6 +39,8 @@ settings_merge(struct settings *out, const struct settings *cli,
 		out->user = cli->user;
 	if (cli->group != NULL)
 		out->group = cli->group;
+	if (cli->control != NULL)
+		out->control = cli->control;
 }
 
 int

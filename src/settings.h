@@ -47,6 +47,9 @@ struct settings {
 	 * The strings belong to whoever filled the struct. */
 	char *user;
 	char *group;
+	/* The control socket's path (absolute), NULL if there is none;
+	 * owned like user and group. */
+	char *control;
 };
 
 /* The defaults, none of them set. */

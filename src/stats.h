@@ -44,6 +44,7 @@ struct stats {
 	uint64_t bytes_up;	/* client to target, open ones included */
 	uint64_t bytes_down;	/* target to client */
 	uint64_t abandoned;	/* client left while connecting */
+	uint64_t last_conn_id;	/* the id given to the newest connection */
 };
 
 /* Count n more in a field of s and of every stats above it. */

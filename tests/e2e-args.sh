@@ -146,6 +146,12 @@ LONG=$(printf '%107s' '' | tr ' ' x)
 bad tcp "--listen" --listen "unix:$LONG" --connect tcp:127.0.0.1:1
 bad tcp "--connect" --listen tcp:127.0.0.1:1 \
     --connect "hybrid-vsock:$LONG:5"
+bad tcp "--control" --listen tcp:127.0.0.1:1 --connect tcp:127.0.0.1:2 \
+    --control "$LONG"
+bad tcp "--control" --listen tcp:127.0.0.1:1 --connect tcp:127.0.0.1:2 \
+    --control ""
+bad tcp "--control" --listen tcp:127.0.0.1:1 --connect tcp:127.0.0.1:2 \
+    --control "unix:"
 
 # An option that holds one value, given twice: one of the two would be
 # dropped without a word.  (--allow is a list: it may be repeated.)
@@ -167,6 +173,7 @@ bad tcp "--user" $L $C -u root -u root
 bad tcp "--group" $L $C -u root -g root --group root
 bad tcp "--syslog" $L $C --syslog=local0 -s
 bad tcp "--config" -c "$T/a.conf" --config "$T/b.conf"
+bad tcp "--control" $L $C --control "$T/a.sock" --control "$T/b.sock"
 bad tcp "--config" -t -c "$T/a.conf" -c "$T/b.conf"
 }
 check "a repeated pid file was not created" \

@@ -64,7 +64,8 @@ E2E_TESTS = \
 	tests/e2e-reload-empty.sh \
 	tests/e2e-relpaths.sh \
 	tests/e2e-notify.sh \
-	tests/e2e-socket-activation.sh
+	tests/e2e-socket-activation.sh \
+	tests/e2e-control.sh
 
 TESTS += $(E2E_TESTS)
 EXTRA_DIST += $(E2E_TESTS) tests/lib.sh tests/README.md

@@ -4,6 +4,8 @@
  * opens no file or socket.  Loading is all or nothing: a configuration
  * comes back exactly when no error was reported, every error is one
  * line, and a configuration's rules are complete and can be queried.
+ * And what conf_print() makes of it (vsockproxy -T) parses back to a
+ * configuration that prints the same.
  */
 #include "config.h"
 
@@ -17,6 +19,66 @@
 #include "addr.h"
 #include "conf.h"
 #include "fuzz.h"
+#include "settings.h"
+
+/* conf_print()'s lines, joined. */
+struct text {
+	char *buf;
+	size_t len, cap;
+};
+
+static void
+collect(void *cookie, const char *line)
+{
+	struct text *t = cookie;
+	size_t n = strlen(line) + 1;
+
+	if (t->len + n + 1 > t->cap) {
+		t->cap = (t->len + n + 1) * 2;
+		FUZZ_CHECK((t->buf = realloc(t->buf, t->cap)) != NULL);
+	}
+	memcpy(t->buf + t->len, line, n - 1);
+	t->buf[t->len + n - 1] = '\n';
+	t->len += n;
+	t->buf[t->len] = '\0';
+}
+
+static void
+print(const struct conf *c, struct text *t)
+{
+	struct settings none;
+
+	settings_init(&none);
+	memset(t, 0, sizeof(*t));
+	conf_print(c, &none, collect, t);
+}
+
+/* What conf_print() wrote must read back without an error. */
+static void
+no_error(void *cookie, const char *msg)
+{
+
+	(void)cookie;
+	(void)msg;
+	FUZZ_CHECK(msg == NULL);
+}
+
+static void
+check_round_trip(const struct conf *c)
+{
+	struct text a, b;
+	struct conf *again;
+
+	print(c, &a);
+	again = conf_parse_buffer(a.buf, a.len, "fuzz.conf",
+	    CONF_NO_INCLUDE | CONF_NO_RESOLVE, no_error, NULL);
+	FUZZ_CHECK(again != NULL && again->nrules == c->nrules);
+	print(again, &b);
+	FUZZ_CHECK(a.len == b.len && memcmp(a.buf, b.buf, a.len) == 0);
+	conf_unref(again);
+	free(a.buf);
+	free(b.buf);
+}
 
 static void
 count_error(void *cookie, const char *msg)
@@ -69,8 +131,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	c = conf_parse_buffer((const char *)data, size, "fuzz.conf",
 	    CONF_NO_INCLUDE | CONF_NO_RESOLVE, count_error, &nerr);
 	FUZZ_CHECK((c == NULL) == (nerr > 0));
-	if (c != NULL)
+	if (c != NULL) {
 		check_rules(c);
+		check_round_trip(c);
+	}
 	conf_unref(c);
 	return (0);
 }

@@ -1,7 +1,7 @@
 # C unit tests (cmocka, TAP output through CMOCKA_MESSAGE_OUTPUT).
 unit_tests = tests/unit/test-parse tests/unit/test-relay \
 	tests/unit/test-event tests/unit/test-conf tests/unit/test-hvsock \
-	tests/unit/test-clash tests/unit/test-limits
+	tests/unit/test-clash tests/unit/test-limits tests/unit/test-control
 if HAVE_CMOCKA
 check_PROGRAMS += $(unit_tests)
 TESTS += $(unit_tests)
@@ -16,5 +16,6 @@ tests_unit_test_conf_LDADD = $(unit_ldadd)
 tests_unit_test_hvsock_LDADD = $(unit_ldadd)
 tests_unit_test_limits_LDADD = $(unit_ldadd)
 tests_unit_test_clash_LDADD = $(unit_ldadd)
+tests_unit_test_control_LDADD = $(unit_ldadd)
 # Configuration fixtures for test-conf, and seeds for a conf fuzzer.
 EXTRA_DIST += tests/unit/conf tests/fuzz/conf
