@@ -154,33 +154,6 @@ acl_allows(const struct acl *a, uint32_t cid)
 	return (0);
 }
 
-/* Append ",LO" or ",LO-HI" (no comma first) as far as buf goes. */
-static void
-append(char *buf, size_t len, unsigned long lo, unsigned long hi)
-{
-	size_t n = strlen(buf);
-	const char *sep = n > 0 ? "," : "";
-
-	if (n >= len)
-		return;
-	if (lo == hi)
-		snprintf(buf + n, len - n, "%s%lu", sep, lo);
-	else
-		snprintf(buf + n, len - n, "%s%lu-%lu", sep, lo, hi);
-}
-
-const char *
-acl_format(const struct acl *a, char *buf, size_t len)
-{
-	size_t i;
-
-	if (len > 0)
-		buf[0] = '\0';
-	for (i = 0; a != NULL && i < a->n; i++)
-		append(buf, len, a->r[i].lo, a->r[i].hi);
-	return (buf);
-}
-
 int
 acl_allows_unless(const struct acl *allow, const struct acl *deny,
     uint32_t cid)
@@ -309,39 +282,7 @@ acl_addr_allows(const struct acl_prefix *pfx, size_t n,
 	return (0);
 }
 
-const char *
-acl_prefix_format(const struct acl_prefix *pfx, size_t n, char *buf,
-    size_t len)
-{
-	char a[INET6_ADDRSTRLEN];
-	size_t i, k;
-
-	if (len > 0)
-		buf[0] = '\0';
-	for (i = 0; i < n; i++) {
-		if (inet_ntop(pfx[i].family, pfx[i].addr, a, sizeof(a)) == NULL)
-			continue;
-		k = strlen(buf);
-		if (k < len)
-			snprintf(buf + k, len - k, "%s%s/%u", i > 0 ? "," : "",
-			    a, pfx[i].len);
-	}
-	return (buf);
-}
-
 /* UNIX peers. */
-
-const char *
-acl_uid_format(const uid_t *uids, size_t n, char *buf, size_t len)
-{
-	size_t i;
-
-	if (len > 0)
-		buf[0] = '\0';
-	for (i = 0; i < n; i++)
-		append(buf, len, (unsigned long)uids[i], (unsigned long)uids[i]);
-	return (buf);
-}
 
 int
 acl_uid_allows(const uid_t *uids, size_t n, uid_t uid)

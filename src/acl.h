@@ -65,15 +65,5 @@ int acl_addr_allows(const struct acl_prefix *, size_t n,
 /* Nonzero if uid is one of the n uids, or n is 0. */
 int acl_uid_allows(const uid_t *uids, size_t n, uid_t uid);
 
-/*
- * The lists as the configuration file writes them ("3,5-7",
- * "10.0.0.0/8,::1/128", "0,1000"), cut short if buf is too small; ""
- * for an empty list.  They return buf.
- */
-const char *acl_format(const struct acl *, char *buf, size_t len);
-const char *acl_prefix_format(const struct acl_prefix *, size_t n,
-    char *buf, size_t len);
-const char *acl_uid_format(const uid_t *, size_t n, char *buf,
-    size_t len);
 
 #endif

@@ -294,29 +294,3 @@ conf_rule_same_listen(const struct conf_rule *a, const struct conf_rule *b)
 	return (a->listen.sa.ss_family == b->listen.sa.ss_family &&
 	    addr_equal(&a->listen, &b->listen));
 }
-
-void
-conf_rule_access(const struct conf_rule *r, char *buf, size_t len)
-{
-	char a[256], d[256];
-
-	switch (r->listen.kind) {
-	case ADDR_VSOCK:
-		acl_format(r->allow, a, sizeof(a));
-		acl_format(r->deny, d, sizeof(d));
-		snprintf(buf, len, "allow %s%s%s", a[0] != '\0' ? a : "any CID",
-		    d[0] != '\0' ? ", deny " : "", d);
-		break;
-	case ADDR_TCP:
-		acl_prefix_format(r->prefixes, r->nprefixes, a, sizeof(a));
-		snprintf(buf, len, "allow-addr %s", a[0] != '\0' ? a : "any");
-		break;
-	case ADDR_UNIX:
-		acl_uid_format(r->uids, r->nuids, a, sizeof(a));
-		snprintf(buf, len, "allow-uid %s", a[0] != '\0' ? a : "any");
-		break;
-	default:
-		snprintf(buf, len, "anyone");
-		break;
-	}
-}

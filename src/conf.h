@@ -140,13 +140,6 @@ int conf_rule_allows_addr(const struct conf_rule *,
     const struct sockaddr *sa, socklen_t salen);
 
 /*
- * Who may connect, as the configuration would say it: "allow 3,5-7,
- * deny 6" ("allow any CID"), "allow-addr 10.0.0.0/8", "allow-uid 0,1000"
- * ("... any").
- */
-void conf_rule_access(const struct conf_rule *, char *buf, size_t len);
-
-/*
  * Nonzero if both rules listen on exactly the same address, so that a
  * reload can keep the listening socket and its connections.
  */

@@ -26,12 +26,7 @@
 #include "relay.h"
 #include "stats.h"
 
-/*
- * What a rule has counted.  HOOK for per-rule counters: today only the
- * listener's count of open connections exists; when listeners count
- * accepted, denied, connect-failed and bytes per rule, fill them in
- * here (and set have_totals), and "show rules" and "metrics" print them.
- */
+/* What a rule has counted (its listener's counters). */
 struct rule_counters {
 	unsigned int active;
 	int have_totals;
@@ -42,8 +37,16 @@ static void
 rule_counters(const struct listener *l, struct rule_counters *rc)
 {
 
+	const struct stats *s = listener_stats(l);
+
 	memset(rc, 0, sizeof(*rc));
 	rc->active = listener_nconns(l);
+	rc->have_totals = 1;
+	rc->accepted = s->accepted;
+	rc->denied = s->denied;
+	rc->connect_failed = s->connect_failed;
+	rc->bytes_up = s->bytes_up;
+	rc->bytes_down = s->bytes_down;
 }
 
 /* A value of a key=value word: quoted if it has a blank or a '"'. */

@@ -163,7 +163,7 @@ struct conn *
 listener_conns(const struct listener *l)
 {
 
-	return (l->conns);
+	return (l->own.conns);
 }
 
 unsigned int
