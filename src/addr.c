@@ -464,3 +464,24 @@ addr_leads_to(const struct addr *c, const struct addr *l)
 	    il.port != 0 && il.port == ic.port && addr_tcp_wildcard(l) &&
 	    tcp_loopback(&ic));
 }
+
+void
+addr_host_sa(const struct sockaddr_storage *ss, const char *peer, char *buf,
+    size_t len)
+{
+	const struct sockaddr_in *sin = (const struct sockaddr_in *)ss;
+	const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)ss;
+	const struct sockaddr_vm *svm = (const struct sockaddr_vm *)ss;
+	char a[INET6_ADDRSTRLEN];
+
+	if (ss->ss_family == AF_INET &&
+	    inet_ntop(AF_INET, &sin->sin_addr, a, sizeof(a)) != NULL)
+		snprintf(buf, len, "tcp:%s", a);
+	else if (ss->ss_family == AF_INET6 &&
+	    inet_ntop(AF_INET6, &sin6->sin6_addr, a, sizeof(a)) != NULL)
+		snprintf(buf, len, "tcp:[%s]", a);
+	else if (ss->ss_family == AF_VSOCK)
+		snprintf(buf, len, "vsock:%u", svm->svm_cid);
+	else
+		snprintf(buf, len, "%s", peer);
+}

@@ -128,4 +128,12 @@ int addr_tcp_wildcard(const struct addr *a);
  */
 int addr_leads_to(const struct addr *c, const struct addr *l);
 
+/*
+ * Who a peer is without its port (a new one per connection), e.g.
+ * "vsock:5", "tcp:127.0.0.2", "tcp:[::1]"; peer, its full name, for other
+ * families.
+ */
+void addr_host_sa(const struct sockaddr_storage *, const char *peer,
+    char *buf, size_t len);
+
 #endif

@@ -26,11 +26,12 @@
 #include "relay.h"
 #include "stats.h"
 
-/* What a rule has counted (its listener's counters). */
+/* What a rule has counted (its listener's counters), in the order of
+ * rule_metrics()'s families. */
+enum { RC_ACTIVE, RC_ACCEPTED, RC_DENIED, RC_CONNECT_FAILED, RC_BYTES_UP,
+    RC_BYTES_DOWN, RC_N };
 struct rule_counters {
-	unsigned int active;
-	int have_totals;
-	uint64_t accepted, denied, connect_failed, bytes_up, bytes_down;
+	uint64_t v[RC_N];
 };
 
 static void
@@ -39,14 +40,12 @@ rule_counters(const struct listener *l, struct rule_counters *rc)
 
 	const struct stats *s = listener_stats(l);
 
-	memset(rc, 0, sizeof(*rc));
-	rc->active = listener_nconns(l);
-	rc->have_totals = 1;
-	rc->accepted = s->accepted;
-	rc->denied = s->denied;
-	rc->connect_failed = s->connect_failed;
-	rc->bytes_up = s->bytes_up;
-	rc->bytes_down = s->bytes_down;
+	rc->v[RC_ACTIVE] = listener_nconns(l);
+	rc->v[RC_ACCEPTED] = s->accepted;
+	rc->v[RC_DENIED] = s->denied;
+	rc->v[RC_CONNECT_FAILED] = s->connect_failed;
+	rc->v[RC_BYTES_UP] = s->bytes_up;
+	rc->v[RC_BYTES_DOWN] = s->bytes_down;
 }
 
 /* A value of a key=value word: quoted if it has a blank or a '"'. */
@@ -93,7 +92,7 @@ show_rules(const struct control_env *env, struct control_client *cl)
 		control_printf(cl, "rule=%s listen=%s connect=%s %s "
 		    "max_conns=%u max_conns_per_peer=%u max_conn_rate=%u "
 		    "idle_timeout_ms=%" PRIu64 " connect_timeout_ms=%" PRIu64
-		    " buffer_size=%zu state=%s active=%u", r->name,
+		    " buffer_size=%zu state=%s active=%" PRIu64, r->name,
 		    kv(listener_name(l), a, sizeof(a)),
 		    kv(addr_format(&r->connect, t, sizeof(t)), b, sizeof(b)),
 		    conf_rule_access(r, acc, sizeof(acc)), r->max_conns,
@@ -101,13 +100,12 @@ show_rules(const struct control_env *env, struct control_client *cl)
 		    r->connect_timeout_ms, r->bufsize,
 		    listener_retired(l) ? "retired" :
 		    listener_activated(l) ? "socket-activated" : "listening",
-		    rc.active);
-		if (rc.have_totals)
-			control_printf(cl, "rule=%s accepted=%" PRIu64
-			    " denied=%" PRIu64 " connect_failed=%" PRIu64
-			    " bytes_up=%" PRIu64 " bytes_down=%" PRIu64,
-			    r->name, rc.accepted, rc.denied,
-			    rc.connect_failed, rc.bytes_up, rc.bytes_down);
+		    rc.v[RC_ACTIVE]);
+		control_printf(cl, "rule=%s accepted=%" PRIu64 " denied=%"
+		    PRIu64 " connect_failed=%" PRIu64 " bytes_up=%" PRIu64
+		    " bytes_down=%" PRIu64, r->name, rc.v[RC_ACCEPTED],
+		    rc.v[RC_DENIED], rc.v[RC_CONNECT_FAILED],
+		    rc.v[RC_BYTES_UP], rc.v[RC_BYTES_DOWN]);
 	}
 }
 
@@ -135,18 +133,18 @@ show_stats(const struct control_env *env, struct control_client *cl)
 	control_printf(cl, "%s", buf + strlen("stats "));
 }
 
-/* Listeners that serve the same rule name (one retired, one new) add
- * up, so that each label set appears once. */
+/* One family of per-rule samples, a rule's listeners (one retired, one
+ * new, of the same name) added up so that each label set appears once. */
 static void
-rule_metrics(const struct control_env *env, struct control_client *cl)
+rule_family(const struct control_env *env, struct control_client *cl,
+    const char *name, const char *type, const char *help, int which)
 {
 	struct listener *l, *m;
 	struct rule_counters rc;
-	unsigned int active;
+	uint64_t v;
 
-	control_printf(cl, "# HELP vsockproxy_rule_connections_active "
-	    "Connections open now, per rule.\n# TYPE "
-	    "vsockproxy_rule_connections_active gauge");
+	control_printf(cl, "# HELP vsockproxy_rule_%s %s\n# TYPE "
+	    "vsockproxy_rule_%s %s", name, help, name, type);
 	for (l = *env->listeners; l != NULL; l = listener_next(l)) {
 		for (m = *env->listeners; m != l; m = listener_next(m))
 			if (strcmp(listener_rule(m)->name,
@@ -154,16 +152,42 @@ rule_metrics(const struct control_env *env, struct control_client *cl)
 				break;
 		if (m != l)
 			continue;
-		active = 0;
-		for (m = l; m != NULL; m = listener_next(m))
+		v = 0;
+		for (m = l; m != NULL; m = listener_next(m)) {
 			if (strcmp(listener_rule(m)->name,
-			    listener_rule(l)->name) == 0) {
-				rule_counters(m, &rc);
-				active += rc.active;
-			}
-		control_printf(cl, "vsockproxy_rule_connections_active"
-		    "{rule=\"%s\"} %u", listener_rule(l)->name, active);
+			    listener_rule(l)->name) != 0)
+				continue;
+			rule_counters(m, &rc);
+			v += rc.v[which];
+		}
+		control_printf(cl, "vsockproxy_rule_%s{rule=\"%s\"} %" PRIu64,
+		    name, listener_rule(l)->name, v);
 	}
+}
+
+static void
+rule_metrics(const struct control_env *env, struct control_client *cl)
+{
+	static const struct {
+		const char *name, *type, *help;
+	} f[RC_N] = {
+		{ "connections_active", "gauge",
+		    "Connections open now, per rule." },
+		{ "connections_accepted_total", "counter",
+		    "Connections accepted and allowed, per rule." },
+		{ "connections_denied_total", "counter",
+		    "Connections refused, per rule." },
+		{ "connections_connect_failed_total", "counter",
+		    "Connections whose target could not be reached, per rule." },
+		{ "bytes_up_total", "counter",
+		    "Bytes delivered client to target, per rule." },
+		{ "bytes_down_total", "counter",
+		    "Bytes delivered target to client, per rule." },
+	};
+	size_t i;
+
+	for (i = 0; i < RC_N; i++)
+		rule_family(env, cl, f[i].name, f[i].type, f[i].help, (int)i);
 }
 
 /* The daemon's counters and gauges, each with its HELP and TYPE. */

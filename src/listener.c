@@ -94,31 +94,6 @@ quiet_cb(void *cookie)
 }
 
 /*
- * Who a peer is, without its port (a new one per connection): the name
- * the summary of held-back denials gives.
- */
-static void
-peer_host(const struct sockaddr_storage *ss, const char *peer, char *buf,
-    size_t len)
-{
-	const struct sockaddr_in *sin = (const struct sockaddr_in *)ss;
-	const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)ss;
-	const struct sockaddr_vm *svm = (const struct sockaddr_vm *)ss;
-	char a[INET6_ADDRSTRLEN];
-
-	if (ss->ss_family == AF_INET &&
-	    inet_ntop(AF_INET, &sin->sin_addr, a, sizeof(a)) != NULL)
-		snprintf(buf, len, "tcp:%s", a);
-	else if (ss->ss_family == AF_INET6 &&
-	    inet_ntop(AF_INET6, &sin6->sin6_addr, a, sizeof(a)) != NULL)
-		snprintf(buf, len, "tcp:[%s]", a);
-	else if (ss->ss_family == AF_VSOCK)
-		snprintf(buf, len, "vsock:%u", svm->svm_cid);
-	else
-		snprintf(buf, len, "%s", peer);
-}
-
-/*
  * A refusal is logged at most RATELIM_BURST times per interval: a peer
  * that is turned away in a loop must not fill the disk.
  */
@@ -308,7 +283,7 @@ admit(struct listener *l, int fd, const struct sockaddr_storage *ss,
 		snprintf(host, sizeof(host), "unix:uid=%u",
 		    (unsigned int)cred.uid);
 	else
-		peer_host(ss, peer, host, sizeof(host));
+		addr_host_sa(ss, peer, host, sizeof(host));
 	log_denial(l, peer, host, why);
 	return (0);
 }

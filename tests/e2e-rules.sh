@@ -46,11 +46,11 @@ scenario() {
 	fi
 	ok "$be: proxy starts with 11 rules, listening on each"
 	check "$be: each listening line says who may connect" eval \
-	    'grep -q "(rule ok-addr; allow-addr 10.0.0.0/8,127.0.0.0/8)\$" \
+	    'grep -q "(rule ok-addr; allow_addr=10.0.0.0/8,127.0.0.0/8)\$" \
 	    "$PROXY_LOG" &&
-	    grep -q "(rule ok-uid; allow-uid 0)\$" "$PROXY_LOG" &&
-	    grep -q "(rule tcp; allow-addr any)\$" "$PROXY_LOG" &&
-	    grep -q "(rule unix; allow-uid any)\$" "$PROXY_LOG"'
+	    grep -q "(rule ok-uid; allow_uid=0)\$" "$PROXY_LOG" &&
+	    grep -q "(rule tcp; allow=any)\$" "$PROXY_LOG" &&
+	    grep -q "(rule unix; allow=any)\$" "$PROXY_LOG"'
 
 	# Two rules at once: a TCP and a UNIX listener, two targets.
 	start_peer "$be.t1" "$tgt" --conns 2 --send 64k --expect 64k ||
