@@ -26,6 +26,9 @@
 #     cannot write to fails the start;
 #   - a stale socket at the control path is taken over, a regular file
 #     there fails the start and is left alone;
+#   - out of descriptors, a waiting client makes the daemon pause
+#     accepting (logged once, no CPU burnt), not spin; it is served once
+#     descriptors are back;
 #   - hostile clients (a 2 kB and a 1 MB line, 1 MB of junk with NUL
 #     bytes, 1000 "show connections" from a client that never reads, 20 idle
 #     clients) while a slow 16 MiB transfer runs through the TCP rule:
@@ -381,6 +384,45 @@ stale() {
 	     '$T/$be.file.log'"
 }
 
+# cpu_ticks PID: user+system clock ticks so far.
+cpu_ticks() {
+	sed 's/.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'
+}
+
+# no_fds BACKEND: out of descriptors, a control client waits in the
+# backlog while the daemon pauses accepting (logged once) instead of
+# spinning on the readable socket; with descriptors back, it is served.
+no_fds() {
+	local be="$1" p="$T/$be.nofd.sock" pid nfd t0 t1 ms cl hard
+	if ! command -v prlimit >/dev/null 2>&1; then
+		skip "$be: out of descriptors: no spinning" "no prlimit(1)"
+		return
+	fi
+	start_relay "px-$be-nofd" tcp --control "$p" ||
+		{ not_ok "$be: out of descriptors: daemon starts"; return; }
+	pid=$PROXY_PID
+	nfd=$(ls "/proc/$pid/fd" | sort -n | awk '
+	    { used[$1] = 1 } END { for (i = 0; ; i++) if (!(i in used)) {
+		print i; exit } }')
+	# The soft limit only: raising it back needs no privilege.
+	hard=$(prlimit --pid "$pid" --nofile --noheadings --output HARD)
+	prlimit --pid "$pid" --nofile="$nfd:"
+	spawn "$be.nofd.ctl" "$VSOCKPROXYCTL" -s "$p" show stats
+	cl=$SPAWNED
+	check "$be: out of descriptors: the control socket pauses, logged" \
+	    wait_until 5 grep -q 'control: accept (pausing' "$PROXY_LOG"
+	t0=$(cpu_ticks "$pid")
+	sleep 1		# a measurement, not a wait
+	t1=$(cpu_ticks "$pid")
+	ms=$(( (t1 - t0) * 1000 / $(getconf CLK_TCK) ))
+	lt "$ms" 250 "$be: $ms ms of CPU in 1 s of it (no spinning)"
+	prlimit --pid "$pid" --nofile="$hard:"
+	reap "$cl"
+	is "$? $(grep -c 'control: accept (pausing' "$PROXY_LOG")" "0 1" \
+	    "$be: descriptors back: the client is served; logged once"
+	stop "$pid"
+}
+
 scenario() {
 	local be="$1"
 	if ! setup "$be"; then
@@ -405,6 +447,7 @@ scenario() {
 	is "$?" 0 "$be: the daemon exits 0 on SIGTERM"
 	check "$be: and removes its control socket" test ! -e "$CTL"
 	stale "$be"
+	no_fds "$be"
 	kill "$TT_PID" "$UT_PID" 2>/dev/null
 }
 
