@@ -50,6 +50,12 @@ ctl() {
 	"$VSOCKPROXYCTL" -s "$CTL" "$@"
 }
 
+# control_up: the daemon of $PROXY_LOG has made its control socket
+# (after its listeners: start_proxy waits only for those).
+control_up() {
+	wait_until "$VSP_WAIT" grep -q 'control socket on ' "$PROXY_LOG"
+}
+
 # conns_are N: "show connections" lists N connections.
 conns_are() {
 	[ "$(ctl show connections | grep -c '^id=')" = "$1" ]
@@ -102,7 +108,7 @@ setup() {
 	} >"$CONF"
 	start_conf_proxy "px-$be" "$CONF" "$TL" "$UL" "$BL" "$HL" -- -v ||
 		return 1
-	wait_for_file "$CTL" || return 1
+	control_up || return 1
 	# The targets send 1k and wait for the go file before ending.
 	start_peer "$be.tt" "$TT" --conns 0 --send 1k \
 	    --wait-file "$T/$be.go" || return 1
@@ -271,7 +277,7 @@ as_user() {
 	start_relay "px-$be-nobody" tcp -u nobody --control "$d/ctl.sock" ||
 		{ not_ok "$be: -u nobody --control: starts"; return; }
 	pid=$PROXY_PID
-	wait_for_file "$d/ctl.sock"
+	control_up
 	is "$(stat -c '%U %a' "$d/ctl.sock")" "nobody 600" \
 	    "$be: -u nobody: the socket is nobody's, mode 0600"
 	check "$be: ... root may use it" eval \
@@ -376,6 +382,7 @@ stale() {
 	start_relay "px-$be-stale" tcp --control "$p" ||
 		{ not_ok "$be: a stale control socket is taken over"; return; }
 	pid=$PROXY_PID
+	control_up
 	check "$be: a stale control socket is taken over" eval \
 	    "'$VSOCKPROXYCTL' -s '$p' show stats | grep -q '^active=0 '"
 	stop "$pid"
@@ -410,6 +417,7 @@ no_fds() {
 	start_relay "px-$be-nofd" tcp --control "$p" ||
 		{ not_ok "$be: out of descriptors: daemon starts"; return; }
 	pid=$PROXY_PID
+	control_up
 	nfd=$(ls "/proc/$pid/fd" | sort -n | awk '
 	    { used[$1] = 1 } END { for (i = 0; ; i++) if (!(i in used)) {
 		print i; exit } }')
