@@ -27,6 +27,7 @@
 #include "sock.h"
 
 #define ACCEPT_BATCH	4	/* clients accepted per wake-up */
+#define REST_MS		250	/* no accept after running out of fds */
 
 /* Refusals. */
 
@@ -114,6 +115,36 @@ client_new(struct control *ctl, int fd)
 		log_debug("control: client %u connected", ctl->nclients);
 }
 
+static void accept_cb(void *, int);
+
+/* The pause is over: watch the socket again. */
+static void
+rest_cb(void *cookie)
+{
+	struct control *ctl = cookie;
+
+	if (event_watch_set(ctl->loop, ctl->w, EV_READ) == -1)
+		log_warnx("control: not accepting: out of memory");
+}
+
+/*
+ * Out of descriptors (the relays may have taken them all): a waiting
+ * client would make the socket readable forever, so stop watching it
+ * for a while, as listeners do, and say so once per episode.
+ */
+static void
+rest(struct control *ctl)
+{
+
+	if (!ctl->warned)
+		log_warn("control: accept (pausing %d ms until descriptors "
+		    "free up)", REST_MS);
+	ctl->warned = 1;
+	if (event_watch_set(ctl->loop, ctl->w, 0) == -1 ||
+	    event_timer_start(ctl->loop, &ctl->rest, REST_MS) == -1)
+		rest_cb(ctl);
+}
+
 static void
 accept_cb(void *cookie, int revents)
 {
@@ -125,11 +156,15 @@ accept_cb(void *cookie, int revents)
 		fd = accept4(ctl->fd, NULL, NULL, SOCK_NONBLOCK |
 		    SOCK_CLOEXEC);
 		if (fd == -1) {
-			if (errno != EAGAIN && errno != EWOULDBLOCK &&
+			if (errno == EMFILE || errno == ENFILE ||
+			    errno == ENOBUFS || errno == ENOMEM)
+				rest(ctl);
+			else if (errno != EAGAIN && errno != EWOULDBLOCK &&
 			    errno != EINTR && errno != ECONNABORTED)
 				log_warn("control: accept");
 			return;
 		}
+		ctl->warned = 0;
 		if (!allowed(ctl, fd)) {
 			close(fd);
 			continue;
@@ -155,6 +190,7 @@ control_new(const struct control_env *env, const char *path)
 	ctl->uid = geteuid();
 	ratelim_init(&ctl->refusals);
 	event_timer_init(&ctl->quiet, quiet_cb, ctl);
+	event_timer_init(&ctl->rest, rest_cb, ctl);
 	snprintf(spec, sizeof(spec), "unix:%s", path);
 	if (addr_parse_flags(spec, ADDR_LISTEN, ADDR_ABSOLUTE, &ctl->addr,
 	    why, sizeof(why)) == -1) {
@@ -187,6 +223,7 @@ control_free(struct control *ctl)
 	while (ctl->clients != NULL)
 		control_client_close(ctl->clients, "shutdown");
 	summary(ctl);
+	event_timer_stop(ctl->loop, &ctl->rest);
 	event_watch_del(ctl->loop, ctl->w);
 	if (ctl->fd != -1) {
 		close(ctl->fd);

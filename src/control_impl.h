@@ -44,6 +44,8 @@ struct control {
 	uid_t uid;			/* ours: who may come, with root */
 	struct ratelim refusals;
 	struct event_timer quiet;
+	struct event_timer rest;	/* out of descriptors: a pause */
+	int warned;			/* ... said, until an accept works */
 };
 
 /*

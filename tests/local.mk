@@ -122,7 +122,8 @@ VALGRIND_TESTS = \
 	tests/e2e-rules.sh \
 	tests/e2e-emfile.sh \
 	tests/e2e-reset.sh \
-	tests/e2e-client-gone.sh
+	tests/e2e-client-gone.sh \
+	tests/e2e-control.sh
 VALGRIND = valgrind
 VALGRIND_FLAGS = --error-exitcode=99 --leak-check=full \
 	--errors-for-leak-kinds=definite,indirect --track-fds=no

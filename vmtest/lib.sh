@@ -124,6 +124,7 @@ vt_setup() {	# name of the topology
 	top_srcdir=${top_srcdir:-$(cd "$VT_SRCDIR/.." && pwd)}
 	top_builddir=${top_builddir:-$(pwd)}
 	VSOCKPROXY=${VSOCKPROXY:-$top_builddir/src/vsockproxy}
+	VSOCKPROXYCTL=${VSOCKPROXYCTL:-$top_builddir/src/vsockproxyctl}
 	VSP_PEER=${VSP_PEER:-$top_builddir/tests/vsp-peer}
 	VMTEST_WORK=${VMTEST_WORK:-$top_builddir/vmtest/work}
 	VMTEST_KERNELS=${VMTEST_KERNELS:-6.1 6.12}
@@ -577,18 +578,20 @@ vt_copy_program() {	# root path-on-host path-in-guest
 # words (bench/run.sh adds vsp-bench); such an image has its own name.
 vt_initramfs() {
 	local key inputs root out f rel
-	local proxy= peer= extra= x
+	local proxy= peer= ctl= extra= x
 	proxy=$(vt_real_binary "$VSOCKPROXY") || proxy=
 	peer=$(vt_real_binary "$VSP_PEER") || peer=
+	ctl=$(vt_real_binary "${VSOCKPROXYCTL:-}") || ctl=
 	for x in ${VT_EXTRA_PROGRAMS:-}; do
 		f=$(vt_real_binary "${x%%:*}") || return 1
 		extra="$extra $f:${x#*:}"
 	done
 	inputs="$(command -v busybox) $(command -v socat 2>/dev/null)
-	    $(command -v ss 2>/dev/null) $proxy $peer
+	    $(command -v ss 2>/dev/null) $proxy $peer $ctl
 	    $(for x in $extra; do echo "${x%%:*}"; done)
 	    $(find "$VT_SRCDIR/guest" -type f | LC_ALL=C sort)"
-	key=$( { echo "$VT_KDIR $proxy $peer $extra"; cat "$VT_KDIR/release";
+	key=$( { echo "$VT_KDIR $proxy $peer $ctl $extra";
+	    cat "$VT_KDIR/release";
 	    sha256sum $inputs; } | sha256sum | cut -c1-16)
 	out=$VMTEST_WORK/initrd-$VT_KREL${extra:+-extra}.cpio
 	VT_INITRD=$out
@@ -611,6 +614,7 @@ vt_initramfs() {
 	done
 	[ -n "$proxy" ] && vt_copy_program "$root" "$proxy" /usr/bin/vsockproxy
 	[ -n "$peer" ] && vt_copy_program "$root" "$peer" /usr/bin/vsp-peer
+	[ -n "$ctl" ] && vt_copy_program "$root" "$ctl" /usr/bin/vsockproxyctl
 	for x in $extra; do
 		vt_copy_program "$root" "${x%%:*}" "${x#*:}" || {
 			rm -rf "$root"

@@ -400,7 +400,8 @@ l1_two_rules() {	# n
 	EOF
 	echo "# $conf:" >&3
 	sed 's/^/#   /' "$conf" >&3
-	vsockproxy -v --stats-interval 0 -c "$conf" > "$log" 2>&1 &
+	vsockproxy -v --stats-interval 0 -c "$conf" \
+	    --control /tmp/vsp-ctl.sock > "$log" 2>&1 &
 	proxy=$!
 	vt_wait_listen "$L1_PROXY" 30 > "$L2_DIR/wait.out" &&
 	    vt_wait_listen $((L1_PROXY + 2)) 30 > "$L2_DIR/wait.out"
@@ -416,6 +417,13 @@ l1_two_rules() {	# n
 
 	# The reload, with CID 3's connection open and being read slowly.
 	l2_cmd 3 "bg_start reload $L1_PROXY"
+	# The control socket lists it, with its rule, while it is open.
+	vsockproxyctl -s /tmp/vsp-ctl.sock show connections \
+	    > "$L2_DIR/ctl.out" 2>&1
+	sed 's/^/#   /' "$L2_DIR/ctl.out" >&3
+	grep -qE "^id=[0-9]+ rule=app-vm-3 peer=vsock:3:[0-9]+ \
+target=vsock:4:$L2_TARGET .* state=(relaying|half-closed)$" "$L2_DIR/ctl.out"
+	vt_result $? "rules: vsockproxyctl show connections lists CID 3's open connection, rule app-vm-3"
 	cat > "$conf" <<-EOF
 	# app-vm-5 removed; app-vm-3 now serves CID 5 too.
 	rule app-vm-3 {
