@@ -46,42 +46,6 @@ proxy_stop() {
 	[ "$st" -eq 0 ] || fail "proxy exited with status $st"
 }
 
-# server NAME ADDR ARGS...: vsp-peer listen in the background, ready.
-server() {
-	local name=$1
-	shift
-	vsp-peer listen "$@" --ready-file "$name.ready" \
-	    --timeout "$PEER_TIMEOUT" > "$name.out" 2>&1 &
-	eval "$name=\$!"
-	vt_wait_file "$name.ready" 20 || fail "$name not listening"
-}
-
-# client NAME ADDR ARGS...: vsp-peer connect in the foreground.
-client() {
-	local name=$1
-	shift
-	vsp-peer connect "$@" --timeout "$PEER_TIMEOUT" > "$name.out" 2>&1 ||
-	    fail "$name: vsp-peer connect exited with status $?"
-}
-
-peer_done() {	# name
-	local pid st
-	eval "pid=\$$1"
-	vt_wait_pid "$pid" 30
-	st=$?
-	[ "$st" -eq 0 ] || fail "$1: vsp-peer exited with status $st"
-}
-
-# The hashes each side printed must agree across the proxy.
-same_hashes() {	# client-out server-out
-	[ "$(vt_peer_field sent_hash "$1")" = \
-	    "$(vt_peer_field recv_hash "$2")" ] ||
-	    fail "client->server hash differs"
-	[ "$(vt_peer_field recv_hash "$1")" = \
-	    "$(vt_peer_field sent_hash "$2")" ] ||
-	    fail "server->client hash differs"
-}
-
 # ---- scenarios (each gets the backend as $1) --------------------------
 
 t_ghaf_form() {

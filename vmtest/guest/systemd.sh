@@ -109,39 +109,6 @@ wait_journal() {	# unit regex [seconds]
 	    journal_has "$1" "$2"
 }
 
-server() {	# name addr args...
-	local name=$1
-	shift
-	vsp-peer listen "$@" --ready-file "$name.ready" \
-	    --timeout "$PEER_TIMEOUT" > "$name.out" 2>&1 &
-	eval "$name=\$!"
-	vt_wait_file "$name.ready" 20 || fail "$name not listening"
-}
-
-client() {	# name addr args...
-	local name=$1
-	shift
-	vsp-peer connect "$@" --timeout "$PEER_TIMEOUT" > "$name.out" 2>&1 ||
-	    fail "$name: vsp-peer connect exited with status $?"
-}
-
-peer_done() {	# name
-	local pid st
-	eval "pid=\$$1"
-	vt_wait_pid "$pid" 30
-	st=$?
-	[ "$st" -eq 0 ] || fail "$1: vsp-peer exited with status $st"
-}
-
-same_hashes() {	# client-out server-out
-	[ "$(vt_peer_field sent_hash "$1")" = \
-	    "$(vt_peer_field recv_hash "$2")" ] ||
-	    fail "client->server hash differs" || return
-	[ "$(vt_peer_field recv_hash "$1")" = \
-	    "$(vt_peer_field sent_hash "$2")" ] ||
-	    fail "server->client hash differs"
-}
-
 # One byte-exact round trip through the proxy on vsock:1:LPORT to a fresh
 # server on TPORT.
 relay_once() {	# lport tport
