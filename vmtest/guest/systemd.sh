@@ -109,6 +109,19 @@ wait_journal() {	# unit regex [seconds]
 	    journal_has "$1" "$2"
 }
 
+# A connection through the proxy on vsock:1:$P to a server on $P + 1,
+# connected and then held until the file "go" appears; the client's pid
+# in held.
+held_connection() {
+	server srv "vsock:$((P + 1))" --conns 1 --send 300k --expect 200k ||
+	    return
+	vsp-peer connect "vsock:1:$P" --send 200k --expect 300k \
+	    --conn-file up --wait-file go --timeout "$PEER_TIMEOUT" \
+	    > cli.out 2>&1 &
+	held=$!
+	vt_wait_file up 20 || fail "client never connected"
+}
+
 # One byte-exact round trip through the proxy on vsock:1:LPORT to a fresh
 # server on TPORT.
 relay_once() {	# lport tport
@@ -204,13 +217,8 @@ t_reload() {
 	sd_clean; ports
 	service_up held "$P" "$((P + 1))" || return
 	pid1=$(mainpid "$SVC")
-	server srv "vsock:$((P + 1))" --conns 1 --send 300k --expect 200k ||
-	    return
-	vsp-peer connect "vsock:1:$P" --send 200k --expect 300k \
-	    --conn-file up --wait-file go --timeout "$PEER_TIMEOUT" \
-	    > cli.out 2>&1 &
-	cpid=$!
-	vt_wait_file up 20 || fail "client never connected" || return
+	held_connection || return
+	cpid=$held
 	write_conf held "$P" "$((P + 1))"
 	printf 'rule added {\n\tlisten vsock:%s\n\tconnect vsock:1:%s\n}\n' \
 	    "$((P + 2))" "$((P + 1))" >> "$(default_conf)"
@@ -254,13 +262,8 @@ t_stop_drains() {
 	local cpid spid
 	sd_clean; ports
 	service_up drained "$P" "$((P + 1))" || return
-	server srv "vsock:$((P + 1))" --conns 1 --send 300k --expect 200k ||
-	    return
-	vsp-peer connect "vsock:1:$P" --send 200k --expect 300k \
-	    --conn-file up --wait-file go --timeout "$PEER_TIMEOUT" \
-	    > cli.out 2>&1 &
-	cpid=$!
-	vt_wait_file up 20 || fail "client never connected" || return
+	held_connection || return
+	cpid=$held
 	timeout 30 systemctl stop "$SVC" &
 	spid=$!
 	vt_wait_unlisten "$P" 20 || fail "still listening after stop" ||
