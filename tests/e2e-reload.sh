@@ -8,7 +8,8 @@
 #     and relays; "keep" still listens but refuses 127.0.0.1 (its new
 #     access list applies to new connections);
 #   - both held connections then finish byte-exact, also the one whose
-#     rule was removed.
+#     rule was removed, and the kept rule's counters count what it did
+#     before and after the reload.
 # Then reload with a broken file (the errors are logged as file:line,
 # the rules go on serving) and with a file whose new rule cannot bind
 # (rejected as a whole, the rules go on serving).
@@ -70,6 +71,15 @@ scenario() {
 	check "$be: transfers across the reload complete byte-exact" eval \
 	    'peer_passed "$be.h1" 1 && peer_passed "$be.h2" 1 &&
 	     peer_passed "$be.hold" 2'
+	# The kept rule kept its counters: the connection from before the
+	# reload, its bytes, and the refusal after it.
+	wait_until "$VSP_WAIT" log_at_least "$PROXY_LOG" \
+	    'event=close rule=keep ' 1
+	usr1
+	is "$(grep ' stats rule=keep ' "$PROXY_LOG" | tail -n 1 |
+	    sed 's/.* stats //' | cut -d' ' -f1-8)" \
+	    "rule=keep active=0 accepted=1 denied=1 connect_failed=0 closed=1 bytes_up=2097152 bytes_down=2097152" \
+	    "$be: the kept rule's counters span the reload"
 
 	# A broken file: logged with file:line, nothing changes.
 	cp "$conf" "$T/$be.good"

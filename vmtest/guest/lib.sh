@@ -5,10 +5,8 @@
 #                               (vt_deadline, seconds; vt_only=REGEX runs
 #                               only the matching ones) and report TAP: FUNC
 #                               returns 0 (pass), 77 (skip: reason in the
-#                               file $vt_skipfile), 78 (fails for a known,
-#                               filed bug: TAP "not ok # TODO", reason in
-#                               $vt_todofile) or anything else (fail; its
-#                               output becomes TAP comments)
+#                               file $vt_skipfile) or anything else (fail;
+#                               its output becomes TAP comments)
 #   vt_wait_listen PORT [S]     poll until a vsock listener on PORT exists
 #   vt_wait_unlisten PORT [S]   poll until none does
 #   vt_wait_file PATH [S]       poll until PATH exists
@@ -108,9 +106,8 @@ vt_test() {
 	vt_tdir=/tmp/t$vt_n
 	mkdir -p "$vt_tdir"
 	vt_skipfile=$vt_tdir/skip
-	vt_todofile=$vt_tdir/todo
 	vt_num=$vt_n
-	export vt_tdir vt_skipfile vt_todofile vt_num
+	export vt_tdir vt_skipfile vt_num
 	limit=$(( $(vt_now_ms) + vt_deadline * 1000 ))
 	(cd "$vt_tdir" && exec setsid sh -c \
 	    '. "$vt_gdir/lib.sh"; . "$vt_gdir/$vt_suite.sh"; [ "${vt_verbose:-0}" != 2 ] || set -x; "$@"' vt-test "$@") \
@@ -135,9 +132,6 @@ vt_test() {
 	case $rc in
 	0)	vt_tap "ok $vt_n - $desc" ;;
 	77)	vt_tap "ok $vt_n - $desc # SKIP $(cat "$vt_skipfile" 2>/dev/null)" ;;
-	78)	vt_tap "not ok $vt_n - $desc # TODO $(cat "$vt_todofile" 2>/dev/null)"
-		tail -n 20 "$vt_tdir/out" > "$vt_tdir/out.tail"
-		vt_diag "$vt_tdir/out.tail" ;;
 	*)	vt_failed=$((vt_failed + 1))
 		vt_tap "not ok $vt_n - $desc"
 		echo "exit status $rc" >> "$vt_tdir/out"
@@ -194,14 +188,6 @@ vt_relay() {	# file tag first-line
 vt_skip() {
 	echo "$*" > "$vt_skipfile"
 	return 77
-}
-
-# A failure that a filed bug explains: TAP "not ok ... # TODO REASON",
-# which does not fail the run.  Only for a failure: a scenario that
-# passes says plain "ok" (an "ok # TODO" would count as a failure).
-vt_todo() {
-	echo "$*" > "$vt_todofile"
-	return 78
 }
 
 vt_fail() {
