@@ -167,7 +167,7 @@ default_name(const char *name)
 	    (len > 7 && strcmp(name + len - 7, ".socket") == 0));
 }
 
-/* The socket can serve rule r: a listening stream of its family. */
+/* The socket can serve rule r: listening, of its family and type. */
 static int
 check_socket(const struct activation_fd *f, const struct conf_rule *r)
 {
@@ -193,10 +193,13 @@ check_socket(const struct activation_fd *f, const struct conf_rule *r)
 		return (-1);
 	}
 	olen = sizeof(type);
-	if (getsockopt(f->fd, SOL_SOCKET, SO_TYPE, &type, &olen) == -1 ||
-	    type != SOCK_STREAM) {
+	if (getsockopt(f->fd, SOL_SOCKET, SO_TYPE, &type, &olen) == -1)
+		type = -1;
+	if (type != r->listen.type) {
 		log_warnx("socket-activated fd %d (name %s, %s) for rule %s: "
-		    "not a stream socket", f->num, f->name, have, r->name);
+		    "a %s socket, but the rule listens on %s (a %s socket)",
+		    f->num, f->name, have, r->name, addr_type_name(type),
+		    want, addr_type_name(r->listen.type));
 		return (-1);
 	}
 	olen = sizeof(listening);

@@ -39,6 +39,7 @@ addr_vsock(struct addr *a, uint32_t cid, uint32_t port)
 	svm->svm_cid = cid;
 	svm->svm_port = port;
 	a->salen = sizeof(*svm);
+	a->type = SOCK_STREAM;
 }
 
 static int
@@ -117,6 +118,7 @@ parse_tcp(const char *s, enum addr_use use, int flags, struct addr *a,
 		    escape_str(host, pb, sizeof(pb)), gai_strerror(rc));
 	memset(a, 0, sizeof(*a));
 	a->kind = ADDR_TCP;
+	a->type = SOCK_STREAM;
 	memcpy(&a->sa, res->ai_addr, res->ai_addrlen);
 	a->salen = res->ai_addrlen;
 	freeaddrinfo(res);
@@ -139,6 +141,7 @@ parse_path(const char *s, size_t n, int flags, struct addr *a, char *err,
 		    sizeof(sun->sun_path) - 1);
 	memset(a, 0, sizeof(*a));
 	a->kind = ADDR_UNIX;
+	a->type = SOCK_STREAM;
 	sun->sun_family = AF_UNIX;
 	memcpy(sun->sun_path, s, n);
 	sun->sun_path[n] = '\0';
@@ -180,22 +183,61 @@ addr_parse(const char *s, enum addr_use use, struct addr *a, char *err,
 	return (addr_parse_flags(s, use, 0, a, err, errlen));
 }
 
+/*
+ * The prefixes, longest first where one starts another.  Seqpacket
+ * exists for vsock and unix only: hybrid vsock is a byte stream through
+ * the VMM's socket, and TCP has no message boundaries.
+ */
+static const struct prefix {
+	const char *name;
+	enum addr_kind kind;
+	int type;
+} prefixes[] = {
+	{ "vsock-seqpacket:", ADDR_VSOCK, SOCK_SEQPACKET },
+	{ "vsock-stream:", ADDR_VSOCK, SOCK_STREAM },
+	{ "vsock:", ADDR_VSOCK, SOCK_STREAM },
+	{ "tcp:", ADDR_TCP, SOCK_STREAM },
+	{ "unix-seqpacket:", ADDR_UNIX, SOCK_SEQPACKET },
+	{ "unix:", ADDR_UNIX, SOCK_STREAM },
+	{ "hybrid-vsock:", ADDR_HVSOCK, SOCK_STREAM },
+};
+
 int
 addr_parse_flags(const char *s, enum addr_use use, int flags, struct addr *a,
     char *err, size_t errlen)
 {
+	const struct prefix *p = NULL;
+	size_t i, n = 0;
+	int rc = -1;
 
-	if (strncmp(s, "vsock:", 6) == 0)
-		return (parse_vsock(s + 6, use, a, err, errlen));
-	if (strncmp(s, "tcp:", 4) == 0)
-		return (parse_tcp(s + 4, use, flags, a, err, errlen));
-	if (strncmp(s, "unix:", 5) == 0)
-		return (parse_path(s + 5, strlen(s + 5), flags, a, err,
-		    errlen));
-	if (strncmp(s, "hybrid-vsock:", 13) == 0)
-		return (parse_hvsock(s + 13, use, flags, a, err, errlen));
-	ERR("unknown address type: use vsock:, tcp:, unix: or "
-	    "hybrid-vsock:");
+	for (i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
+		n = strlen(prefixes[i].name);
+		if (strncmp(s, prefixes[i].name, n) == 0) {
+			p = &prefixes[i];
+			break;
+		}
+	}
+	if (p == NULL)
+		ERR("unknown address type: use vsock:, tcp:, unix:, "
+		    "hybrid-vsock:, vsock-seqpacket: or unix-seqpacket:");
+	s += n;
+	switch (p->kind) {
+	case ADDR_VSOCK:
+		rc = parse_vsock(s, use, a, err, errlen);
+		break;
+	case ADDR_TCP:
+		rc = parse_tcp(s, use, flags, a, err, errlen);
+		break;
+	case ADDR_UNIX:
+		rc = parse_path(s, strlen(s), flags, a, err, errlen);
+		break;
+	case ADDR_HVSOCK:
+		rc = parse_hvsock(s, use, flags, a, err, errlen);
+		break;
+	}
+	if (rc == 0)
+		a->type = p->type;
+	return (rc);
 }
 
 int
@@ -231,6 +273,26 @@ addr_family(const struct addr *a)
 {
 
 	return (a->sa.ss_family);
+}
+
+int
+addr_is_message(const struct addr *a)
+{
+
+	return (a->type == SOCK_SEQPACKET);
+}
+
+const char *
+addr_type_name(int type)
+{
+	static char buf[32];
+
+	if (type == SOCK_STREAM)
+		return ("stream");
+	if (type == SOCK_SEQPACKET)
+		return ("seqpacket");
+	snprintf(buf, sizeof(buf), "type-%d", type);
+	return (buf);
 }
 
 /*
@@ -315,8 +377,19 @@ addr_format(const struct addr *a, char *buf, size_t buflen)
 		snprintf(buf, buflen, "%s:%u", path, a->hvport);
 		return (buf);
 	}
-	return (addr_format_sa((const struct sockaddr *)&a->sa, a->salen,
-	    buf, buflen));
+	if (a->type == SOCK_SEQPACKET && a->kind == ADDR_UNIX) {
+		format_unix((const struct sockaddr_un *)&a->sa, a->salen,
+		    "unix-seqpacket", buf, buflen);
+		return (buf);
+	}
+	addr_format_sa((const struct sockaddr *)&a->sa, a->salen, path,
+	    sizeof(path));
+	/* "vsock:..." becomes "vsock-seqpacket:...". */
+	if (a->type == SOCK_SEQPACKET && a->kind == ADDR_VSOCK)
+		snprintf(buf, buflen, "vsock-seqpacket%s", path + 5);
+	else
+		snprintf(buf, buflen, "%s", path);
+	return (buf);
 }
 
 void
@@ -354,7 +427,8 @@ addr_equal(const struct addr *a, const struct addr *b)
 	const struct sockaddr_un *ua, *ub;
 	struct addr_ip ia, ib;
 
-	if (a->kind != b->kind || a->hvport != b->hvport)
+	if (a->kind != b->kind || a->hvport != b->hvport ||
+	    a->type != b->type)
 		return (0);
 	/* Before the family: [::ffff:127.0.0.1] is 127.0.0.1. */
 	if (a->kind == ADDR_TCP) {

@@ -5,6 +5,11 @@
  *   vsock:CID:PORT      CID and PORT are 32-bit decimal
  *   tcp:HOST:PORT       HOST is a name, an IPv4 address or [IPv6]
  *   unix:PATH           a filesystem socket
+ *   vsock-stream:...    another name for vsock:
+ *   vsock-seqpacket:[CID:]PORT, unix-seqpacket:PATH
+ *                       the same as vsock: and unix:, but SOCK_SEQPACKET:
+ *                       messages whose boundaries the relay keeps
+ *                       (systemd's spelling of these socket types)
  *   hybrid-vsock:PATH:PORT
  *                       connect only: a VMM's hybrid vsock socket PATH
  *                       (Firecracker, Cloud Hypervisor), then guest
@@ -39,12 +44,14 @@ struct addr {
 	struct sockaddr_storage sa;
 	socklen_t salen;
 	uint32_t hvport;	/* ADDR_HVSOCK: the guest's vsock port */
+	int type;		/* SOCK_STREAM or SOCK_SEQPACKET */
 };
 
 /*
  * Longest string addr_format() writes, with its NUL: a UNIX path is
  * escaped (escape.h), up to 4 bytes for each of its 107, so that
- * "hybrid-vsock:" PATH ":4294967295" takes at most 453.
+ * "hybrid-vsock:" PATH ":4294967295" takes at most 453 (and
+ * "unix-seqpacket:" PATH at most 443).
  */
 #define ADDR_STRLEN 464
 
@@ -74,13 +81,15 @@ int addr_parse_flags(const char *s, enum addr_use use, int flags,
 int addr_absolute(struct addr *a, const char *dir, char *err,
     size_t errlen);
 
-/* Build an address from the Ghaf form's numbers. */
+/* Build an address from the Ghaf form's numbers (a stream). */
 void addr_vsock(struct addr *a, uint32_t cid, uint32_t port);
 
 /*
  * Describe a socket address, e.g. "vsock:3:1234", "tcp:[::1]:80",
  * "unix:/run/a.sock", "unix:@abstract"; addr_format() also knows
- * "hybrid-vsock:/run/fc.sock:5000".  A UNIX name is escaped as
+ * "hybrid-vsock:/run/fc.sock:5000" and the seqpacket forms, which it
+ * writes as addr_parse() reads them ("vsock-seqpacket:3:1234"; a
+ * vsock-stream: address is written vsock:).  A UNIX name is escaped as
  * escape.h says: it may come from a peer, and the result is for logs.
  */
 const char *addr_format_sa(const struct sockaddr *sa, socklen_t len,
@@ -89,6 +98,12 @@ const char *addr_format(const struct addr *a, char *buf, size_t buflen);
 
 /* The socket family of an address kind. */
 int addr_family(const struct addr *a);
+
+/* Nonzero for a SOCK_SEQPACKET address: a message rule's. */
+int addr_is_message(const struct addr *a);
+
+/* How a socket type is written: "stream", "seqpacket", "type-N". */
+const char *addr_type_name(int type);
 
 /*
  * A TCP address as addresses are compared: an IPv4-mapped IPv6 address
@@ -105,8 +120,8 @@ struct addr_ip {
 void addr_tcp_ip(const struct addr *a, struct addr_ip *ip);
 
 /*
- * Nonzero if two addresses are the same (kind, address, port; for TCP
- * as addr_tcp_ip() has it, else the family too).
+ * Nonzero if two addresses are the same (kind, socket type, address,
+ * port; for TCP as addr_tcp_ip() has it, else the family too).
  */
 int addr_equal(const struct addr *a, const struct addr *b);
 /* A hash of the address: addresses that addr_equal() finds equal have

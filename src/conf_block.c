@@ -69,6 +69,14 @@ check_rule(struct parser *p, struct prule *r)
 	check_acl_kind(p, r, S_ALLOW_UID, "allow-uid", ADDR_UNIX, "unix");
 	check_acl_kind(p, r, S_ALLOW_ADDR, "allow-addr", ADDR_TCP, "tcp");
 	if (r->rule->connect.kind != 0 &&
+	    r->rule->connect.type != r->rule->listen.type)
+		conf_err_at(p, r->at[S_CONNECT].file, r->at[S_CONNECT].line,
+		    "rule '%s' listens on a %s socket but connects to a %s "
+		    "one: a rule relays messages (seqpacket) to messages "
+		    "only", r->rule->name,
+		    addr_type_name(r->rule->listen.type),
+		    addr_type_name(r->rule->connect.type));
+	else if (r->rule->connect.kind != 0 &&
 	    addr_leads_to(&r->rule->connect, &r->rule->listen))
 		conf_err_at(p, r->at[S_CONNECT].file, r->at[S_CONNECT].line,
 		    "rule '%s' connects to its own listen address",

@@ -84,16 +84,17 @@ address(const struct addr *a, int target, char *buf, size_t len)
 {
 	const struct sockaddr_un *sun = (const struct sockaddr_un *)&a->sa;
 	const struct sockaddr_vm *svm = (const struct sockaddr_vm *)&a->sa;
+	const char *seq = addr_is_message(a) ? "-seqpacket" : "";
 	char text[ADDR_STRLEN];
 
 	if (a->kind == ADDR_VSOCK && svm->svm_cid == VMADDR_CID_ANY &&
 	    target)
-		snprintf(text, sizeof(text), "vsock:%" PRIu32 ":%" PRIu32,
-		    svm->svm_cid, svm->svm_port);
+		snprintf(text, sizeof(text), "vsock%s:%" PRIu32 ":%" PRIu32,
+		    seq, svm->svm_cid, svm->svm_port);
 	else if ((a->kind == ADDR_UNIX || a->kind == ADDR_HVSOCK) &&
 	    sun->sun_path[0] != '\0') {
 		if (a->kind == ADDR_UNIX)
-			snprintf(text, sizeof(text), "unix:%.*s",
+			snprintf(text, sizeof(text), "unix%s:%.*s", seq,
 			    (int)sizeof(sun->sun_path), sun->sun_path);
 		else
 			snprintf(text, sizeof(text), "hybrid-vsock:%.*s:%u",

@@ -152,6 +152,7 @@ conn_same_peer(const struct conn *c, const struct conn_peer *id)
 void
 conn_close(struct conn *c, const char *reason)
 {
+	char msgs[64];
 	uint64_t ms;
 
 	if (c->closed)
@@ -169,12 +170,17 @@ conn_close(struct conn *c, const char *reason)
 	STATS_GONE(c->stats);
 	STATS_ADD(c->stats, closed, 1);
 	ms = event_clock_ms() - c->start;
+	msgs[0] = '\0';
+	if (c->up.msg)
+		snprintf(msgs, sizeof(msgs), " msgs_up=%llu msgs_down=%llu",
+		    (unsigned long long)c->up.msgs,
+		    (unsigned long long)c->down.msgs);
 	log_verbose("event=close rule=%s peer=%s target=%s "
-	    "duration=%llu.%03llu bytes_up=%llu bytes_down=%llu reason=%s",
+	    "duration=%llu.%03llu bytes_up=%llu bytes_down=%llu%s reason=%s",
 	    c->rule->name, c->peer, c->target,
 	    (unsigned long long)(ms / 1000), (unsigned long long)(ms % 1000),
 	    (unsigned long long)c->up.bytes,
-	    (unsigned long long)c->down.bytes, reason);
+	    (unsigned long long)c->down.bytes, msgs, reason);
 	relay_fini(&c->up);
 	relay_fini(&c->down);
 	c->own->gone(c->own->cookie);
@@ -240,6 +246,14 @@ pump(struct conn *c, struct relay *r, struct side *dst)
 		return (-1);
 	case RELAY_FAIL:
 		break;
+	}
+	if (r->msg && r->err == EMSGSIZE) {
+		log_warnx("event=error rule=%s peer=%s target=%s error=\"%s "
+		    "message longer than %s\"", c->rule->name, c->peer,
+		    c->target, r == &c->up ? "client's" : "target's",
+		    r->werr ? "the receiving socket takes" : "buffer-size");
+		conn_close(c, "msg-too-big");
+		return (-1);
 	}
 	if (r->err == ECONNRESET)
 		c->reset = 1;
@@ -429,6 +443,20 @@ server_cb(void *cookie, int revents)
 	conn_pump(c);
 }
 
+/* A message rule's sockets: see sock_message(). */
+static int
+message_sockets(struct conn *c)
+{
+
+	if (sock_message(c->cl.fd, c->cl.family, c->rule->bufsize) == -1 ||
+	    sock_message(c->sv.fd, c->sv.family, c->rule->bufsize) == -1) {
+		log_warn("%s: %s: message socket set-up", c->peer, c->target);
+		conn_close(c, "error");
+		return (-1);
+	}
+	return (0);
+}
+
 void
 conn_start(const struct conn_env *env, struct conn_owner *own,
     struct conf *conf, const struct conf_rule *rule, int fd,
@@ -466,6 +494,10 @@ conn_start(const struct conn_env *env, struct conn_owner *own,
 	    env->buffers, conn_wake, c);
 	relay_init(&c->down, c->sv.fd, c->sv.family, c->cl.fd,
 	    rule->bufsize, env->buffers, conn_wake, c);
+	if (addr_is_message(&rule->listen)) {
+		relay_set_message(&c->up);
+		relay_set_message(&c->down);
+	}
 	c->connecting = 1;
 	STATS_ADD(c->stats, accepted, 1);
 	STATS_ADD(c->stats, active, 1);
@@ -480,6 +512,8 @@ conn_start(const struct conn_env *env, struct conn_owner *own,
 		connect_failed(c, strerror(errno), "connect-failed");
 		return;
 	}
+	if (c->up.msg && message_sockets(c) == -1)
+		return;
 	c->cl.w = event_watch_add(c->loop, c->cl.fd, 0, client_cb, c);
 	c->sv.w = event_watch_add(c->loop, c->sv.fd,
 	    inprogress ? EV_WRITE : 0, server_cb, c);

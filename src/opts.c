@@ -378,6 +378,11 @@ form_general(struct cli *c, int npos, char **pos)
 	if (c->allow != NULL && c->r->listen.kind != ADDR_VSOCK)
 		return (BAD(c, "--allow filters vsock peers by CID: it needs "
 		    "a vsock --listen address"));
+	if (c->r->listen.type != c->r->connect.type)
+		return (BAD(c, "--listen '%s' is %s but --connect '%s' is %s: "
+		    "a rule relays messages (seqpacket) to messages only",
+		    c->lopt, addr_type_name(c->r->listen.type), c->copt,
+		    addr_type_name(c->r->connect.type)));
 	if (addr_leads_to(&c->r->connect, &c->r->listen))
 		return (BAD(c, "--connect '%s' leads back to --listen '%s'",
 		    c->copt, c->lopt));

@@ -1,5 +1,6 @@
 /*
- * relay: move bytes one way, with backpressure and half-close.
+ * relay: move bytes (or messages) one way, with backpressure and
+ * half-close.
  */
 #include "config.h"
 
@@ -140,6 +141,13 @@ relay_init(struct relay *r, int src, int src_family, int dst, size_t size,
 }
 
 void
+relay_set_message(struct relay *r)
+{
+
+	r->msg = 1;
+}
+
+void
 relay_fini(struct relay *r)
 {
 
@@ -152,20 +160,22 @@ relay_fini(struct relay *r)
 	if (r->buf != NULL)
 		put_buffer(r);
 	r->len = r->off = 0;
+	r->have = 0;
 }
 
 int
 relay_wants_read(const struct relay *r)
 {
 
-	return (r->state == RELAY_OPEN && r->len < r->size && !queued(r));
+	return (r->state == RELAY_OPEN && r->len < r->size && !r->have &&
+	    !queued(r));
 }
 
 int
 relay_wants_write(const struct relay *r)
 {
 
-	return (r->len > 0);
+	return (r->len > 0 || r->have);
 }
 
 static enum relay_status
@@ -177,6 +187,130 @@ fail(struct relay *r, int err, int writing)
 	return (RELAY_FAIL);
 }
 
+/*
+ * After a pump: with nothing in flight, an idle or finished relay holds
+ * no buffer, nor does a busy one while others wait for one; at EOF the
+ * destination is shut down for writing.
+ */
+static enum relay_status
+drained(struct relay *r, int idle)
+{
+
+	if (r->len > 0 || r->have)
+		return (RELAY_OK);
+	if (r->buf != NULL && (idle || r->state != RELAY_OPEN ||
+	    r->pool->waiting != NULL))
+		put_buffer(r);
+	if (r->state == RELAY_EOF) {
+		if (r->peer_closed)
+			return (RELAY_CLOSE);
+		if (shutdown(r->dst, SHUT_WR) == -1 && errno != ENOTCONN)
+			return (fail(r, errno, 1));
+		r->state = RELAY_DONE;
+	}
+	return (RELAY_OK);
+}
+
+/*
+ * One message from the source into the empty buffer.  A message that
+ * did not fit was cut by the kernel (MSG_TRUNC; the rest is gone), so
+ * it fails the relay.  recv() returns 0 for a zero-length message and
+ * for EOF alike; on AF_UNIX (sock_message()) a message carries
+ * credentials and EOF carries nothing, and the control buffer has room
+ * for the credentials only, so that no descriptor a peer sends
+ * (SCM_RIGHTS) is ever installed here.  Elsewhere 0 is EOF.
+ */
+static int
+recv_message(struct relay *r, int *idle)
+{
+	union {
+		struct cmsghdr h;
+		char b[CMSG_SPACE(sizeof(struct ucred))];
+	} ctl;
+	struct iovec iov;
+	struct msghdr m;
+	ssize_t n;
+
+	iov.iov_base = r->buf;
+	iov.iov_len = r->size;
+	memset(&m, 0, sizeof(m));
+	m.msg_iov = &iov;
+	m.msg_iovlen = 1;
+	m.msg_control = ctl.b;
+	m.msg_controllen = sizeof(ctl.b);
+	n = recvmsg(r->src, &m, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+	if (n == -1) {
+		if (errno == EAGAIN || errno == EWOULDBLOCK)
+			*idle = 1;
+		else if (errno != EINTR)
+			return (fail(r, errno, 0), -1);
+		return (0);
+	}
+	if (m.msg_flags & MSG_TRUNC)
+		return (fail(r, EMSGSIZE, 0), -1);
+	if (n == 0 && CMSG_FIRSTHDR(&m) == NULL) {
+		r->state = RELAY_EOF;
+		r->peer_closed = sock_peer_closed(r->src, r->src_family);
+		return (0);
+	}
+	r->off = 0;
+	r->len = (size_t)n;
+	r->have = 1;
+	return (1);
+}
+
+/* Send the buffered message whole: 1 sent, 0 not yet, -1 failed. */
+static int
+send_message(struct relay *r)
+{
+	ssize_t n;
+
+	n = send(r->dst, r->buf, r->len, MSG_NOSIGNAL | MSG_DONTWAIT);
+	if (n == -1) {
+		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+			return (0);
+		return (fail(r, errno, 1), -1);
+	}
+	/* All or nothing on SOCK_SEQPACKET; a short count is a cut. */
+	if ((size_t)n != r->len)
+		return (fail(r, EMSGSIZE, 1), -1);
+	r->bytes += (uint64_t)n;
+	r->msgs++;
+	r->len = 0;
+	r->have = 0;
+	return (1);
+}
+
+/* relay_pump() for a message relay: one message in flight at most. */
+static enum relay_status
+pump_messages(struct relay *r)
+{
+	uint64_t before = r->bytes;
+	int round, idle = 0, moved, rc;
+
+	for (round = 0; round < PUMP_ROUNDS; round++) {
+		moved = 0;
+		if (r->state == RELAY_OPEN && !r->have) {
+			if (r->buf == NULL && get_buffer(r) == -1) {
+				if (queued(r))
+					break;
+				return (fail(r, ENOMEM, 0));
+			}
+			if ((rc = recv_message(r, &idle)) == -1)
+				return (RELAY_FAIL);
+			moved = rc;
+		}
+		if (r->have) {
+			if ((rc = send_message(r)) == -1)
+				return (RELAY_FAIL);
+			moved = rc;
+		}
+		if (!moved || r->bytes - before >= PUMP_QUANTUM)
+			break;
+	}
+	return (drained(r, idle));
+}
+
 enum relay_status
 relay_pump(struct relay *r)
 {
@@ -184,6 +318,8 @@ relay_pump(struct relay *r)
 	size_t space, sent = 0;
 	int round, idle = 0, moved;
 
+	if (r->msg)
+		return (pump_messages(r));
 	for (round = 0; round < PUMP_ROUNDS; round++) {
 		moved = 0;
 		if (r->state == RELAY_OPEN && r->len < r->size) {
@@ -229,20 +365,5 @@ relay_pump(struct relay *r)
 		if (!moved || sent >= PUMP_QUANTUM)
 			break;
 	}
-	if (r->len == 0) {
-		/* Nothing in flight: an idle or finished relay holds no
-		 * buffer, nor does a busy one while others wait for one. */
-		if (r->buf != NULL && (idle || r->state != RELAY_OPEN ||
-		    r->pool->waiting != NULL))
-			put_buffer(r);
-		if (r->state == RELAY_EOF) {
-			if (r->peer_closed)
-				return (RELAY_CLOSE);
-			if (shutdown(r->dst, SHUT_WR) == -1 &&
-			    errno != ENOTCONN)
-				return (fail(r, errno, 1));
-			r->state = RELAY_DONE;
-		}
-	}
-	return (RELAY_OK);
+	return (drained(r, idle));
 }

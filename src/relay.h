@@ -16,6 +16,15 @@
  * others wait, a relay gives its buffer back whenever it drains, so that
  * streams take turns.  When no buffer is out at all, one may always be
  * taken, whatever the budget: there is always progress.
+ *
+ * A message relay (relay_set_message(), for SOCK_SEQPACKET) moves whole
+ * messages instead: one recvmsg() into the buffer is one message, sent
+ * on with one send(), never split, merged or cut.  The buffer holds one
+ * message at a time, so a message that cannot be sent yet stops reads
+ * as a full buffer does.  A message longer than the buffer (MSG_TRUNC),
+ * or than the destination takes (EMSGSIZE), fails the relay with
+ * EMSGSIZE.  A zero-length message is relayed as one: on AF_UNIX it is
+ * told from EOF by its credentials (sock_message()).
  */
 #ifndef VSOCKPROXY_RELAY_H
 #define VSOCKPROXY_RELAY_H
@@ -50,6 +59,9 @@ struct relay {
 	char *buf;
 	size_t size, off, len;
 	uint64_t bytes;		/* delivered to the destination */
+	int msg;		/* moves messages, not bytes */
+	int have;		/* message mode: buf holds one (len may be 0) */
+	uint64_t msgs;		/* message mode: messages delivered */
 	struct relay_pool *pool;
 	int reserved;		/* a buffer's worth is set aside for us */
 	/* Queued for a buffer (prev_wait set): not reading. */
@@ -70,6 +82,8 @@ void relay_pool_set_limit(struct relay_pool *, size_t limit);
 
 void relay_init(struct relay *, int src, int src_family, int dst,
     size_t size, struct relay_pool *, void (*wake)(void *), void *cookie);
+/* Make r a message relay (see above); before the first pump. */
+void relay_set_message(struct relay *);
 /* Give back the buffer (and its place in the queue, or its reserve). */
 void relay_fini(struct relay *);
 

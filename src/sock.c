@@ -11,6 +11,7 @@
 #include <netinet/tcp.h>
 
 #include <errno.h>
+#include <limits.h>
 #include <stdint.h>
 #include <string.h>
 #include <unistd.h>
@@ -66,7 +67,7 @@ sock_unlink_stale(const struct addr *a)
 	}
 	/* Non-blocking: a live socket with a full backlog says EAGAIN
 	 * rather than making us wait. */
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	fd = socket(AF_UNIX, a->type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd == -1) {
 		log_warn("unix:%s: socket", path);
 		return (-1);
@@ -95,8 +96,8 @@ sock_listen(const struct addr *a, int backlog)
 	int fd, one = 1;
 
 	addr_format(a, name, sizeof(name));
-	fd = socket(addr_family(a), SOCK_STREAM | SOCK_NONBLOCK |
-	    SOCK_CLOEXEC, 0);
+	fd = socket(addr_family(a), a->type | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0);
 	if (fd == -1) {
 		log_warn("%s: socket", name);
 		return (-1);
@@ -149,8 +150,8 @@ sock_connect(const struct addr *a, uint64_t timeout_ms, int *inprogress)
 	int fd, saved;
 
 	*inprogress = 0;
-	fd = socket(addr_family(a), SOCK_STREAM | SOCK_NONBLOCK |
-	    SOCK_CLOEXEC, 0);
+	fd = socket(addr_family(a), a->type | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0);
 	if (fd == -1)
 		return (-1);
 	sock_nodelay(fd, addr_family(a));
@@ -203,4 +204,28 @@ sock_peer_closed(int fd, int family)
 		return (0);
 	return (send(fd, "", 0, MSG_NOSIGNAL | MSG_DONTWAIT) == -1 &&
 	    errno == EPIPE);
+}
+
+int
+sock_message(int fd, int family, size_t size)
+{
+	int one = 1, sndbuf;
+
+	if (family != AF_UNIX)
+		return (0);
+	/* A message of length 0 then carries credentials; EOF none. */
+	if (setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one)) == -1)
+		return (-1);
+	/*
+	 * af_unix refuses (EMSGSIZE) a message longer than the sender's
+	 * sk_sndbuf less 32 bytes, 212,960 with the default wmem_default:
+	 * as the kernel doubles what it is told, size is enough for a
+	 * whole buffer.  Capped at wmem_max: then buffer-size is more
+	 * than can be sent, and such a message is msg-too-big.
+	 */
+	sndbuf = size > INT_MAX / 2 ? INT_MAX / 2 : (int)size;
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf,
+	    sizeof(sndbuf)) == -1)
+		return (-1);
+	return (0);
 }

@@ -5,12 +5,13 @@
 #ifndef VSOCKPROXY_SOCK_H
 #define VSOCKPROXY_SOCK_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "addr.h"
 
 /*
- * A listening socket on a; -1 (logged) on failure.  A UNIX path is taken
+ * A listening socket on a, of a's socket type; -1 (logged) on failure.  A UNIX path is taken
  * over only from a stale socket (sock_unlink_stale()).
  */
 int sock_listen(const struct addr *a, int backlog);
@@ -32,6 +33,15 @@ int sock_unlink_stale(const struct addr *a);
  */
 int sock_connect(const struct addr *a, uint64_t timeout_ms,
     int *inprogress);
+
+/*
+ * Set up a connected SOCK_SEQPACKET socket of a message rule whose
+ * buffer holds size bytes.  On AF_UNIX: SO_PASSCRED, so that a
+ * zero-length message can be told from EOF (relay.c), and a send
+ * buffer that takes a message of size bytes.  Nothing to do for vsock.
+ * -1 with errno on failure.
+ */
+int sock_message(int fd, int family, size_t size);
 
 /* Turn off Nagle's algorithm on TCP sockets. */
 void sock_nodelay(int fd, int family);

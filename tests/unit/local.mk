@@ -1,5 +1,6 @@
 # C unit tests (cmocka, TAP output through CMOCKA_MESSAGE_OUTPUT).
-unit_tests = tests/unit/test-parse tests/unit/test-relay \
+unit_tests = tests/unit/test-parse tests/unit/test-addr \
+	tests/unit/test-relay \
 	tests/unit/test-event tests/unit/test-conf tests/unit/test-hvsock \
 	tests/unit/test-clash tests/unit/test-limits tests/unit/test-control
 if HAVE_CMOCKA
@@ -10,6 +11,7 @@ endif
 # cmocka's flags (CMOCKA_CFLAGS is in AM_CPPFLAGS) and libraries.
 unit_ldadd = libvsockproxy.la $(CMOCKA_LIBS)
 tests_unit_test_parse_LDADD = $(unit_ldadd)
+tests_unit_test_addr_LDADD = $(unit_ldadd)
 tests_unit_test_relay_LDADD = $(unit_ldadd)
 tests_unit_test_event_LDADD = $(unit_ldadd)
 tests_unit_test_conf_LDADD = $(unit_ldadd)

@@ -308,7 +308,8 @@ test_bad_file(void **state)
 		    "bad tcp port '0' (1-65535)",
 		"@/bad/main.conf:42: expected 'rule c {'",
 		"@/bad/main.conf:43: bad listen address 'bogus:1': unknown "
-		    "address type: use vsock:, tcp:, unix: or hybrid-vsock:",
+		    "address type: use vsock:, tcp:, unix:, hybrid-vsock:, "
+		    "vsock-seqpacket: or unix-seqpacket:",
 		"@/bad/main.conf:45: bad rule name 'bad name': use letters, "
 		    "digits, '.', '-' and '_', at most 64",
 		"@/bad/main.conf:47: rule 'n' has no listen address",

@@ -98,7 +98,11 @@ test_print_round_trip(void **state)
 	    " allow-uid 0,1000\n max-conns-per-peer 2\n"
 	    " connect-timeout 0.25\n buffer-size 64k\n}\n"
 	    "rule web {\n listen tcp:0.0.0.0:8080\n connect tcp:[::1]:80\n"
-	    " allow-addr 10.0.0.0/8,::1 192.168.0.0/16\n}\n";
+	    " allow-addr 10.0.0.0/8,::1 192.168.0.0/16\n}\n"
+	    "rule msg {\n listen vsock-seqpacket:5001\n"
+	    " connect vsock-seqpacket:3:5001\n allow 3\n}\n"
+	    "rule umsg {\n listen unix-seqpacket:/run/m.sock\n"
+	    " connect vsock-seqpacket:4:7\n allow-uid 0\n}\n";
 	struct settings cli;
 	struct text t;
 
@@ -117,6 +121,10 @@ test_print_round_trip(void **state)
 	    "\tallow-addr 10.0.0.0/8,::1/128,192.168.0.0/16\n"));
 	assert_non_null(strstr(t.buf, "\tconnect-timeout 0.250\n"));
 	assert_non_null(strstr(t.buf, "\tbuffer-size 65536\n"));
+	assert_non_null(strstr(t.buf, "\n\tlisten vsock-seqpacket:5001\n"
+	    "\tconnect vsock-seqpacket:3:5001\n"));
+	assert_non_null(strstr(t.buf, "\n\tlisten unix-seqpacket:/run/m.sock"
+	    "\n\tconnect vsock-seqpacket:4:7\n"));
 	/* The defaults block, applied where the rule said nothing. */
 	assert_non_null(strstr(t.buf, "\tmax-conns 4\n\tmax-conns-per-peer "
 	    "0\n\tmax-conn-rate 7\n\tidle-timeout 30\n"));
