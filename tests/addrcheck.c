@@ -46,8 +46,8 @@ main(int argc, char **argv)
 			rc = EX_USAGE;
 			continue;
 		}
-		printf("%s\n", peeraddr_format((struct sockaddr *)&a.ss, buf,
-		    sizeof(buf)));
+		printf("%s\n", peeraddr_format_type((struct sockaddr *)&a.ss,
+		    a.type, buf, sizeof(buf)));
 	}
 	return (rc);
 }

@@ -305,7 +305,8 @@ wait_until() {
 
 # ---- addresses and listeners -------------------------------------------
 
-# is_listening ADDR: a tcp: or unix: address has a listening socket
+# is_listening ADDR: a tcp:, unix: or unix-seqpacket: address has a
+# listening socket
 # (read from /proc/net, so it does not connect and disturb anyone).
 is_listening() {
 	local port hex
@@ -319,9 +320,9 @@ is_listening() {
 		    END { exit !found }' /proc/net/tcp /proc/net/tcp6 \
 		    2>/dev/null
 		;;
-	unix:*)
+	unix:*|unix-seqpacket:*)
 		# Flags 00010000 is __SO_ACCEPTCON: a listening socket.
-		awk -v p="${1#unix:}" '$4 == "00010000" && $NF == p \
+		awk -v p="${1#*:}" '$4 == "00010000" && $NF == p \
 		    { found = 1 } END { exit !found }' /proc/net/unix
 		;;
 	*)
@@ -408,7 +409,8 @@ port_in_use() {
 	    END { exit !f }' /proc/net/tcp /proc/net/tcp6 2>/dev/null
 }
 
-# new_addr tcp|tcp6|unix: set NEW_ADDR to a fresh address to listen on.
+# new_addr tcp|tcp6|unix|unix-seqpacket: set NEW_ADDR to a fresh address
+# to listen on.
 new_addr() {
 	case "$1" in
 	tcp)	free_port || bail_out "no free TCP port"
@@ -417,6 +419,9 @@ new_addr() {
 		NEW_ADDR="tcp:[::1]:$FREE_PORT" ;;
 	unix)	T_SOCKS=$((T_SOCKS + 1))
 		NEW_ADDR="unix:$T/sock$T_SOCKS" ;;
+	unix-seqpacket)
+		T_SOCKS=$((T_SOCKS + 1))
+		NEW_ADDR="unix-seqpacket:$T/sock$T_SOCKS" ;;
 	*)	bail_out "new_addr: unknown transport $1" ;;
 	esac
 }

@@ -13,6 +13,7 @@ tests_vsp_peer_SOURCES = tests/peer.c tests/peer.h \
 	tests/peeropts.c tests/peeropts.h tests/stream.c tests/stream.h \
 	tests/peerconn.c tests/peerconn.h tests/peervmm.c tests/peervmm.h \
 	tests/peerresult.c tests/peerresult.h \
+	tests/peermsg.c tests/peermsg.h \
 	tests/peerloop.c tests/peerloop.h $(TOOL_SOURCES)
 tests_vsp_peer_CPPFLAGS =
 
@@ -65,7 +66,8 @@ E2E_TESTS = \
 	tests/e2e-relpaths.sh \
 	tests/e2e-notify.sh \
 	tests/e2e-socket-activation.sh \
-	tests/e2e-control.sh
+	tests/e2e-control.sh \
+	tests/e2e-seqpacket.sh
 
 TESTS += $(E2E_TESTS)
 EXTRA_DIST += $(E2E_TESTS) tests/lib.sh tests/README.md

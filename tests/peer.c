@@ -8,7 +8,8 @@
  * peers do not need to trust it.
  *
  * The parts: peeropts.c reads the command line, stream.c makes and checks
- * the streams, peerconn.c runs one connection, peervmm.c its hybrid vsock
+ * the streams, peerconn.c runs one connection (peermsg.c its messages
+ * for a seqpacket address), peervmm.c its hybrid vsock
  * handshake when the server stands in for a VMM (--hybrid-vmm), and
  * peerloop.c drives them all from one poll() loop.  This file sets up and
  * tears down what they share.
@@ -30,6 +31,7 @@
 
 #include "peerconn.h"
 #include "peerloop.h"
+#include "peermsg.h"
 #include "peeropts.h"
 #include "tool.h"
 
@@ -71,6 +73,7 @@ main(int argc, char **argv)
 {
 	struct peer_opts o;
 	struct peer p;
+	size_t sendsize, recvsize;
 	int rc = EX_OSERR;
 
 	command(argc, argv);
@@ -82,8 +85,15 @@ main(int argc, char **argv)
 	if (peerloop_signals() == -1)
 		return (EX_OSERR);
 	raise_nofile(o.conns);
-	p.sendbuf = malloc(o.chunk);
-	p.recvbuf = malloc(o.chunk);
+	sendsize = o.chunk;
+	recvsize = o.chunk;
+	if (o.msg) {
+		if (peermsg_max(&o) > sendsize)
+			sendsize = peermsg_max(&o);
+		recvsize = PEERMSG_RECV_MAX;
+	}
+	p.sendbuf = malloc(sendsize == 0 ? 1 : sendsize);
+	p.recvbuf = malloc(recvsize);
 	/* The first 8 bytes are checked at once, even with --chunk < 8. */
 	p.wantbuf = malloc(o.chunk < 8 ? 8 : o.chunk);
 	if (p.sendbuf == NULL || p.recvbuf == NULL || p.wantbuf == NULL)
@@ -94,6 +104,7 @@ main(int argc, char **argv)
 	free(p.sendbuf);
 	free(p.recvbuf);
 	free(p.wantbuf);
+	free(o.msg_sizes);
 	peerloop_signals_close();
 	PEER_DEBUG(&p, "%lu ok, %lu failed, exit %d", p.n_ok, p.n_failed,
 	    rc);

@@ -75,6 +75,10 @@ struct peerconn {
 
 	const char *refused_how;	/* --expect-refused outcome */
 
+	uint64_t msgs_sent;		/* message mode (peermsg.c) */
+	uint64_t msgs_recvd;
+	const char *closed_how;		/* --expect-closed outcome */
+
 	enum peer_vmm_phase vmm;	/* --hybrid-vmm progress */
 	char vmm_line[64];		/* the request as read */
 	size_t vmm_linelen;

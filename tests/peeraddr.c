@@ -180,13 +180,25 @@ peeraddr_parse(const char *s, int listening, struct peeraddr *a,
     const char **err)
 {
 	memset(a, 0, sizeof(*a));
+	a->type = SOCK_STREAM;
+	if (strncmp(s, "vsock-stream:", 13) == 0)
+		return (parse_vsock(s + 13, listening, a, err));
+	if (strncmp(s, "vsock-seqpacket:", 16) == 0) {
+		a->type = SOCK_SEQPACKET;
+		return (parse_vsock(s + 16, listening, a, err));
+	}
+	if (strncmp(s, "unix-seqpacket:", 15) == 0) {
+		a->type = SOCK_SEQPACKET;
+		return (parse_unix(s + 15, a, err));
+	}
 	if (strncmp(s, "unix:", 5) == 0)
 		return (parse_unix(s + 5, a, err));
 	if (strncmp(s, "vsock:", 6) == 0)
 		return (parse_vsock(s + 6, listening, a, err));
 	if (strncmp(s, "tcp:", 4) == 0)
 		return (parse_tcp(s + 4, a, err));
-	*err = "expected vsock:, tcp: or unix:";
+	*err = "expected vsock:, tcp:, unix:, vsock-seqpacket: or "
+	    "unix-seqpacket:";
 	return (-1);
 }
 
@@ -228,5 +240,21 @@ peeraddr_format(const struct sockaddr *sa, char *buf, size_t len)
 	default:
 		snprintf(buf, len, "family%d", sa->sa_family);
 	}
+	return (buf);
+}
+
+const char *
+peeraddr_format_type(const struct sockaddr *sa, int type, char *buf,
+    size_t len)
+{
+	char plain[160];
+	const char *colon;
+
+	peeraddr_format(sa, plain, sizeof(plain));
+	if (type != SOCK_SEQPACKET || (colon = strchr(plain, ':')) == NULL)
+		snprintf(buf, len, "%s", plain);
+	else
+		snprintf(buf, len, "%.*s-seqpacket%s", (int)(colon - plain),
+		    plain, colon);
 	return (buf);
 }

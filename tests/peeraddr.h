@@ -22,6 +22,7 @@ struct peeraddr {
 	struct sockaddr_storage ss;
 	socklen_t len;
 	int family;
+	int type;		/* SOCK_STREAM, or SOCK_SEQPACKET */
 };
 
 /*
@@ -45,5 +46,10 @@ int peeraddr_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
  */
 const char *peeraddr_format(const struct sockaddr *sa, char *buf,
     size_t len);
+
+/* The same, "unix-seqpacket:PATH" or "vsock-seqpacket:..." for a
+ * SOCK_SEQPACKET type. */
+const char *peeraddr_format_type(const struct sockaddr *sa, int type,
+    char *buf, size_t len);
 
 #endif /* PEERADDR_H */

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "peerconn.h"
+#include "peermsg.h"
 #include "peeropts.h"
 #include "peerresult.h"
 #include "stream.h"
@@ -75,6 +76,17 @@ conn_received(struct peerconn *c, const uint8_t *p, size_t n)
 	stream_rx_data(&c->rx, off, p, n, c->p->wantbuf);
 }
 
+/* Everything this end sends is sent (not counting a probe). */
+static int
+conn_sent_all(const struct peerconn *c)
+{
+	const struct peer_opts *o = c->p->o;
+
+	if (o->msg)
+		return (c->msgs_sent == peermsg_count(o));
+	return (c->sent == o->send);
+}
+
 static int
 conn_may_read(const struct peerconn *c)
 {
@@ -87,7 +99,7 @@ conn_may_read(const struct peerconn *c)
 	if (o->expect_refused || c->order != ORDER_SEND_FIRST)
 		return (1);
 	/* send-first: after the end, or while waiting to probe. */
-	return (c->ended || (o->probe_ms > 0 && c->sent == o->send &&
+	return (c->ended || (o->probe_ms > 0 && conn_sent_all(c) &&
 	    c->gate_passed));
 }
 
@@ -103,7 +115,7 @@ conn_may_send(const struct peerconn *c)
 		return (c->vmm == VP_REPLY);
 	if (c->probing)
 		return (!c->probed);
-	if (c->sent == o->send)
+	if (conn_sent_all(c))
 		return (0);
 	return (c->order != ORDER_RECV_FIRST || c->rd_eof);
 }
@@ -199,7 +211,7 @@ peerconn_step(struct peerconn *c, int64_t now)
 		conn_reset(c);
 		return;
 	}
-	if (!c->ended && c->sent == o->send &&
+	if (!c->ended && conn_sent_all(c) &&
 	    (c->order != ORDER_RECV_FIRST || c->rd_eof) &&
 	    conn_end(c, now) == -1)
 		return;
@@ -227,6 +239,10 @@ conn_send(struct peerconn *c, int64_t now)
 	size_t n;
 	ssize_t r;
 
+	if (o->msg) {
+		peermsg_send(c, now);
+		return;
+	}
 	if (c->probing) {
 		off = o->send + c->probe_sent;
 		n = o->chunk;
@@ -268,6 +284,10 @@ conn_recv(struct peerconn *c, int64_t now)
 	const struct peer_opts *o = c->p->o;
 	ssize_t r;
 
+	if (o->msg) {
+		peermsg_recv(c, now);
+		return;
+	}
 	r = recv(c->fd, c->p->recvbuf, conn_chunk(c), 0);
 	if (r == -1) {
 		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
@@ -341,7 +361,7 @@ peerconn_connect(struct peerconn *c, int64_t now)
 	const struct peer_opts *o = c->p->o;
 
 	c->retry_at = 0;
-	c->fd = socket(o->addr.family, SOCK_STREAM | SOCK_NONBLOCK |
+	c->fd = socket(o->addr.family, o->addr.type | SOCK_NONBLOCK |
 	    SOCK_CLOEXEC, 0);
 	if (c->fd == -1) {
 		peerresult_fail(c, errno, "socket");
@@ -349,6 +369,8 @@ peerconn_connect(struct peerconn *c, int64_t now)
 		return;
 	}
 	peerconn_sockbuf(o, c->fd);
+	if (o->msg)
+		peermsg_socket(o, c->fd);
 	if (o->bindstr != NULL && bind(c->fd,
 	    (const struct sockaddr *)&o->bind.ss, o->bind.len) == -1) {
 		peerresult_fail(c, errno, "bind");

@@ -22,6 +22,7 @@
 #include "peeraddr.h"
 #include "peerconn.h"
 #include "peerloop.h"
+#include "peermsg.h"
 #include "peeropts.h"
 #include "peerresult.h"
 #include "peervmm.h"
@@ -155,6 +156,10 @@ loop_accept(struct loop *l, int64_t now)
 			break;
 		}
 		c->fd = fd;
+		/* An accepted UNIX socket has its own buffers; a message
+		 * must fit the sender's. */
+		if (o->msg)
+			peerconn_sockbuf(o, fd);
 		if (o->vmm != VMM_NONE)
 			c->vmm = VP_REQUEST;
 		if (sslen > 0 && ss.ss_family != AF_UNIX)
@@ -324,12 +329,15 @@ loop_listen(struct loop *l)
 	char text[160];
 	int one = 1, fd;
 
-	fd = socket(o->addr.family, SOCK_STREAM | SOCK_NONBLOCK |
+	fd = socket(o->addr.family, o->addr.type | SOCK_NONBLOCK |
 	    SOCK_CLOEXEC, 0);
 	if (fd == -1) {
 		warnx("socket: %s", strerror(errno));
 		return (-1);
 	}
+	/* Accepted sockets inherit it. */
+	if (o->msg)
+		peermsg_socket(o, fd);
 	if (o->addr.family == AF_INET || o->addr.family == AF_INET6)
 		(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one,
 		    sizeof(one));
@@ -350,7 +358,8 @@ loop_listen(struct loop *l)
 	if (getsockname(fd, (struct sockaddr *)&ss, &sslen) == -1 ||
 	    o->addr.family == AF_UNIX)
 		memcpy(&ss, &o->addr.ss, sizeof(ss));
-	peeraddr_format((struct sockaddr *)&ss, text, sizeof(text) - 1);
+	peeraddr_format_type((struct sockaddr *)&ss, o->addr.type, text,
+	    sizeof(text) - 1);
 	PEER_DEBUG(l->p, "listening on %s", text);
 	strcat(text, "\n");
 	if (o->ready_file != NULL && tool_publish(o->ready_file, text) == -1)

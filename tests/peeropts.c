@@ -26,6 +26,8 @@ static const char usage_text[] =
 "\n"
 "ADDR: vsock:PORT (listen only) | vsock:CID:PORT | tcp:HOST:PORT |\n"
 "      tcp:[IPV6]:PORT | unix:PATH    (HOST: numeric or localhost)\n"
+"      vsock-stream:... is vsock:...; vsock-seqpacket:[CID:]PORT and\n"
+"      unix-seqpacket:PATH are SOCK_SEQPACKET: message mode, below\n"
 "\n"
 "Every connection i sends stream i of --seed and checks what it receives\n"
 "against a stream of --expect-seed (found from the first bytes, so the\n"
@@ -63,6 +65,8 @@ static const char usage_text[] =
 "  --chunk BYTES         largest read and send (default 256k)\n"
 "  --sockbuf BYTES       SO_SNDBUF and SO_RCVBUF of our sockets, so that\n"
 "                        kernel buffers cannot hide a relay's buffering\n"
+"                        (message mode: accepted sockets too; a UNIX\n"
+"                        message is at most SO_SNDBUF - 32 bytes)\n"
 "  --expect-refused      connect: pass iff each connection is refused or\n"
 "                        closed without any data; refused=connect|eof|\n"
 "                        reset and ms= say how and how fast\n"
@@ -96,6 +100,27 @@ static const char usage_text[] =
 "  --vary SEED           random read and send sizes (1 .. --chunk,\n"
 "                        log-uniform), drawn per connection from SEED;\n"
 "                        --order random draws each connection's order\n"
+"\n"
+"Message mode (a seqpacket ADDR): each connection sends whole messages,\n"
+"one send() each, with the contents of its stream, and reads whole\n"
+"messages (a cut one fails: error=truncated).  The hashes run over each\n"
+"message's length (8 bytes, little-endian) and then its bytes, in order,\n"
+"so a split, merge, cut or reordered message changes them.  --send,\n"
+"--vary, --probe-epipe, --expect-epipe and --hybrid-vmm do not apply.\n"
+"  --msgs N              messages to send per connection (default 0)\n"
+"  --msg-size MIN-MAX    their sizes, drawn per message from --seed and\n"
+"                        the connection (log-uniform); or one SIZE\n"
+"                        (default 0-64k)\n"
+"  --msg-sizes LIST      send exactly these sizes, in order, instead\n"
+"                        (e.g. 0,1,4095,4096,64k)\n"
+"  --expect-msgs N       messages that must arrive (default: not\n"
+"                        checked); --expect BYTES: their total bytes\n"
+"  --expect-closed       pass iff the far end cuts the connection\n"
+"                        before --expect-msgs messages arrived: EOF,\n"
+"                        ECONNRESET or EPIPE (closed=eof|reset|epipe)\n"
+"  Result: conn=I msgs_sent=N sent=B sent_hash=H msgs_recv=N recv=B\n"
+"  recv_hash=H ms=T [closed=HOW] ok\n"
+"\n"
 "  -v, --verbose         log progress to stderr\n"
 "  -q, --quiet           print only failed connections\n"
 "  -h, --help            this help\n"
@@ -121,7 +146,8 @@ enum {
 	OPT_CONNFILE, OPT_WAITFILE, OPT_DELAY, OPT_CHUNK, OPT_REFUSED,
 	OPT_TIMEOUT, OPT_BACKLOG, OPT_NO_ACCEPT, OPT_SOCKBUF, OPT_CORRUPT,
 	OPT_HYBRID_VMM, OPT_HYBRID_PORT, OPT_BIND, OPT_RESET, OPT_VARY,
-	OPT_SEND_DELAY
+	OPT_SEND_DELAY, OPT_MSGS, OPT_MSG_SIZE, OPT_MSG_SIZES,
+	OPT_EXPECT_MSGS, OPT_EXPECT_CLOSED
 };
 
 static const struct option longopts[] = {
@@ -151,6 +177,11 @@ static const struct option longopts[] = {
 	{ "bind",		required_argument, NULL, OPT_BIND },
 	{ "reset-after",	required_argument, NULL, OPT_RESET },
 	{ "vary",		required_argument, NULL, OPT_VARY },
+	{ "msgs",		required_argument, NULL, OPT_MSGS },
+	{ "msg-size",		required_argument, NULL, OPT_MSG_SIZE },
+	{ "msg-sizes",		required_argument, NULL, OPT_MSG_SIZES },
+	{ "expect-msgs",	required_argument, NULL, OPT_EXPECT_MSGS },
+	{ "expect-closed",	no_argument,	   NULL, OPT_EXPECT_CLOSED },
 	{ "verbose",		no_argument,	   NULL, 'v' },
 	{ "quiet",		no_argument,	   NULL, 'q' },
 	{ "help",		no_argument,	   NULL, 'h' },
@@ -230,6 +261,106 @@ opt_bufsize(const char *name, const char *arg)
 	if (v == 0 || v > (64ULL << 20))
 		tool_usage_error("%s: must be 1 to 64M", name);
 	return ((size_t)v);
+}
+
+/* MIN-MAX or SIZE, for --msg-size. */
+static void
+opt_msg_range(struct peer_opts *o, const char *arg)
+{
+	char lo[32];
+	const char *dash = strchr(arg, '-');
+	size_t n;
+
+	if (dash == NULL) {
+		o->msg_min = o->msg_max = opt_size("--msg-size", arg);
+		return;
+	}
+	n = (size_t)(dash - arg);
+	if (n == 0 || n >= sizeof(lo))
+		tool_usage_error("--msg-size: expected MIN-MAX, not '%s'",
+		    arg);
+	memcpy(lo, arg, n);
+	lo[n] = '\0';
+	o->msg_min = opt_size("--msg-size", lo);
+	o->msg_max = opt_size("--msg-size", dash + 1);
+	if (o->msg_min > o->msg_max)
+		tool_usage_error("--msg-size: MIN above MAX in '%s'", arg);
+}
+
+/* A comma-separated list of sizes, for --msg-sizes. */
+static void
+opt_msg_sizes(struct peer_opts *o, const char *arg)
+{
+	char word[32];
+	const char *p = arg, *comma;
+	size_t n;
+
+	free(o->msg_sizes);
+	o->msg_sizes = NULL;
+	o->nmsg_sizes = 0;
+	for (;;) {
+		comma = strchr(p, ',');
+		n = comma != NULL ? (size_t)(comma - p) : strlen(p);
+		if (n == 0 || n >= sizeof(word))
+			tool_usage_error("--msg-sizes: bad list '%s'", arg);
+		memcpy(word, p, n);
+		word[n] = '\0';
+		o->msg_sizes = realloc(o->msg_sizes, (o->nmsg_sizes + 1) *
+		    sizeof(*o->msg_sizes));
+		if (o->msg_sizes == NULL)
+			tool_usage_error("--msg-sizes: out of memory");
+		o->msg_sizes[o->nmsg_sizes++] = opt_size("--msg-sizes", word);
+		if (comma == NULL)
+			break;
+		p = comma + 1;
+	}
+}
+
+/* Message mode's options.  0: not ours. */
+static int
+opt_message(struct peer_opts *o, int ch, const char *arg)
+{
+	switch (ch) {
+	case OPT_MSGS:
+		o->msgs = tool_u64("--msgs", arg, UINT32_MAX);
+		break;
+	case OPT_MSG_SIZE:
+		opt_msg_range(o, arg);
+		break;
+	case OPT_MSG_SIZES:
+		opt_msg_sizes(o, arg);
+		break;
+	case OPT_EXPECT_MSGS:
+		o->expect_msgs = tool_u64("--expect-msgs", arg, UINT32_MAX);
+		break;
+	case OPT_EXPECT_CLOSED:
+		o->expect_closed = 1;
+		break;
+	default:
+		return (0);
+	}
+	return (1);
+}
+
+/* Message mode or not: the options of the other are errors. */
+static void
+opts_check_message(struct peer_opts *o)
+{
+	o->msg = o->addr.type == SOCK_SEQPACKET;
+	if (!o->msg) {
+		if (o->msgs != 0 || o->msg_sizes != NULL ||
+		    o->expect_msgs != PEER_NONE || o->expect_closed ||
+		    o->msg_max != PEER_MSG_DEFAULT_MAX || o->msg_min != 0)
+			tool_usage_error("--msgs, --msg-size, --msg-sizes, "
+			    "--expect-msgs and --expect-closed need a "
+			    "seqpacket address");
+		return;
+	}
+	if (o->send != 0 || o->vary != 0 || o->probe_ms != 0 ||
+	    o->vmm != VMM_NONE)
+		tool_usage_error("--send, --vary, --probe-epipe, "
+		    "--expect-epipe and --hybrid-vmm: not in message mode "
+		    "(use --msgs, --msg-size or --msg-sizes)");
 }
 
 /* The words of the options that take one of a list, and their values. */
@@ -467,10 +598,13 @@ peeropts_parse(struct peer_opts *o, int argc, char **argv)
 	o->end = END_SHUTDOWN;
 	o->conns = 1;
 	o->backlog = SOMAXCONN;
+	o->expect_msgs = PEER_NONE;
+	o->msg_max = PEER_MSG_DEFAULT_MAX;
 
 	while ((ch = getopt_long(argc, argv, "vqhV", longopts, NULL)) != -1) {
 		if (opt_stream(o, ch, optarg, &set) ||
-		    opt_socket(o, ch, optarg, &set))
+		    opt_socket(o, ch, optarg, &set) ||
+		    opt_message(o, ch, optarg))
 			continue;
 		switch (ch) {
 		case 'v':
@@ -496,4 +630,5 @@ peeropts_parse(struct peer_opts *o, int argc, char **argv)
 		    argv[optind + 1]);
 	opts_addresses(o, argv[optind]);
 	opts_check(o, &set);
+	opts_check_message(o);
 }

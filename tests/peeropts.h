@@ -14,6 +14,7 @@
 #include "peeraddr.h"
 
 #define PEER_NONE	UINT64_MAX	/* an offset or port: not given */
+#define PEER_MSG_DEFAULT_MAX	(64 * 1024)	/* --msg-size 0-64k */
 
 enum peer_order {
 	ORDER_DUPLEX,		/* send and receive at the same time */
@@ -73,6 +74,14 @@ struct peer_opts {
 	uint64_t reset_after;		/* reset once received, PEER_NONE */
 	uint64_t vary;			/* random chunks and orders, 0: no */
 	int64_t timeout_ms;		/* 0: none */
+	/* Message mode: a SOCK_SEQPACKET address (peermsg.c). */
+	int msg;
+	uint64_t msgs;			/* --msgs: messages to send */
+	uint64_t msg_min, msg_max;	/* --msg-size: their sizes */
+	uint64_t *msg_sizes;		/* --msg-sizes: exact sizes, or NULL */
+	size_t nmsg_sizes;
+	uint64_t expect_msgs;		/* PEER_NONE: do not check */
+	int expect_closed;		/* the far end must cut it short */
 	int verbose;
 	int quiet;
 };

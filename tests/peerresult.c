@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "peer.h"
+#include "peermsg.h"
 #include "peeropts.h"
 #include "peerresult.h"
 #include "stream.h"
@@ -36,6 +37,7 @@ peerresult_errname(int e)
 	case EMFILE:		return ("EMFILE");
 	case ENOBUFS:		return ("ENOBUFS");
 	case ENOMEM:		return ("ENOMEM");
+	case EMSGSIZE:		return ("EMSGSIZE");
 	}
 	snprintf(buf, sizeof(buf), "errno%d", e);
 	return (buf);
@@ -70,6 +72,13 @@ conn_print(struct peerconn *c, int64_t now)
 		if (c->refused_how != NULL)
 			ADD(" refused=%s", c->refused_how);
 		ADD(" recv=%" PRIu64, c->recvd);
+	} else if (o->msg) {
+		ADD(" msgs_sent=%" PRIu64 " sent=%" PRIu64 " sent_hash=%016"
+		    PRIx64, c->msgs_sent, c->sent, c->sent_hash);
+		ADD(" msgs_recv=%" PRIu64 " recv=%" PRIu64 " recv_hash=%016"
+		    PRIx64, c->msgs_recvd, c->recvd, c->recv_hash);
+		if (c->closed_how != NULL)
+			ADD(" closed=%s", c->closed_how);
 	} else {
 		if (c->rx.stream >= 0)
 			ADD(" stream=%ld", c->rx.stream);
@@ -127,7 +136,10 @@ peerresult_finish(struct peerconn *c)
 	}
 	if (c->why == NULL && o->expect_refused && c->refused_how == NULL)
 		peerresult_fail(c, 0, "not-refused");
-	if (c->why == NULL && o->expect != PEER_NONE && !o->expect_refused) {
+	if (o->msg)
+		peermsg_finish(c);
+	else if (c->why == NULL && o->expect != PEER_NONE &&
+	    !o->expect_refused) {
 		if (c->rx.bad_at != STREAM_NONE)
 			peerresult_fail(c, 0, c->rx.bad_at == o->expect ?
 			    "long" : "mismatch");
