@@ -6,6 +6,8 @@
  */
 #include "config.h"
 
+#include <sys/socket.h>
+
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +34,9 @@ one(const char *s, enum addr_use use)
 	/* hybrid-vsock: is a connect address only. */
 	FUZZ_CHECK(a.kind != ADDR_HVSOCK || use == ADDR_CONNECT);
 	FUZZ_CHECK(a.salen > 0 && a.salen <= sizeof(a.sa));
+	/* Seqpacket exists for vsock and unix only. */
+	FUZZ_CHECK(a.type == SOCK_STREAM || (a.type == SOCK_SEQPACKET &&
+	    (a.kind == ADDR_VSOCK || a.kind == ADDR_UNIX)));
 	(void)addr_family(&a);
 	addr_format(&a, fa, sizeof(fa));
 	/* Always whole, and one line whatever the path held. */
@@ -47,6 +52,7 @@ one(const char *s, enum addr_use use)
 	addr_format(&b, fb, sizeof(fb));
 	FUZZ_CHECK(strcmp(fa, fb) == 0);
 	FUZZ_CHECK(b.kind == a.kind);
+	FUZZ_CHECK(b.type == a.type);
 }
 
 int
