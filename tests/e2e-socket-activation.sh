@@ -13,6 +13,8 @@
 #     command line's rule instead of its --listen address;
 #   - a socket of the wrong family is a start-up error (exit 1) naming
 #     the fd and the rule; one named for no rule is logged and closed;
+#   - a stream socket for a message (seqpacket) rule is a start-up error
+#     naming both types; a passed seqpacket socket serves one;
 #   - LISTEN_* variables meant for another pid are ignored.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 
@@ -24,7 +26,7 @@ command -v systemd-socket-activate >/dev/null 2>&1 ||
 sa_addr() {
 	case "$1" in
 	tcp:*)	echo "${1#tcp:}" ;;
-	unix:*)	echo "${1#unix:}" ;;
+	unix:*|unix-seqpacket:*)	echo "${1#*:}" ;;
 	esac
 }
 
@@ -163,6 +165,39 @@ mismatch() {
 	    "$PROXY_LOG"
 }
 
+# Socket types: a passed stream socket cannot serve a message rule, and
+# a passed seqpacket one (systemd's ListenSequentialPacket=) serves one.
+types() {
+	local be="$1" passed tgt path
+	new_addrs passed=unix tgt=unix-seqpacket
+	activate_rule "$be.ty" msg "unix-seqpacket:${passed#unix:}" "$tgt" \
+	    "$passed" -- --fdname=msg ||
+	    { not_ok "$be: activator starts"; return; }
+	run_peer "$be.ty" "$passed" --expect-refused
+	reap "$PROXY_PID"
+	is "$?" 1 "$be: a stream socket for a seqpacket rule: exit 1"
+	check "$be: ... with an error naming both types" grep -q \
+	    "socket-activated fd 3 (name msg, $passed) for rule msg: a stream socket, but the rule listens on unix-seqpacket:${passed#unix:} (a seqpacket socket)" \
+	    "$PROXY_LOG"
+
+	new_addrs passed=unix-seqpacket
+	path=${passed#unix-seqpacket:}
+	rule msg "$passed" "$tgt" >"$T/$be.sq.conf"
+	PROXY_LOG=$T/$be.sq.log
+	PROXY_ADDR=$passed
+	systemd-socket-activate --seqpacket -l "$path" --fdname=msg -- \
+	    "$VSOCKPROXY" --event-backend "$BACKEND" -c "$T/$be.sq.conf" \
+	    >"$PROXY_LOG" 2>&1 &
+	PROXY_PID=$!
+	T_PIDS="$T_PIDS $PROXY_PID"
+	wait_for_listen "$passed" "$PROXY_PID" ||
+	    { not_ok "$be: seqpacket activator starts"; return; }
+	check "$be: a passed seqpacket socket serves a message rule" \
+	    exchange "$be.sq" "$tgt" "--msg-sizes 0,9 --expect-msgs 1" \
+	    "--msgs 1 --expect-msgs 2"
+	stop "$PROXY_PID"
+}
+
 stray() {
 	local be="$1" passed spare tgt
 	new_addrs passed=tcp spare=tcp tgt=tcp
@@ -195,6 +230,7 @@ for BACKEND in $(backends); do
 	unnamed "$BACKEND" ""
 	unnamed "$BACKEND" vsockproxy.socket
 	mismatch "$BACKEND"
+	types "$BACKEND"
 	stray "$BACKEND"
 	foreign "$BACKEND"
 done
