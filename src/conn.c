@@ -286,7 +286,8 @@ conn_pump(struct conn *c)
 		conn_close(c, c->reset ? "reset" : "eof");
 		return;
 	}
-	total = c->up.bytes + c->down.bytes;
+	/* Messages too: a zero-length one is activity. */
+	total = c->up.bytes + c->down.bytes + c->up.msgs + c->down.msgs;
 	if (total != c->last_total) {
 		c->last_total = total;
 		c->last_active = event_now(c->loop);
