@@ -27,6 +27,16 @@ check_PROGRAMS += tests/vsp-addr
 tests_vsp_addr_SOURCES = tests/addrcheck.c $(TOOL_SOURCES)
 tests_vsp_addr_CPPFLAGS =
 
+# What the kernel does with SOCK_SEQPACKET (and the SHUT_RD question),
+# measured with no relay between two sockets: "vsp-seqprobe unix" on
+# this machine, "vsp-seqprobe vsock --in-guest" only inside the guests of
+# vmtest/seqprobe.sh.  libc only (and pthreads), like vsp-peer.
+check_PROGRAMS += tests/vsp-seqprobe
+tests_vsp_seqprobe_SOURCES = tests/seqprobe.c
+tests_vsp_seqprobe_CPPFLAGS =
+tests_vsp_seqprobe_CFLAGS = $(AM_CFLAGS) -pthread
+tests_vsp_seqprobe_LDFLAGS = $(AM_LDFLAGS) -pthread
+
 # The hostile peer of e2e-flood: connects in a loop; and its latency
 # probe and echo server.  libc only, like vsp-peer.
 check_PROGRAMS += tests/vsp-flood

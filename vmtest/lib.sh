@@ -570,7 +570,9 @@ vt_copy_program() {	# root path-on-host path-in-guest
 # Build (or reuse) the initramfs for the kernel in VT_KDIR.  The image is
 # rebuilt only when one of its inputs changes.  Sets VT_INITRD.
 # VT_EXTRA_PROGRAMS: more programs for the image, "HOST-PATH:GUEST-PATH"
-# words (bench/run.sh adds vsp-bench); such an image has its own name.
+# words (bench/run.sh adds vsp-bench); such an image has its own name,
+# initrd-RELEASE-extra.cpio, or -$VT_IMAGE_NAME.cpio (seqprobe.sh), so
+# that two users of extra programs do not rebuild each other's image.
 vt_initramfs() {
 	local key inputs root out f rel
 	local proxy= peer= ctl= extra= x
@@ -588,7 +590,7 @@ vt_initramfs() {
 	key=$( { echo "$VT_KDIR $proxy $peer $ctl $extra";
 	    cat "$VT_KDIR/release";
 	    sha256sum $inputs; } | sha256sum | cut -c1-16)
-	out=$VMTEST_WORK/initrd-$VT_KREL${extra:+-extra}.cpio
+	out=$VMTEST_WORK/initrd-$VT_KREL${extra:+-${VT_IMAGE_NAME:-extra}}.cpio
 	VT_INITRD=$out
 	if [ -f "$out" ] && [ "$(cat "$out.key" 2>/dev/null)" = "$key" ]; then
 		return 0

@@ -9,6 +9,9 @@
 #   make vmcheck-native  the proxy on this machine, if it has /dev/vhost-vsock
 #   make vmcheck-systemd vmtest/systemd.sh (also in make check): a guest
 #                        whose PID 1 is systemd starts the contrib units
+#   make vmcheck-seqprobe vmtest/seqprobe.sh (also in make check): what
+#                        the kernel does with SOCK_SEQPACKET, no relay;
+#                        AF_UNIX here, vsock in a guest per kernel
 #   make vmdemo          the nested topology: a message from CID 3 through
 #                        the proxy to CID 4, CID 5 refused, log and stats
 
@@ -18,16 +21,19 @@ vmtest_scripts = \
 	vmtest/nested.sh \
 	vmtest/native.sh \
 	vmtest/systemd.sh \
+	vmtest/seqprobe.sh \
 	vmtest/guest/init \
 	vmtest/guest/lib.sh \
 	vmtest/guest/loopback.sh \
 	vmtest/guest/nested.sh \
 	vmtest/guest/l2.sh \
 	vmtest/guest/systemd.sh \
+	vmtest/guest/seqprobe.sh \
 	vmtest/guest/systemd-run
 
 EXTRA_DIST += $(vmtest_scripts) vmtest/README.md
-TESTS += vmtest/loopback.sh vmtest/nested.sh vmtest/systemd.sh
+TESTS += vmtest/loopback.sh vmtest/nested.sh vmtest/systemd.sh \
+	vmtest/seqprobe.sh
 
 # The guests need the daemon and the test peer.
 vmtest_deps = $(sbin_PROGRAMS) $(check_PROGRAMS)
@@ -43,10 +49,13 @@ vmcheck-native: $(vmtest_deps)
 vmcheck-systemd: $(vmtest_deps) $(noinst_DATA)
 	@$(AM_TESTS_ENVIRONMENT) $(SHELL) $(srcdir)/vmtest/systemd.sh
 
+vmcheck-seqprobe: tests/vsp-seqprobe
+	@$(AM_TESTS_ENVIRONMENT) $(SHELL) $(srcdir)/vmtest/seqprobe.sh
+
 vmdemo: $(vmtest_deps)
 	@$(AM_TESTS_ENVIRONMENT) $(SHELL) $(srcdir)/vmtest/nested.sh --demo
 
-.PHONY: vmcheck vmcheck-native vmcheck-systemd vmdemo
+.PHONY: vmcheck vmcheck-native vmcheck-systemd vmcheck-seqprobe vmdemo
 
 # Images, consoles and logs; the kernels stay in $VMTEST_CACHE (by
 # default outside the build tree, see vmtest/README.md).
