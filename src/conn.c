@@ -34,8 +34,10 @@
 #include "hvsock.h"
 #include "log.h"
 #include "relay.h"
+#include "sender.h"
 #include "sock.h"
 #include "stats.h"
+#include "vsock.h"
 
 struct side {
 	int fd;
@@ -74,6 +76,7 @@ struct conn {
 static void client_cb(void *, int);
 static void server_cb(void *, int);
 static void conn_wake(void *);
+static void conn_sent(void *);
 
 struct conn *
 conn_next(const struct conn *c)
@@ -99,6 +102,8 @@ conn_free(void *p)
 
 	relay_fini(&c->up);
 	relay_fini(&c->down);
+	sender_free(c->up.snd);
+	sender_free(c->down.snd);
 	conf_unref(c->conf);
 	free(c);
 }
@@ -158,6 +163,9 @@ conn_close(struct conn *c, const char *reason)
 	if (c->closed)
 		return;
 	c->closed = 1;
+	/* A sender thread may be in a send on a socket about to close. */
+	relay_fini(&c->up);
+	relay_fini(&c->down);
 	event_timer_stop(c->loop, &c->timer);
 	event_watch_del(c->loop, c->cl.w);
 	event_watch_del(c->loop, c->sv.w);
@@ -181,8 +189,6 @@ conn_close(struct conn *c, const char *reason)
 	    (unsigned long long)(ms / 1000), (unsigned long long)(ms % 1000),
 	    (unsigned long long)c->up.bytes,
 	    (unsigned long long)c->down.bytes, msgs, reason);
-	relay_fini(&c->up);
-	relay_fini(&c->down);
 	c->own->gone(c->own->cookie);
 	if (event_defer(c->loop, conn_free, c) == -1)
 		conn_free(c);	/* only its own callbacks could still see it */
@@ -444,7 +450,21 @@ server_cb(void *cookie, int revents)
 	conn_pump(c);
 }
 
-/* A message rule's sockets: see sock_message(). */
+/* A message the sender thread took is out (or failed): go on. */
+static void
+conn_sent(void *cookie)
+{
+	struct conn *c = cookie;
+
+	if (!c->closed)
+		conn_pump(c);
+}
+
+/*
+ * A message rule's sockets: see sock_message().  Sends toward a vsock
+ * socket go through a sender (sender.h): its thread comes with the
+ * first message.
+ */
 static int
 message_sockets(struct conn *c)
 {
@@ -452,6 +472,13 @@ message_sockets(struct conn *c)
 	if (sock_message(c->cl.fd, c->cl.family, c->rule->bufsize) == -1 ||
 	    sock_message(c->sv.fd, c->sv.family, c->rule->bufsize) == -1) {
 		log_warn("%s: %s: message socket set-up", c->peer, c->target);
+		conn_close(c, "error");
+		return (-1);
+	}
+	if ((c->sv.family == AF_VSOCK && (c->up.snd = sender_new(c->loop,
+	    c->sv.fd, conn_sent, c)) == NULL) ||
+	    (c->cl.family == AF_VSOCK && (c->down.snd = sender_new(c->loop,
+	    c->cl.fd, conn_sent, c)) == NULL)) {
 		conn_close(c, "error");
 		return (-1);
 	}
@@ -490,7 +517,7 @@ conn_start(const struct conn_env *env, struct conn_owner *own,
 	sock_nodelay(fd, c->cl.family);
 	event_timer_init(&c->timer, timeout_cb, c);
 	c->sv.fd = sock_connect(&rule->connect, rule->connect_timeout_ms,
-	    &inprogress);
+	    rule->bufsize, &inprogress);
 	relay_init(&c->up, c->cl.fd, c->cl.family, c->sv.fd, rule->bufsize,
 	    env->buffers, conn_wake, c);
 	relay_init(&c->down, c->sv.fd, c->sv.family, c->cl.fd,

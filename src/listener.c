@@ -470,6 +470,10 @@ listener_new(const struct conn_env *env, struct conf *conf,
 		name_socket(l);
 	else if ((l->fd = sock_listen(&rule->listen, SOMAXCONN)) == -1)
 		goto fail;
+	/* Accepted sockets inherit it: big messages from the first one. */
+	if (l->family == AF_VSOCK && rule->listen.type == SOCK_SEQPACKET &&
+	    sock_vsock_buffer(l->fd, rule->bufsize) == -1)
+		log_warn("%s: vsock buffer size", l->name);
 	update(l);
 	if (l->w == NULL)
 		goto fail;

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "relay.h"
+#include "sender.h"
 #include "sock.h"
 
 /* Rounds of read+write per pump: enough to drain a burst, bounded so one
@@ -148,9 +149,18 @@ relay_set_message(struct relay *r)
 }
 
 void
+relay_set_sender(struct relay *r, struct sender *snd)
+{
+
+	r->snd = snd;
+}
+
+void
 relay_fini(struct relay *r)
 {
 
+	if (r->snd != NULL)
+		sender_stop(r->snd);	/* before its buffer goes */
 	dequeue(r);
 	if (r->reserved) {
 		r->reserved = 0;
@@ -175,6 +185,9 @@ int
 relay_wants_write(const struct relay *r)
 {
 
+	/* A message in the sender's hands: its end wakes us, not EV_WRITE. */
+	if (r->snd != NULL && sender_busy(r->snd))
+		return (0);
 	return (r->len > 0 || r->have);
 }
 
@@ -256,20 +269,27 @@ recv_message(struct relay *r, int *idle)
 	r->off = 0;
 	r->len = (size_t)n;
 	r->have = 1;
+	r->eor = (m.msg_flags & MSG_EOR) != 0;
 	return (1);
 }
 
-/* Send the buffered message whole: 1 sent, 0 not yet, -1 failed. */
+/*
+ * The result of a message's send: 1 sent, 0 to try again later, -1
+ * failed.  A message the destination cannot take at all is EMSGSIZE;
+ * vsock on 6.1 says ENOMEM for it (every transport error is ENOMEM
+ * there), and nothing of it was sent.
+ */
 static int
-send_message(struct relay *r)
+message_sent(struct relay *r, ssize_t n, int err)
 {
-	ssize_t n;
 
-	n = send(r->dst, r->buf, r->len, MSG_NOSIGNAL | MSG_DONTWAIT);
 	if (n == -1) {
-		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+		if (r->snd == NULL && (err == EAGAIN || err == EWOULDBLOCK ||
+		    err == EINTR))
 			return (0);
-		return (fail(r, errno, 1), -1);
+		if (r->snd != NULL && err == ENOMEM)
+			err = EMSGSIZE;
+		return (fail(r, err, 1), -1);
 	}
 	/* All or nothing on SOCK_SEQPACKET; a short count is a cut. */
 	if ((size_t)n != r->len)
@@ -279,6 +299,35 @@ send_message(struct relay *r)
 	r->len = 0;
 	r->have = 0;
 	return (1);
+}
+
+/*
+ * Send the buffered message whole: 1 sent, 0 not yet, -1 failed.
+ * Through the sender, one call hands it over and a later one (after
+ * its done callback) takes the result.
+ */
+static int
+send_message(struct relay *r)
+{
+	int flags = r->eor ? MSG_EOR : 0, err = 0;
+	ssize_t n = -1;
+
+	if (r->snd == NULL) {
+		n = send(r->dst, r->buf, r->len,
+		    flags | MSG_NOSIGNAL | MSG_DONTWAIT);
+		return (message_sent(r, n, n == -1 ? errno : 0));
+	}
+	switch (sender_poll(r->snd, &n, &err)) {
+	case SENDER_BUSY:
+		return (0);
+	case SENDER_DONE:
+		return (message_sent(r, n, err));
+	case SENDER_IDLE:
+		break;
+	}
+	if (sender_start(r->snd, r->buf, r->len, flags) == -1)
+		return (fail(r, errno, 0), -1);
+	return (0);
 }
 
 /* relay_pump() for a message relay: one message in flight at most. */

@@ -24,7 +24,13 @@
  * as a full buffer does.  A message longer than the buffer (MSG_TRUNC),
  * or than the destination takes (EMSGSIZE), fails the relay with
  * EMSGSIZE.  A zero-length message is relayed as one: on AF_UNIX it is
- * told from EOF by its credentials (sock_message()).
+ * told from EOF by its credentials (sock_message()).  MSG_EOR on a
+ * received message is set on its send (vsock carries it end to end).
+ *
+ * Toward a vsock seqpacket socket a non-blocking send may split a
+ * message, so such a relay is handed a sender (relay_set_sender()): the
+ * message goes out through its thread, and counts as queued (no reads)
+ * until the sender reports it done.
  */
 #ifndef VSOCKPROXY_RELAY_H
 #define VSOCKPROXY_RELAY_H
@@ -39,6 +45,7 @@ enum relay_state {
 };
 
 struct relay;
+struct sender;
 
 struct relay_pool {
 	size_t limit;		/* bytes; 0: no limit */
@@ -62,6 +69,8 @@ struct relay {
 	int msg;		/* moves messages, not bytes */
 	int have;		/* message mode: buf holds one (len may be 0) */
 	uint64_t msgs;		/* message mode: messages delivered */
+	int eor;		/* message mode: it came with MSG_EOR */
+	struct sender *snd;	/* message mode: sends go through it */
 	struct relay_pool *pool;
 	int reserved;		/* a buffer's worth is set aside for us */
 	/* Queued for a buffer (prev_wait set): not reading. */
@@ -84,7 +93,10 @@ void relay_init(struct relay *, int src, int src_family, int dst,
     size_t size, struct relay_pool *, void (*wake)(void *), void *cookie);
 /* Make r a message relay (see above); before the first pump. */
 void relay_set_message(struct relay *);
-/* Give back the buffer (and its place in the queue, or its reserve). */
+/* Send r's messages through snd (the caller's; it outlives r's use). */
+void relay_set_sender(struct relay *, struct sender *snd);
+/* Give back the buffer (and its place in the queue, or its reserve);
+ * a send under way in the sender is abandoned first (sender_stop()). */
 void relay_fini(struct relay *);
 
 /* Move what can be moved now, without blocking. */

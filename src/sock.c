@@ -145,7 +145,8 @@ vsock_connect_timeout(int fd, uint64_t ms)
 }
 
 int
-sock_connect(const struct addr *a, uint64_t timeout_ms, int *inprogress)
+sock_connect(const struct addr *a, uint64_t timeout_ms, size_t msgbuf,
+    int *inprogress)
 {
 	int fd, saved;
 
@@ -157,6 +158,13 @@ sock_connect(const struct addr *a, uint64_t timeout_ms, int *inprogress)
 	sock_nodelay(fd, addr_family(a));
 	if (a->kind == ADDR_VSOCK)
 		vsock_connect_timeout(fd, timeout_ms);
+	if (a->kind == ADDR_VSOCK && a->type == SOCK_SEQPACKET &&
+	    sock_vsock_buffer(fd, msgbuf) == -1) {
+		saved = errno;
+		close(fd);
+		errno = saved;
+		return (-1);
+	}
 	if (connect(fd, (const struct sockaddr *)&a->sa, a->salen) == 0)
 		return (fd);
 	/* A UNIX socket's EAGAIN (backlog full) is a failure, not pending. */
@@ -207,10 +215,35 @@ sock_peer_closed(int fd, int family)
 }
 
 int
+sock_vsock_buffer(int fd, size_t size)
+{
+#ifdef SO_VM_SOCKETS_BUFFER_SIZE
+	unsigned long long cur, want = size;
+	socklen_t len = sizeof(cur);
+
+	if (getsockopt(fd, AF_VSOCK, SO_VM_SOCKETS_BUFFER_SIZE, &cur,
+	    &len) == 0 && cur == want)
+		return (0);
+	/* The size is clamped to the maximum: that one first. */
+	if (setsockopt(fd, AF_VSOCK, SO_VM_SOCKETS_BUFFER_MAX_SIZE, &want,
+	    sizeof(want)) == -1 ||
+	    setsockopt(fd, AF_VSOCK, SO_VM_SOCKETS_BUFFER_SIZE, &want,
+	    sizeof(want)) == -1)
+		return (-1);
+#else
+	(void)fd;
+	(void)size;
+#endif
+	return (0);
+}
+
+int
 sock_message(int fd, int family, size_t size)
 {
 	int one = 1, sndbuf;
 
+	if (family == AF_VSOCK)
+		return (sock_vsock_buffer(fd, size));
 	if (family != AF_UNIX)
 		return (0);
 	/* A message of length 0 then carries credentials; EOF none. */

@@ -27,21 +27,33 @@ int sock_unlink_stale(const struct addr *a);
 
 /*
  * Start a non-blocking connect to a, to be given up after timeout_ms (the
- * caller's timer does that; vsock's own timer is set to match).  Returns the socket and sets
+ * caller's timer does that; vsock's own timer is set to match).  A
+ * vsock SOCK_SEQPACKET socket gets a buffer of msgbuf bytes first
+ * (sock_vsock_buffer()).  Returns the socket and sets
  * *inprogress when the result comes later (writable, then SO_ERROR);
  * returns -1 with errno set if it failed at once.
  */
-int sock_connect(const struct addr *a, uint64_t timeout_ms,
+int sock_connect(const struct addr *a, uint64_t timeout_ms, size_t msgbuf,
     int *inprogress);
 
 /*
  * Set up a connected SOCK_SEQPACKET socket of a message rule whose
  * buffer holds size bytes.  On AF_UNIX: SO_PASSCRED, so that a
  * zero-length message can be told from EOF (relay.c), and a send
- * buffer that takes a message of size bytes.  Nothing to do for vsock.
- * -1 with errno on failure.
+ * buffer that takes a message of size bytes.  On AF_VSOCK:
+ * sock_vsock_buffer().  -1 with errno on failure.
  */
 int sock_message(int fd, int family, size_t size);
+
+/*
+ * Make a vsock socket's buffer (SO_VM_SOCKETS_BUFFER_SIZE, and the
+ * largest it may be) size bytes, if it is not: a seqpacket message is
+ * bounded on each hop by the smaller of both ends' buffers, so this lets
+ * any message that fits a relay buffer of size bytes pass, and no longer
+ * one arrive.  An accepted socket takes its listener's.  -1 with errno
+ * on failure.
+ */
+int sock_vsock_buffer(int fd, size_t size);
 
 /* Turn off Nagle's algorithm on TCP sockets. */
 void sock_nodelay(int fd, int family);

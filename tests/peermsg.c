@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <string.h>
 
@@ -92,6 +93,29 @@ cut(struct peerconn *c, const char *how)
 	return (1);
 }
 
+/*
+ * A vsock message goes out with a blocking send: a non-blocking one that
+ * meets a receiver with less room than the message queues the part that
+ * fits without an end of message and fails with EAGAIN (DESIGN.md, "vsock
+ * and UNIX SOCK_SEQPACKET, as measured"), and the checker would blame
+ * the relay for the split.  UNIX is all or nothing: non-blocking.
+ */
+static ssize_t
+send_whole(const struct peerconn *c, const void *buf, size_t n)
+{
+	ssize_t r;
+	int fl;
+
+	if (c->p->o->addr.family != AF_VSOCK)
+		return (send(c->fd, buf, n, MSG_NOSIGNAL));
+	if ((fl = fcntl(c->fd, F_GETFL)) == -1 ||
+	    fcntl(c->fd, F_SETFL, fl & ~O_NONBLOCK) == -1)
+		return (-1);
+	r = send(c->fd, buf, n, MSG_NOSIGNAL);
+	(void)fcntl(c->fd, F_SETFL, fl);
+	return (r);
+}
+
 void
 peermsg_send(struct peerconn *c, int64_t now)
 {
@@ -103,7 +127,7 @@ peermsg_send(struct peerconn *c, int64_t now)
 	stream_fill(c->send_key, c->sent, buf, n);
 	if (o->corrupt >= c->sent && o->corrupt - c->sent < n)
 		buf[o->corrupt - c->sent] ^= 0x10;
-	r = send(c->fd, buf, n, MSG_NOSIGNAL);
+	r = send_whole(c, buf, n);
 	if (r == -1) {
 		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
 			return;

@@ -1,6 +1,6 @@
 # C unit tests (cmocka, TAP output through CMOCKA_MESSAGE_OUTPUT).
 unit_tests = tests/unit/test-parse tests/unit/test-addr \
-	tests/unit/test-relay \
+	tests/unit/test-relay tests/unit/test-sender \
 	tests/unit/test-event tests/unit/test-conf tests/unit/test-hvsock \
 	tests/unit/test-clash tests/unit/test-limits tests/unit/test-control
 if HAVE_CMOCKA
@@ -13,6 +13,7 @@ unit_ldadd = libvsockproxy.la $(CMOCKA_LIBS)
 tests_unit_test_parse_LDADD = $(unit_ldadd)
 tests_unit_test_addr_LDADD = $(unit_ldadd)
 tests_unit_test_relay_LDADD = $(unit_ldadd)
+tests_unit_test_sender_LDADD = $(unit_ldadd)
 tests_unit_test_event_LDADD = $(unit_ldadd)
 tests_unit_test_conf_LDADD = $(unit_ldadd)
 tests_unit_test_hvsock_LDADD = $(unit_ldadd)
