@@ -286,6 +286,137 @@ t_port_above_65535() {
 	proxy_stop
 }
 
+# ---- seqpacket slow reader (issue 14) ----------------------------------
+# A non-blocking vsock seqpacket send that meets a receiver with less
+# room than the message queues the part that fits, with no end of
+# message, and fails with EAGAIN: a relay that retries it later splits
+# the message.  These scenarios put a slow reader behind the proxy, so
+# that its sends keep meeting a full receiver; the hashes run over each
+# message's length and bytes, so a split or merged message fails them.
+# vsp-peer's own vsock sends block (tests/peermsg.c).
+
+# Random sizes: $2 up (client sends, the target reads slowly) or down
+# (the target sends, the client reads slowly); $3 messages of 1 to $4
+# bytes.
+t_seq_slow() {	# backend up|down msgs max-size
+	local snd rcv
+	B=$1; ports
+	snd="--msgs $3 --msg-size 1-$4"
+	rcv="--expect-msgs $3 --read-delay-ms 1"
+	if [ "$2" = up ]; then
+		# shellcheck disable=SC2086
+		server srv "vsock-seqpacket:$((P + 1))" --conns 1 $rcv || return
+	else
+		# shellcheck disable=SC2086
+		server srv "vsock-seqpacket:$((P + 1))" --conns 1 $snd || return
+	fi
+	proxy --listen "vsock-seqpacket:$P" \
+	    --connect "vsock-seqpacket:1:$((P + 1))"
+	proxy_ready "$P" || return
+	if [ "$2" = up ]; then
+		# shellcheck disable=SC2086
+		client cli "vsock-seqpacket:1:$P" $snd --end shutdown || return
+	else
+		# shellcheck disable=SC2086
+		client cli "vsock-seqpacket:1:$P" $rcv || return
+	fi
+	peer_done srv || return
+	cat cli.out srv.out
+	same_hashes cli.out srv.out || return
+	grep -q "reason=eof" proxy.log || fail "no clean close" || return
+	proxy_stop
+}
+
+# The largest message vsock takes with default buffers, 262144 bytes,
+# again and again after smaller ones, to a slow reader: each one meets
+# a receiver that has room for only part of it.
+t_seq_slow_largest() {
+	local sizes="" i=0
+	B=$1; ports
+	while [ "$i" -lt 24 ]; do
+		sizes="$sizes${sizes:+,}100000,262144,1,262144"
+		i=$((i + 1))
+	done
+	server srv "vsock-seqpacket:$((P + 1))" --conns 1 \
+	    --expect-msgs 96 --read-delay-ms 20 || return
+	proxy --listen "vsock-seqpacket:$P" \
+	    --connect "vsock-seqpacket:1:$((P + 1))"
+	proxy_ready "$P" || return
+	client cli "vsock-seqpacket:1:$P" --msg-sizes "$sizes" || return
+	peer_done srv || return
+	cat cli.out srv.out
+	same_hashes cli.out srv.out || return
+	proxy_stop
+}
+
+# One byte more than the target's vsock socket takes: it arrives from a
+# UNIX client into a 512 KiB buffer, and the vsock send fails at once
+# (6.1: ENOMEM, 6.12: EMSGSIZE): msg-too-big, the connection closed,
+# logged; the message before it (262144) was delivered.
+t_seq_too_big() {
+	B=$1; ports
+	server srv "vsock-seqpacket:$((P + 1))" --conns 1 --expect-msgs 1 ||
+	    return
+	proxy --listen "unix-seqpacket:$PWD/px.sock" \
+	    --connect "vsock-seqpacket:1:$((P + 1))" --buffer-size 512k
+	vt_wait_file px.sock 20 || fail "proxy not listening" || return
+	client cli "unix-seqpacket:$PWD/px.sock" --sockbuf 1M \
+	    --msg-sizes 262144,262145 --expect-msgs 0 || return
+	peer_done srv || return
+	cat cli.out srv.out
+	vt_wait_grep "reason=msg-too-big" proxy.log 10 ||
+	    fail "not closed as msg-too-big" || return
+	grep -q "event=error .*client's message longer than the receiving" \
+	    proxy.log || fail "no event=error line for it" || return
+	grep "reason=msg-too-big" proxy.log | grep -q "msgs_up=1 " ||
+	    fail "the 262144-byte message was not delivered" || return
+	proxy_stop
+}
+
+# A reader that never reads (never accepted): the proxy's sender thread
+# stays in its send; on SIGTERM the drain deadline closes the connection,
+# which must wake the thread (shutdown) and join it: the proxy exits 0,
+# on time.
+t_seq_stuck_send() {
+	local st t0 ms
+	B=$1; ports
+	vsp-peer listen "vsock-seqpacket:$((P + 1))" --backlog 1 --no-accept \
+	    --ready-file srv.ready > srv.out 2>&1 &
+	vt_wait_file srv.ready 20 || fail "srv not listening" || return
+	proxy --listen "vsock-seqpacket:$P" \
+	    --connect "vsock-seqpacket:1:$((P + 1))" --shutdown-timeout 2
+	proxy_ready "$P" || return
+	vsp-peer connect "vsock-seqpacket:1:$P" \
+	    --msg-sizes 200000,200000,200000,200000 --expect-closed \
+	    --timeout "$PEER_TIMEOUT" > cli.out 2>&1 &
+	cli=$!
+	vt_wait_grep "event=open " proxy.log 20 ||
+	    fail "the proxy did not log the connection open" || return
+	t0=$(vt_now_ms)
+	kill -TERM "$PROXY"
+	vt_wait_pid "$PROXY" 15
+	st=$?
+	ms=$(( $(vt_now_ms) - t0 ))
+	echo "proxy exited $ms ms after SIGTERM"
+	[ "$st" -eq 0 ] || fail "proxy exited with status $st" || return
+	[ "$ms" -ge 1900 ] && [ "$ms" -lt 12000 ] ||
+	    fail "exit after $ms ms, --shutdown-timeout was 2 s" || return
+	peer_done cli
+}
+
+seqpacket_slow_reader() {	# backend
+	vt_test "$1: seqpacket slow reader 3000 messages up to 64k, up" \
+	    t_seq_slow "$1" up 3000 64k
+	vt_test "$1: seqpacket slow reader 400 messages up to 256k, down" \
+	    t_seq_slow "$1" down 400 256k
+	vt_test "$1: seqpacket slow reader 262144-byte messages" \
+	    t_seq_slow_largest "$1"
+	vt_test "$1: seqpacket slow reader 262145 bytes is msg-too-big" \
+	    t_seq_too_big "$1"
+	vt_test "$1: seqpacket slow reader never reads, SIGTERM drain ends" \
+	    t_seq_stuck_send "$1"
+}
+
 # ---- the suite ---------------------------------------------------------
 
 suite() {
@@ -339,5 +470,6 @@ suite_once() {
 		vt_test "$b: SIGTERM gives up after --shutdown-timeout" \
 		    t_sigterm_timeout "$b"
 		vt_test "$b: ports above 65535" t_port_above_65535 "$b"
+		seqpacket_slow_reader "$b"
 	done
 }
