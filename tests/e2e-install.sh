@@ -14,11 +14,18 @@
 b=$top_builddir
 plan 8
 
+# mk ARGS: make in the build tree as a packager runs it, not as a
+# sub-make of "make -j2 check" (whose MAKEFLAGS would add "Entering
+# directory" lines to the output and a jobserver it cannot use).
+mk() {
+	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s --no-print-directory \
+	    -C "$b" "$@"
+}
+
 # dir VAR: the build's installation directory VAR, fully expanded by make.
 printf 'show-dir:\n\t@echo $(%s)\n' '$(VAR)' >"$T/show.mk"
 dir() {
-	make -s --no-print-directory -C "$b" -f Makefile -f "$T/show.mk" \
-	    show-dir VAR="$1"
+	mk -f Makefile -f "$T/show.mk" show-dir VAR="$1"
 }
 for v in sbindir sysconfdir runstatedir docdir mandir \
     systemdsystemunitdir sysvinitdir openrcdir; do
@@ -35,7 +42,7 @@ asked=
 
 R=$T/root
 # shellcheck disable=SC2086 # $asked: make's variable assignments
-make -s -C "$b" install DESTDIR="$R" $asked >"$T/install.out" 2>&1
+mk install DESTDIR="$R" $asked >"$T/install.out" 2>&1
 check "make install DESTDIR=...$asked" test $? -eq 0 ||
     diag_file "$T/install.out"
 
@@ -126,7 +133,7 @@ check "the installed example passes the installed daemon's -t" \
     test $? -eq 0 || diag_file "$T/example.out"
 
 # shellcheck disable=SC2086
-make -s -C "$b" uninstall DESTDIR="$R" $asked >"$T/uninstall.out" 2>&1
+mk uninstall DESTDIR="$R" $asked >"$T/uninstall.out" 2>&1
 left=$(find "$R" -type f)
 check "make uninstall removes every file" test -z "$left" ||
     { diag "left: $left"; diag_file "$T/uninstall.out"; }
