@@ -216,7 +216,9 @@ peermsg_recv(struct peerconn *c, int64_t now)
 	if (r == -1) {
 		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
 			return;
-		if (errno == ECONNRESET && cut(c, "reset"))
+		/* vsock: a reset connection reads as ENOTCONN. */
+		if ((errno == ECONNRESET || errno == ENOTCONN) &&
+		    cut(c, "reset"))
 			return;
 		peerresult_fail(c, errno, "recv");
 		peerresult_finish(c);
