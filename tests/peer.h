@@ -78,6 +78,7 @@ struct peerconn {
 	uint64_t msgs_sent;		/* message mode (peermsg.c) */
 	uint64_t msgs_recvd;
 	const char *closed_how;		/* --expect-closed outcome */
+	int msg_blocking;		/* vsock: sends block (peermsg.c) */
 
 	enum peer_vmm_phase vmm;	/* --hybrid-vmm progress */
 	char vmm_line[64];		/* the request as read */

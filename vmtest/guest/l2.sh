@@ -12,6 +12,7 @@
 L2_CTL=9100		# control port in every L2 guest
 L2_TARGET=9001		# the server's port in CID 4
 L1_PROXY=9000		# the proxy's port in L1 (CID 2)
+L2_MSG_TARGET=9003	# the seqpacket server's port in CID 4
 
 # ---- scenarios run on command --------------------------------------
 
@@ -66,6 +67,46 @@ bg_finish() {	# label
 	[ "$(cat /tmp/bg.status)" = 0 ]
 }
 
+# Messages through the proxy's message rule on port $2: the sizes 1,
+# 4096 and 65536, then 300 of random sizes (1 byte to 64 KiB), one
+# connection each.  The result lines go to L1 ("# msgs-result ..."),
+# which hands the hashes to CID 4 (s_msgs_report).  No zero-length
+# messages: vsock does not send them.
+c_msgs() {	# label port
+	vsp-peer connect "vsock-seqpacket:2:$2" --msg-sizes 1,4096,65536 \
+	    --timeout 120 > m1.out 2>&1 || { cat m1.out; return 1; }
+	vsp-peer connect "vsock-seqpacket:2:$2" --msgs 300 --msg-size 1-64k \
+	    --timeout 120 > m2.out 2>&1 || { cat m1.out m2.out; return 1; }
+	cat m1.out m2.out
+	sed 's/^/# msgs-result /' m1.out m2.out >&3
+}
+
+# The message rule refuses us: closed before any message (in message
+# mode a close after the accept is --expect-closed; --expect-refused
+# covers only a refused connect there).
+c_msgs_denied() {	# label port
+	vsp-peer connect "vsock-seqpacket:2:$2" --expect-msgs 1 \
+	    --expect-closed --timeout 30 > cli.out 2>&1
+	local st=$?
+	cat cli.out
+	[ "$st" -eq 0 ]
+}
+
+# The seqpacket server has seen N connections in all; the last two got
+# exactly the messages sent (MSGS messages, recv_hash = the sender's
+# sent_hash), all whole.
+s_msgs_report() {	# n hash1 msgs1 hash2 msgs2
+	local n
+	cat /tmp/msrv.out
+	n=$(grep -c '^conn=' /tmp/msrv.out)
+	[ "$n" -eq "$1" ] ||
+	    vt_fail "the message server saw $n connections, not $1" || return
+	grep '^conn=' /tmp/msrv.out | tail -n 2 > last2
+	sed -n 1p last2 | grep -q " msgs_recv=$3 .* recv_hash=$2 .* ok\$" &&
+	    sed -n 2p last2 | grep -q " msgs_recv=$5 .* recv_hash=$4 .* ok\$" ||
+	    vt_fail "the messages that arrived are not the ones sent ($2 $3, $4 $5)"
+}
+
 # The server has seen exactly N connections (the allowed ones, relayed:
 # none that the proxy denied), and the bytes of each were right.
 s_report() {	# n
@@ -116,6 +157,9 @@ l2_server_start() {
 	else
 		vsp-peer listen "vsock:$L2_TARGET" --conns 0 --send 128k \
 		    --expect 256k --timeout 0 > /tmp/srv.out 2>&1 &
+		vsp-peer listen "vsock-seqpacket:$L2_MSG_TARGET" --conns 0 \
+		    --timeout 0 > /tmp/msrv.out 2>&1 &
+		vt_wait_listen "$L2_MSG_TARGET" 60 || return 1
 	fi
 	vt_wait_listen "$L2_TARGET" 60
 }
@@ -159,6 +203,9 @@ suite() {
 		c_spoof) desc="$2: CID $vt_cid cannot bind to CID 3 (EADDRNOTAVAIL): nothing reaches the proxy" ;;
 		bg_start) desc="$2: CID $vt_cid opens a connection on port $3 and holds it" ;;
 		bg_finish) desc="$2: CID $vt_cid's held connection completes, bytes match" ;;
+		c_msgs) desc="$2: CID $vt_cid sends messages through the proxy's message rule on port $3" ;;
+		c_msgs_denied) desc="$2: CID $vt_cid is refused by the message rule on port $3" ;;
+		s_msgs_report) desc="CID 4's message server has seen $2 connection(s), the last two whole ($4 and $6 messages, hashes match)" ;;
 		s_report) desc="CID 4 has seen $2 connection(s) in all, only the allowed ones, bytes ok" ;;
 		demo_send) desc="CID $vt_cid sends a message through the proxy" ;;
 		demo_denied) desc="CID $vt_cid is refused by the proxy" ;;

@@ -16,6 +16,8 @@
 
 L1_PROXY=9000
 L2_TARGET=9001
+L1_MSG_PROXY=9004	# the message rule (vsock-seqpacket) in L1
+L2_MSG_TARGET=9003	# to CID 4's seqpacket server
 L2_CTL=9100
 HOST=/host		# the build machine's /, read-only
 L2_CIDS="4 3 5"
@@ -378,6 +380,42 @@ l1_proxy_stop() {	# backend accepted denied
 	sed 's/^/#   /' "$log" >&3
 }
 
+# A message rule: vsock-seqpacket:9004 to CID 4's seqpacket server, only
+# CID 3 allowed.  CID 3 sends the sizes 1, 4096, 65536 and then 300 of
+# random sizes; CID 4 checks counts and hashes against what CID 3 says it
+# sent; CID 5 is refused, and the refusal logged.  $2: message
+# connections CID 4 has seen before this round.
+l1_seqpacket() {	# backend n
+	local b=$1 log=$L2_DIR/proxy-seq-$1.log h p
+	vsockproxy -v --event-backend "$b" --stats-interval 0 \
+	    --listen "vsock-seqpacket:$L1_MSG_PROXY" \
+	    --connect "vsock-seqpacket:4:$L2_MSG_TARGET" \
+	    --allow 3 --connect-timeout 60 > "$log" 2>&1 &
+	proxy=$!
+	vt_wait_listen "$L1_MSG_PROXY" 30 > "$L2_DIR/wait.out"
+	vt_result $? "$b: L1 message rule listens on vsock-seqpacket:$L1_MSG_PROXY, to CID 4"
+	l2_cmd 3 "c_msgs $b $L1_MSG_PROXY"
+	l2_cmd 5 "c_msgs_denied $b $L1_MSG_PROXY"
+	# What CID 3 sent: "HASH MSGS" of its last two connections.
+	h=$(tr -d '\r' < "$(l2_tap 3)" | grep '^# msgs-result conn=' |
+	    tail -n 2 | sed 's/.* msgs_sent=\([0-9]*\) .* sent_hash=\([0-9a-f]*\) .*/\2 \1/' |
+	    tr '\n' ' ')
+	l2_cmd 4 "s_msgs_report $(($2 + 2)) ${h:-none 0 none 0}"
+	grep -qE "event=close .*peer=vsock:3:[0-9]+ .*bytes_up=69633 bytes_down=0 msgs_up=3 msgs_down=0 reason=eof" \
+	    "$log" &&
+	    grep -qE "event=close .*peer=vsock:3:[0-9]+ .* msgs_up=300 msgs_down=0 reason=eof" \
+	    "$log"
+	vt_result $? "$b: message rule: the close lines count CID 3's messages (3, then 300)"
+	grep "event=denied" "$log" |
+	    grep -q "peer=vsock:5:[0-9]* reason=cid-not-allowed"
+	vt_result $? "$b: message rule: the denied peer vsock:5:PORT is logged"
+	kill -TERM "$proxy"
+	vt_wait_pid "$proxy" 15 > "$L2_DIR/wait.out"
+	vt_result $? "$b: message rule: L1 proxy exits 0 on SIGTERM"
+	echo "# the message rule's log in L1, $b:" >&3
+	sed 's/^/#   /' "$log" >&3
+}
+
 # One daemon for two app VMs, from a configuration file: rule app-vm-3
 # (vsock:9000, CID 3 only) and rule app-vm-5 (vsock:9002, CID 5 only),
 # both to the server in CID 4.  Then a reload while CID 3 has a connection
@@ -448,7 +486,7 @@ target=vsock:4:$L2_TARGET .* state=(relaying|half-closed)$" "$L2_DIR/ctl.out"
 # Everything after the set-up; native.sh calls this on the build machine.
 # The scenarios run once per event backend, against the same guests.
 l1_run() {
-	local cid st proxy b n=0 log
+	local cid st proxy b n=0 m=0 log
 	l2_stage_images || { l1_bail "cannot copy the L2 kernel and image"; return 1; }
 	if ! l2_boot_all "${vt_l2_boot:-${L2_BOOT:-600}}"; then
 		for cid in $L2_CIDS; do l2_relay "$cid"; done
@@ -482,6 +520,8 @@ l1_run() {
 		    grep -q "peer=vsock:5:[0-9]* reason=cid-not-allowed"
 		vt_result $? "$b: log names the denied peer vsock:5:PORT, CID 5"
 		l1_proxy_stop "$b" 1 1
+		l1_seqpacket "$b" "$m"
+		m=$((m + 2))
 	done
 
 	if [ "${vt_mode:-}" != demo ]; then
