@@ -17,6 +17,10 @@
 #   - half-close: an EOF after the last message reaches the other side
 #     after exactly the messages sent before it, in both directions, and
 #     the other direction goes on.
+# What every rule has, on message rules (both backends): allow-uid
+# refuses a UNIX peer (logged, counted), `vsockproxyctl show connections`
+# lists the open connection with its rule, idle-timeout closes it
+# (reason=idle), and the rule's statistics line counts all of it.
 # Then, once: a rule that mixes a message end with a stream end is an
 # error on the command line (exit 64), in a file (file:line, -t) and in
 # a reload (rejected); a kept message rule serves across a reload.
@@ -158,6 +162,66 @@ scenario() {
 }
 
 for_each_backend scenario
+
+# ---- what every rule has, on a message rule ----------------------------
+
+: "${VSOCKPROXYCTL:=$top_builddir/src/vsockproxyctl}"
+
+features() {
+	local be="$1" conf="$T/f-$1.conf" open shut tgt ctl=$T/f-$1.ctl
+	new_addrs open=unix-seqpacket shut=unix-seqpacket tgt=unix-seqpacket
+	{
+		echo "control unix:$ctl"
+		rule open "$open" "$tgt" "idle-timeout 1"
+		rule shut "$shut" "$tgt" "allow-uid 1"
+	} >"$conf"
+	if ! start_conf_proxy "pf-$be" "$conf" "$open" "$shut" -- -v; then
+		not_ok "$be: features: proxy starts"
+		return
+	fi
+	start_peer "$be.ftgt" "$tgt" --conns 0 --msg-sizes 1 --expect-msgs 2 \
+	    --wait-file "$T/never" ||
+	    { not_ok "$be: features: target starts"; return; }
+	local tpid=$PEER_PID
+	run_peer "$be.denied" "$shut" --msgs 1 --expect-closed
+	is "$?" 0 "$be: allow-uid: root's connection is closed at once"
+	check "$be: allow-uid: the refusal is logged" wait_until "$VSP_WAIT" \
+	    grep -q 'event=denied rule=shut .*reason=uid-not-allowed' \
+	    "$PROXY_LOG"
+	# Two messages up, one down, then silence: held open (neither end
+	# ends), the proxy's to close.
+	spawn "$be.idle" "$VSP_PEER" connect "$open" --msg-sizes 5,0 \
+	    --expect-msgs 2 --expect-closed --conn-file "$T/$be.idle.up" \
+	    --wait-file "$T/never" --timeout "$VSP_WAIT"
+	local idle=$SPAWNED
+	wait_for_file "$T/$be.idle.up"
+	if [ -x "$VSOCKPROXYCTL" ]; then
+		check "$be: show connections lists it, with its rule" \
+		    eval '"$VSOCKPROXYCTL" -s "$ctl" show connections |
+		    grep -q "^id=[0-9]* rule=open .* target=$tgt "'
+	else
+		skip "$be: show connections lists it" "no $VSOCKPROXYCTL"
+	fi
+	check "$be: idle-timeout 1 closes it (reason=idle)" wait_until \
+	    "$VSP_WAIT" grep -q 'event=close rule=open .* msgs_up=2 msgs_down=1 reason=idle' \
+	    "$PROXY_LOG"
+	reap "$idle"
+	check "$be: the client saw the close after the target's message" \
+	    grep -q ' msgs_recv=1 .* closed=[a-z]* .*ok$' "$T/$be.idle.out"
+	usr1
+	is "$(grep ' stats rule=open ' "$PROXY_LOG" | tail -n 1 |
+	    sed 's/.* stats //' | cut -d' ' -f1-8)" \
+	    "rule=open active=0 accepted=1 denied=0 connect_failed=0 closed=1 bytes_up=5 bytes_down=1" \
+	    "$be: the message rule's statistics line"
+	check "$be: ... and the refusing rule's" grep -q \
+	    ' stats rule=shut active=0 accepted=0 denied=1 ' "$PROXY_LOG"
+	kill "$tpid" 2>/dev/null
+	reap "$tpid"
+	stop "$PROXY_PID"
+	is "$?" 0 "$be: features: proxy exits 0 on SIGTERM"
+}
+
+for_each_backend features
 
 # ---- configuration -----------------------------------------------------
 
