@@ -111,6 +111,7 @@ tests/slowexit.so: tests/slowexit.c
 FAULT_TESTS = \
 	tests/e2e-reset.sh \
 	tests/e2e-client-gone.sh \
+	tests/e2e-seqpacket.sh \
 	tests/e2e-slowloris.sh \
 	tests/e2e-failmalloc.sh \
 	tests/e2e-soak.sh
@@ -135,6 +136,7 @@ VALGRIND_TESTS = \
 	tests/e2e-emfile.sh \
 	tests/e2e-reset.sh \
 	tests/e2e-client-gone.sh \
+	tests/e2e-seqpacket.sh \
 	tests/e2e-control.sh
 VALGRIND = valgrind
 VALGRIND_FLAGS = --error-exitcode=99 --leak-check=full \
