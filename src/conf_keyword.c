@@ -351,6 +351,20 @@ kw_max_buffer_memory(struct parser *p, struct prule *r, char **av, int ac)
 }
 
 static int
+kw_zero_copy(struct parser *p, struct prule *r, char **av, int ac)
+{
+
+	(void)r;
+	(void)ac;
+	if (settings_parse_onoff(av[1], &p->conf->settings.zero_copy) == -1) {
+		conf_err(p, "bad zero-copy '%s': expected on or off", av[1]);
+		return (-1);
+	}
+	p->conf->settings.set |= SETTINGS_SET_ZERO_COPY;
+	return (0);
+}
+
+static int
 kw_event_backend(struct parser *p, struct prule *r, char **av, int ac)
 {
 
@@ -463,6 +477,7 @@ static const struct keyword keywords[] = {
 	{ "event-backend", K_GLOBAL, S_EVENT_BACKEND, 0, kw_event_backend },
 	{ "max-buffer-memory", K_GLOBAL, S_MAX_BUFFER_MEMORY, 0,
 	    kw_max_buffer_memory },
+	{ "zero-copy", K_GLOBAL, S_ZERO_COPY, 0, kw_zero_copy },
 	{ "user", K_GLOBAL, S_USER, 0, kw_user },
 	{ "group", K_GLOBAL, S_GROUP, 0, kw_group },
 	{ "control", K_GLOBAL, S_CONTROL, 0, kw_control },

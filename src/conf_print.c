@@ -298,6 +298,7 @@ conf_print(const struct conf *conf, const struct settings *cli,
 	    sizeof(t)));
 	say(&o, "event-backend %s", event_backend_name(s.backend));
 	say(&o, "max-buffer-memory %zu", s.max_buffer_memory);
+	say(&o, "zero-copy %s", s.zero_copy ? "on" : "off");
 	if (s.user != NULL)
 		say(&o, "user %s", word(s.user, w, sizeof(w)));
 	if (s.group != NULL)

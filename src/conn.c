@@ -525,6 +525,10 @@ conn_start(const struct conn_env *env, struct conn_owner *own,
 	if (addr_is_message(&rule->listen)) {
 		relay_set_message(&c->up);
 		relay_set_message(&c->down);
+	} else if (relay_family_splices(c->cl.family) &&
+	    relay_family_splices(c->sv.family)) {
+		relay_set_splice(&c->up);
+		relay_set_splice(&c->down);
 	}
 	c->connecting = 1;
 	STATS_ADD(c->stats, accepted, 1);

@@ -224,6 +224,10 @@ metrics(const struct control_env *env, struct control_client *cl)
 		{ "buffer_waits_total", "counter",
 		    "Times a relay had to wait for the buffer budget.",
 		    b->waits },
+		{ "pipes", "gauge", "Pipes open for the zero-copy relay, "
+		    "in use and spare.", b->pipes },
+		{ "bytes_spliced_total", "counter", "Bytes relayed through "
+		    "a pipe (zero-copy), a part of bytes_total.", b->spliced },
 	};
 	size_t i;
 

@@ -32,6 +32,7 @@ enum {
 	OPT_EVENT_BACKEND,
 	OPT_STATS_INTERVAL,
 	OPT_MAX_BUFFER_MEMORY,
+	OPT_ZERO_COPY,
 	OPT_CONTROL,
 	OPT_MAX			/* one past the last */
 };
@@ -49,6 +50,7 @@ static const struct option longopts[] = {
 	{ "stats-interval",	required_argument, NULL, OPT_STATS_INTERVAL },
 	{ "max-buffer-memory",	required_argument, NULL,
 	    OPT_MAX_BUFFER_MEMORY },
+	{ "zero-copy",		required_argument, NULL, OPT_ZERO_COPY },
 	{ "config",		required_argument, NULL, 'c' },
 	{ "check-config",	no_argument,	   NULL, 't' },
 	{ "print-config",	no_argument,	   NULL, 'T' },
@@ -200,6 +202,12 @@ opt_global(struct cli *c, int ch, const char *arg)
 			    (unsigned long long)SETTINGS_BUFFER_MEMORY_MAX));
 		s->set |= SETTINGS_SET_MAX_BUFFER_MEMORY;
 		break;
+	case OPT_ZERO_COPY:
+		if (settings_parse_onoff(arg, &s->zero_copy) == -1)
+			return (BAD(c, "bad --zero-copy '%s': expected on or "
+			    "off", arg));
+		s->set |= SETTINGS_SET_ZERO_COPY;
+		break;
 	default:
 		if (event_backend_parse(arg, &s->backend) == -1)
 			return (BAD(c, "bad --event-backend '%s': expected "
@@ -309,6 +317,7 @@ one_option(struct cli *c, int ch, char **argv)
 	case OPT_STATS_INTERVAL:
 	case OPT_SHUTDOWN_TIMEOUT:
 	case OPT_MAX_BUFFER_MEMORY:
+	case OPT_ZERO_COPY:
 	case OPT_EVENT_BACKEND:
 		return (opt_global(c, ch, optarg));
 	case OPT_LISTEN:

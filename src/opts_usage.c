@@ -47,6 +47,8 @@ opts_usage(void)
 "  --stats-interval SECS     log statistics every SECS, 0 = off (60)\n"
 "  --max-buffer-memory BYTES all relay buffers together, 0 = no limit\n"
 "                            (256M)\n"
+"  --zero-copy on|off        splice(2) TCP and UNIX streams through a pipe\n"
+"                            instead of copying (" DEFAULT_ZERO_COPY_NAME ")\n"
 "  --control PATH            serve the control socket (vsockproxyctl(8))\n"
 "                            on the UNIX socket PATH\n"
 "  -d, --daemon              detach; log to syslog\n"

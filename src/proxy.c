@@ -88,6 +88,7 @@ apply_globals(struct proxy *px, const struct conf *conf)
 	px->shutdown_timeout_ms = s.shutdown_timeout_ms;
 	px->stats_interval_ms = s.stats_interval_ms;
 	relay_pool_set_limit(&px->buffers, s.max_buffer_memory);
+	relay_pool_set_zero_copy(&px->buffers, s.zero_copy);
 }
 
 static void
@@ -534,6 +535,7 @@ proxy_fini(struct proxy *px)
 		event_loop_free(px->loop);
 		px->loop = NULL;
 	}
+	relay_pool_fini(&px->buffers);	/* the spare pipes */
 	conf_unref(px->conf);
 	px->conf = NULL;
 	/*

@@ -4,13 +4,16 @@
  */
 #include "config.h"
 
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "relay.h"
+#include "relay_pool.h"
 #include "sender.h"
 #include "sock.h"
 
@@ -19,111 +22,6 @@
  * a large buffer-size does not undo that bound. */
 #define PUMP_ROUNDS 8
 #define PUMP_QUANTUM (2 * 1024 * 1024)
-
-void
-relay_pool_init(struct relay_pool *p, size_t limit)
-{
-
-	memset(p, 0, sizeof(*p));
-	p->limit = limit;
-	p->tail = &p->waiting;
-}
-
-static int
-fits(const struct relay_pool *p, size_t size)
-{
-
-	return (p->limit == 0 || p->used == 0 || p->used + size <= p->limit);
-}
-
-static void
-take(struct relay_pool *p, size_t size)
-{
-
-	p->used += size;
-	if (p->used > p->peak)
-		p->peak = p->used;
-}
-
-static void
-dequeue(struct relay *r)
-{
-	struct relay_pool *p = r->pool;
-
-	if (r->prev_wait == NULL)	/* not queued */
-		return;
-	if ((*r->prev_wait = r->next_wait) != NULL)
-		r->next_wait->prev_wait = r->prev_wait;
-	else
-		p->tail = r->prev_wait;
-	r->next_wait = NULL;
-	r->prev_wait = NULL;
-}
-
-static int
-queued(const struct relay *r)
-{
-
-	return (r->prev_wait != NULL);
-}
-
-/* Reserve buffers for the first waiters that fit, and tell their owners. */
-static void
-wake_waiters(struct relay_pool *p)
-{
-	struct relay *r;
-
-	while ((r = p->waiting) != NULL && fits(p, r->size)) {
-		dequeue(r);
-		take(p, r->size);
-		r->reserved = 1;
-		r->wake(r->cookie);
-	}
-}
-
-void
-relay_pool_set_limit(struct relay_pool *p, size_t limit)
-{
-
-	p->limit = limit;
-	wake_waiters(p);
-}
-
-/* A buffer for r, if the budget allows; else r waits in the queue. */
-static int
-get_buffer(struct relay *r)
-{
-	struct relay_pool *p = r->pool;
-
-	if (r->reserved)
-		r->reserved = 0;
-	else if (queued(r) || !fits(p, r->size)) {
-		if (!queued(r)) {
-			p->waits++;
-			r->next_wait = NULL;
-			r->prev_wait = p->tail;
-			*p->tail = r;
-			p->tail = &r->next_wait;
-		}
-		return (-1);
-	} else
-		take(p, r->size);
-	if ((r->buf = malloc(r->size)) == NULL) {
-		p->used -= r->size;
-		return (-1);
-	}
-	return (0);
-}
-
-static void
-put_buffer(struct relay *r)
-{
-
-	free(r->buf);
-	r->buf = NULL;
-	r->pool->used -= r->size;
-	wake_waiters(r->pool);
-}
 
 void
 relay_init(struct relay *r, int src, int src_family, int dst, size_t size,
@@ -139,6 +37,7 @@ relay_init(struct relay *r, int src, int src_family, int dst, size_t size,
 	r->pool = pool;
 	r->wake = wake;
 	r->cookie = cookie;
+	r->pipe.rd = r->pipe.wr = -1;
 }
 
 void
@@ -146,6 +45,14 @@ relay_set_message(struct relay *r)
 {
 
 	r->msg = 1;
+	r->splice = 0;
+}
+
+void
+relay_set_splice(struct relay *r)
+{
+
+	r->splice = !r->msg && r->pool->zero_copy;
 }
 
 void
@@ -161,14 +68,11 @@ relay_fini(struct relay *r)
 
 	if (r->snd != NULL)
 		sender_stop(r->snd);	/* before its buffer goes */
-	dequeue(r);
-	if (r->reserved) {
-		r->reserved = 0;
-		r->pool->used -= r->size;
-		wake_waiters(r->pool);
-	}
+	relay_leave_pool(r);
 	if (r->buf != NULL)
-		put_buffer(r);
+		relay_put_buffer(r);
+	if (r->pipe.rd != -1)
+		relay_put_pipe(r);	/* bytes still in it: closed */
 	r->len = r->off = 0;
 	r->have = 0;
 }
@@ -177,8 +81,11 @@ int
 relay_wants_read(const struct relay *r)
 {
 
-	return (r->state == RELAY_OPEN && r->len < r->size && !r->have &&
-	    !queued(r));
+	if (r->state != RELAY_OPEN || r->have || relay_queued(r))
+		return (0);
+	if (r->pipe.rd != -1)
+		return (r->len < r->held && !r->pipe_full);
+	return (r->len < r->size);
 }
 
 int
@@ -211,9 +118,12 @@ drained(struct relay *r, int idle)
 
 	if (r->len > 0 || r->have)
 		return (RELAY_OK);
-	if (r->buf != NULL && (idle || r->state != RELAY_OPEN ||
-	    r->pool->waiting != NULL))
-		put_buffer(r);
+	if (idle || r->state != RELAY_OPEN || r->pool->waiting != NULL) {
+		if (r->buf != NULL)
+			relay_put_buffer(r);
+		if (r->pipe.rd != -1)
+			relay_put_pipe(r);
+	}
 	if (r->state == RELAY_EOF) {
 		if (r->peer_closed)
 			return (RELAY_CLOSE);
@@ -340,8 +250,8 @@ pump_messages(struct relay *r)
 	for (round = 0; round < PUMP_ROUNDS; round++) {
 		moved = 0;
 		if (r->state == RELAY_OPEN && !r->have) {
-			if (r->buf == NULL && get_buffer(r) == -1) {
-				if (queued(r))
+			if (r->buf == NULL && relay_get_buffer(r) == -1) {
+				if (relay_queued(r))
 					break;
 				return (fail(r, ENOMEM, 0));
 			}
@@ -360,6 +270,67 @@ pump_messages(struct relay *r)
 	return (drained(r, idle));
 }
 
+/*
+ * relay_pump() through the pipe: socket to pipe, pipe to socket, with
+ * len counting the bytes in the pipe.  A splice into it that finds
+ * nothing to do (EAGAIN) does not say whether the socket is empty or the
+ * pipe has no free slot (a slot holds a page or a part of one, so a
+ * pipe may be full short of its size): with bytes in the pipe, FIONREAD
+ * tells, and if the socket has bytes, reads wait until a write has taken
+ * some from the pipe (pipe_full).
+ */
+static enum relay_status
+pump_splice(struct relay *r)
+{
+	ssize_t n;
+	size_t sent = 0;
+	int round, idle = 0, moved, avail;
+
+	for (round = 0; round < PUMP_ROUNDS; round++) {
+		moved = 0;
+		relay_pipe_ease(r);
+		if (r->state == RELAY_OPEN && !r->pipe_full &&
+		    r->len < r->held) {
+			n = splice(r->src, NULL, r->pipe.wr, NULL,
+			    r->held - r->len, SPLICE_F_NONBLOCK);
+			if (n > 0) {
+				r->len += (size_t)n;
+				moved = 1;
+			} else if (n == 0) {
+				r->state = RELAY_EOF;
+				r->peer_closed = sock_peer_closed(r->src,
+				    r->src_family);
+			} else if (errno == EAGAIN || errno == EWOULDBLOCK) {
+				if (r->len > 0 && ioctl(r->src, FIONREAD,
+				    &avail) == 0 && avail > 0)
+					r->pipe_full = 1;
+				else
+					idle = 1;
+			} else if (errno != EINTR)
+				return (fail(r, errno, 0));
+		}
+		if (r->len > 0) {
+			/* The pipe's pages go to the socket (SIGPIPE is
+			 * ignored: splice has no MSG_NOSIGNAL). */
+			n = splice(r->pipe.rd, NULL, r->dst, NULL, r->len,
+			    SPLICE_F_NONBLOCK);
+			if (n > 0) {
+				r->len -= (size_t)n;
+				r->bytes += (uint64_t)n;
+				r->pool->spliced += (uint64_t)n;
+				sent += (size_t)n;
+				r->pipe_full = 0;
+				moved = 1;
+			} else if (n == -1 && errno != EAGAIN &&
+			    errno != EWOULDBLOCK && errno != EINTR)
+				return (fail(r, errno, 1));
+		}
+		if (!moved || sent >= PUMP_QUANTUM)
+			break;
+	}
+	return (drained(r, idle));
+}
+
 enum relay_status
 relay_pump(struct relay *r)
 {
@@ -369,11 +340,19 @@ relay_pump(struct relay *r)
 
 	if (r->msg)
 		return (pump_messages(r));
+	if (r->splice && r->state == RELAY_OPEN && r->buf == NULL &&
+	    r->pipe.rd == -1) {
+		/* 1: none to be had, a buffer this time. */
+		if (relay_get_pipe(r) == -1)
+			return (drained(r, 0));	/* waits for the budget */
+	}
+	if (r->pipe.rd != -1)
+		return (pump_splice(r));
 	for (round = 0; round < PUMP_ROUNDS; round++) {
 		moved = 0;
 		if (r->state == RELAY_OPEN && r->len < r->size) {
-			if (r->buf == NULL && get_buffer(r) == -1) {
-				if (queued(r))
+			if (r->buf == NULL && relay_get_buffer(r) == -1) {
+				if (relay_queued(r))
 					break;
 				return (fail(r, ENOMEM, 0));
 			}

@@ -27,6 +27,20 @@
  * told from EOF by its credentials (sock_message()).  MSG_EOR on a
  * received message is set on its send (vsock carries it end to end).
  *
+ * A stream relay whose two ends are TCP or UNIX stream sockets
+ * (relay_set_splice()), in a pool with zero_copy on, moves its bytes
+ * with splice(2) through a pipe instead of a buffer: the kernel hands
+ * the pages from socket to pipe to socket and nothing is copied into
+ * the process.  The pipe plays the buffer's part in everything above:
+ * it is taken from the pool when data comes, its fill is len, a full
+ * pipe stops reads, EOF waits until it is empty, and an empty pipe goes
+ * back to the pool, which keeps a few for reuse.  It is filled up to
+ * what it is charged: its whole size (1 MiB) while the budget has room,
+ * buffer-size when it is under pressure (relay_pool.c).  When no pipe can be had (the pool's
+ * share of the descriptors is used, or the kernel says no), that burst
+ * goes through a buffer instead; the two never hold bytes at once, so
+ * the order of the stream is kept.
+ *
  * Toward a vsock seqpacket socket a non-blocking send may split a
  * message, so such a relay is handed a sender (relay_set_sender()): the
  * message goes out through its thread, and counts as queued (no reads)
@@ -47,6 +61,14 @@ enum relay_state {
 struct relay;
 struct sender;
 
+/* Pipes kept for reuse, empty. */
+#define RELAY_SPARE_PIPES	16
+
+struct relay_pipe {
+	int rd, wr;
+	size_t size;		/* F_GETPIPE_SZ */
+};
+
 struct relay_pool {
 	size_t limit;		/* bytes; 0: no limit */
 	size_t used;		/* taken or reserved */
@@ -54,6 +76,15 @@ struct relay_pool {
 	uint64_t waits;		/* times a relay had to wait */
 	struct relay *waiting;	/* FIFO */
 	struct relay **tail;
+	/* splice(2) for stream relays that allow it (relay_set_splice()). */
+	int zero_copy;
+	int pipes_failed;	/* the kernel would not size one: copy */
+	size_t pipe_size;	/* asked of F_SETPIPE_SZ */
+	unsigned int pipes;	/* open: in relays and spare */
+	unsigned int pipes_max;	/* a share of RLIMIT_NOFILE */
+	unsigned int nspare;
+	struct relay_pipe spare[RELAY_SPARE_PIPES];
+	uint64_t spliced;	/* bytes that went through a pipe */
 };
 
 struct relay {
@@ -72,7 +103,11 @@ struct relay {
 	int eor;		/* message mode: it came with MSG_EOR */
 	struct sender *snd;	/* message mode: sends go through it */
 	struct relay_pool *pool;
-	int reserved;		/* a buffer's worth is set aside for us */
+	int splice;		/* both ends TCP or UNIX streams */
+	struct relay_pipe pipe;	/* rd -1: none; else holds len bytes */
+	int pipe_full;		/* it took no more: wait for a write */
+	size_t held;		/* budget taken; a pipe is filled up to it */
+	size_t reserved;	/* set aside for us while we waited */
 	/* Queued for a buffer (prev_wait set): not reading. */
 	struct relay *next_wait, **prev_wait;
 	void (*wake)(void *);	/* a waiting relay may go on */
@@ -88,11 +123,20 @@ enum relay_status {
 void relay_pool_init(struct relay_pool *, size_t limit);
 /* A new budget; waiters that now fit are woken. */
 void relay_pool_set_limit(struct relay_pool *, size_t limit);
+/* Splice (for relays made from now on), or copy; off closes the spares. */
+void relay_pool_set_zero_copy(struct relay_pool *, int on);
+/* Close the spare pipes; the relays must be gone. */
+void relay_pool_fini(struct relay_pool *);
+/* Whether a socket of this family can be spliced (TCP, UNIX). */
+int relay_family_splices(int family);
 
 void relay_init(struct relay *, int src, int src_family, int dst,
     size_t size, struct relay_pool *, void (*wake)(void *), void *cookie);
 /* Make r a message relay (see above); before the first pump. */
 void relay_set_message(struct relay *);
+/* Both of r's ends are stream sockets of a family that splices: use a
+ * pipe if the pool says so; before the first pump. */
+void relay_set_splice(struct relay *);
 /* Send r's messages through snd (the caller's; it outlives r's use). */
 void relay_set_sender(struct relay *, struct sender *snd);
 /* Give back the buffer (and its place in the queue, or its reserve);

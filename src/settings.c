@@ -18,6 +18,7 @@ settings_init(struct settings *s)
 	s->shutdown_timeout_ms = SETTINGS_DEFAULT_SHUTDOWN_TIMEOUT_MS;
 	s->max_buffer_memory = SETTINGS_DEFAULT_MAX_BUFFER_MEMORY;
 	(void)event_backend_parse(DEFAULT_EVENT_BACKEND, &s->backend);
+	s->zero_copy = DEFAULT_ZERO_COPY;
 }
 
 void
@@ -35,6 +36,8 @@ settings_merge(struct settings *out, const struct settings *cli,
 		out->max_buffer_memory = cli->max_buffer_memory;
 	if (cli->set & SETTINGS_SET_EVENT_BACKEND)
 		out->backend = cli->backend;
+	if (cli->set & SETTINGS_SET_ZERO_COPY)
+		out->zero_copy = cli->zero_copy;
 	if (cli->user != NULL)
 		out->user = cli->user;
 	if (cli->group != NULL)
@@ -106,4 +109,17 @@ settings_parse_conn_rate(const char *s, unsigned int *out)
 {
 
 	return (count(s, SETTINGS_CONN_RATE_MAX, out));
+}
+
+int
+settings_parse_onoff(const char *s, int *out)
+{
+
+	if (strcmp(s, "on") == 0)
+		*out = 1;
+	else if (strcmp(s, "off") == 0)
+		*out = 0;
+	else
+		return (-1);
+	return (0);
 }

@@ -36,6 +36,7 @@
 #define SETTINGS_SET_SHUTDOWN_TIMEOUT	0x2
 #define SETTINGS_SET_EVENT_BACKEND	0x4
 #define SETTINGS_SET_MAX_BUFFER_MEMORY	0x8
+#define SETTINGS_SET_ZERO_COPY		0x10
 
 struct settings {
 	unsigned int set;		/* SETTINGS_SET_* */
@@ -43,6 +44,7 @@ struct settings {
 	uint64_t shutdown_timeout_ms;
 	size_t max_buffer_memory;	/* 0 = no limit */
 	enum event_backend backend;
+	int zero_copy;			/* splice TCP/UNIX streams */
 	/* Run as; NULL if not given (stay root, or the user's group).
 	 * The strings belong to whoever filled the struct. */
 	char *user;
@@ -74,5 +76,7 @@ int settings_parse_bufsize(const char *s, size_t *out);
 int settings_parse_buffer_memory(const char *s, size_t *out);
 int settings_parse_conns(const char *s, unsigned int *out);
 int settings_parse_conn_rate(const char *s, unsigned int *out);
+/* on or off. */
+int settings_parse_onoff(const char *s, int *out);
 
 #endif

@@ -31,10 +31,11 @@ stats_format(const struct stats *s, uint64_t rate_up, uint64_t rate_down,
 	    " denied=%" PRIu64 " connect_failed=%" PRIu64 " closed=%" PRIu64
 	    " bytes_up=%" PRIu64 " bytes_down=%" PRIu64 " rate_up=%" PRIu64
 	    " rate_down=%" PRIu64 " abandoned=%" PRIu64 " buffer_bytes=%zu"
-	    " buffer_peak=%zu buffer_waits=%" PRIu64, s->active,
-	    s->accepted, s->denied, s->connect_failed, s->closed,
-	    s->bytes_up, s->bytes_down, rate_up, rate_down, s->abandoned,
-	    buffers->used, buffers->peak, buffers->waits);
+	    " buffer_peak=%zu buffer_waits=%" PRIu64 " pipes=%u"
+	    " bytes_spliced=%" PRIu64, s->active, s->accepted, s->denied,
+	    s->connect_failed, s->closed, s->bytes_up, s->bytes_down,
+	    rate_up, rate_down, s->abandoned, buffers->used, buffers->peak,
+	    buffers->waits, buffers->pipes, buffers->spliced);
 	return (buf);
 }
 

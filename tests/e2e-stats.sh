@@ -14,7 +14,7 @@ scenario() {
 	start_proxy "$b-px" tcp -v --stats-interval 0 --connect "$PEER_ADDR"
 	log=$T/$b-px.log
 	usr1 "$PROXY_PID" "$log"
-	is "$(last_stats "$log")" "active=0 accepted=0 denied=0 connect_failed=0 closed=0 bytes_up=0 bytes_down=0 rate_up=0 rate_down=0 abandoned=0 buffer_bytes=0 buffer_peak=0 buffer_waits=0" \
+	is "$(last_stats "$log")" "active=0 accepted=0 denied=0 connect_failed=0 closed=0 bytes_up=0 bytes_down=0 rate_up=0 rate_down=0 abandoned=0 buffer_bytes=0 buffer_peak=0 buffer_waits=0 pipes=0 bytes_spliced=0" \
 	    "$b: a fresh daemon's line is all zeroes"
 	for i in 1 2 3; do
 		run_peer "$b-c$i" "$PROXY_ADDR" --send 12345 --expect 70000
@@ -27,6 +27,10 @@ scenario() {
 	is "$(last_stats "$log" | cut -d' ' -f1-7)" \
 	    "active=0 accepted=3 denied=0 connect_failed=0 closed=3 bytes_up=37035 bytes_down=210000" \
 	    "$b: SIGUSR1 line after three transfers is exact"
+	# TCP to TCP: every byte through a pipe, or none (--zero-copy off).
+	is "$(stat_of bytes_spliced "$log")" \
+	    "$([ "$(zero_copy_default)" = on ] && echo 247035 || echo 0)" \
+	    "$b: bytes_spliced counts them all with zero-copy $(zero_copy_default)"
 	is "$(grep ' stats rule=' "$log" | tail -n 1 | sed 's/.* stats //')" \
 	    "rule=command-line active=0 accepted=3 denied=0 connect_failed=0 closed=3 bytes_up=37035 bytes_down=210000 abandoned=0" \
 	    "$b: ... and so is the rule's line before it"

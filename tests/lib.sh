@@ -772,6 +772,11 @@ last_stats() {
 	    sed 's/.* stats //'
 }
 
+# zero_copy_default: on or off, as the daemon was built (--help says).
+zero_copy_default() {
+	"$VSOCKPROXY" --help | sed -n 's/.*instead of copying (\(o[nf]*\)).*/\1/p'
+}
+
 # stat_of KEY [LOG]: one value of LOG's newest statistics line.
 stat_of() {
 	last_stats "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"

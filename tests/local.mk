@@ -77,7 +77,8 @@ E2E_TESTS = \
 	tests/e2e-notify.sh \
 	tests/e2e-socket-activation.sh \
 	tests/e2e-control.sh \
-	tests/e2e-seqpacket.sh
+	tests/e2e-seqpacket.sh \
+	tests/e2e-zero-copy.sh
 
 TESTS += $(E2E_TESTS)
 EXTRA_DIST += $(E2E_TESTS) tests/lib.sh tests/README.md
@@ -137,7 +138,8 @@ VALGRIND_TESTS = \
 	tests/e2e-reset.sh \
 	tests/e2e-client-gone.sh \
 	tests/e2e-seqpacket.sh \
-	tests/e2e-control.sh
+	tests/e2e-control.sh \
+	tests/e2e-zero-copy.sh
 VALGRIND = valgrind
 VALGRIND_FLAGS = --error-exitcode=99 --leak-check=full \
 	--errors-for-leak-kinds=definite,indirect --track-fds=no
