@@ -228,6 +228,18 @@ pipe_open(struct relay_pool *p, struct relay_pipe *pp)
 	if (got < PIPE_MIN) {
 		(void)close(fds[0]);
 		(void)close(fds[1]);
+		if (p->pipes > 0) {
+			/* The user's share of pipe pages is spent
+			 * (fs.pipe-user-pages-soft, without
+			 * CAP_SYS_RESOURCE): no more pipes than now. */
+			if (p->pipes_max > p->pipes)
+				log_info("zero-copy: the kernel will not "
+				    "enlarge more pipes for this user "
+				    "(fs.pipe-user-pages-soft): %u at most, "
+				    "other bursts are copied", p->pipes);
+			p->pipes_max = p->pipes;
+			return (-1);
+		}
 		log_warnx("zero-copy: the kernel will not make a pipe of "
 		    "%d KiB (fs.pipe-max-size): copying instead",
 		    PIPE_MIN / 1024);

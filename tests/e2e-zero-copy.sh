@@ -15,6 +15,10 @@
 #     had (RLIMIT_NOFILE 64: a pipe is two descriptors, pipes take at
 #     most a quarter): every byte arrives, some through pipes and some
 #     through buffers, and no more than 8 pipes are ever open;
+#   - as nobody, with fs.pipe-user-pages-soft lowered to 4 MiB (root
+#     only; restored at exit): past 4 pipes the kernel will not enlarge
+#     one, the daemon says so once and copies the other bursts, and still
+#     splices with the pipes it has (not the permanent fallback);
 #   - the setting in the file: -T prints it, a reload turns it off (the
 #     spare pipes are closed, the next connection copies), a bad value is
 #     an error with file and line, on the command line exit 64.
@@ -95,6 +99,60 @@ capped() {
 	stop "$PROXY_PID"
 }
 
+# user_pages: the per-user limit on pipe pages, met as nobody.
+SOFT=/proc/sys/fs/pipe-user-pages-soft
+OLD_SOFT=
+restore_soft() {
+	[ -n "$OLD_SOFT" ] && echo "$OLD_SOFT" >"$SOFT"
+	OLD_SOFT=
+}
+user_pages() {
+	local what="nobody, 4 MiB of pipes" rc src spliced
+	if [ "$(id -u)" != 0 ] || ! id nobody >/dev/null 2>&1 ||
+	    ! [ -w "$SOFT" ]; then
+		skip "$what" "needs root, a user nobody and $SOFT"
+		return
+	fi
+	# A UNIX target (small socket buffers: the bytes wait in the
+	# daemon's pipes) that nobody may connect to, outside $T.
+	PUB=$(mktemp -d "${TMPDIR:-/tmp}/vsp-zc.XXXXXX") &&
+	    chmod 755 "$PUB" || bail_out "cannot make a directory"
+	TARGET=unix:$PUB/target.sock
+	OLD_SOFT=$(cat "$SOFT")
+	trap 'restore_soft; rm -rf "$PUB"; cleanup' EXIT
+	echo 1024 >"$SOFT"
+	start_proxy "soft" tcp --connect "$TARGET" --zero-copy on \
+	    -u nobody --stats-interval 0.05 ||
+	    { not_ok "$what: proxy starts"; restore_soft; return; }
+	umask 000
+	start_peer "soft.srv" "$TARGET" --conns 12 --send 0 \
+	    --expect 1M --read-delay-ms 10 --chunk 16k --sockbuf 4k
+	rc=$?
+	umask 022
+	[ $rc -eq 0 ] ||
+	    { not_ok "$what: target starts"; restore_soft; return; }
+	run_peer "soft.cli" "$PROXY_ADDR" --conns 12 --send 1M --expect 0
+	rc=$?
+	reap "$PEER_PID"
+	src=$?
+	restore_soft
+	check "$what: every connection byte-exact" eval \
+	    '[ $rc -eq 0 ] && [ $src -eq 0 ] && peer_passed soft.cli 12 &&
+	    peer_passed soft.srv 12'
+	check "$what: the limit is logged once" eval \
+	    '[ "$(grep -c "will not enlarge more pipes" "$PROXY_LOG")" = 1 ]'
+	usr1
+	spliced=$(stat_of bytes_spliced)
+	check "$what: spliced with the pipes it had ($spliced bytes), copied the rest" \
+	    test "$spliced" -gt 0 -a "$spliced" -lt $((12 * 1048576))
+	check "$what: no more than 4 pipes open" eval \
+	    "! grep ' stats active=' '$PROXY_LOG' |
+	    sed 's/.* pipes=\\([0-9]*\\).*/\\1/' | awk '\$1 > 4' | grep -q ."
+	check "$what: not taken for a kernel without big pipes" eval \
+	    "! grep -q 'copying instead' '$PROXY_LOG'"
+	stop "$PROXY_PID"
+}
+
 # setting BACKEND: the file's zero-copy, -T, reload, bad values.
 setting() {
 	local be="$1" conf="$T/zc-$1.conf" out
@@ -148,4 +206,5 @@ scenario() {
 }
 
 for_each_backend scenario
+user_pages
 done_testing

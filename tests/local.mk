@@ -138,8 +138,7 @@ VALGRIND_TESTS = \
 	tests/e2e-reset.sh \
 	tests/e2e-client-gone.sh \
 	tests/e2e-seqpacket.sh \
-	tests/e2e-control.sh \
-	tests/e2e-zero-copy.sh
+	tests/e2e-control.sh
 VALGRIND = valgrind
 VALGRIND_FLAGS = --error-exitcode=99 --leak-check=full \
 	--errors-for-leak-kinds=definite,indirect --track-fds=no
