@@ -18,7 +18,7 @@
 
 /*
  * Pipes are asked for at 1 MiB: measured against 64 KiB and 256 KiB
- * (bench/FINDINGS-zero-copy.md), it takes a quarter of 64 KiB's splice
+ * (BENCHMARKS.md), it takes a quarter of 64 KiB's splice
  * calls and about half the copy relay's CPU per byte.  A kernel that
  * will not give 256 KiB (fs.pipe-max-size, for a daemon without
  * CAP_SYS_RESOURCE) gets the copy relay: smaller pipes cost more calls
