@@ -29,6 +29,7 @@ PIDS=
 trap 'for p in $PIDS; do kill $p 2>/dev/null; done' EXIT
 declare -A R
 # value_of, median, wait_tcp
+# shellcheck source=bench/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 start_proxy() {	# port spec
@@ -45,10 +46,11 @@ start_proxy() {	# port spec
 }
 
 "$VSP_BENCH" server "tcp:127.0.0.1:$P" & PIDS="$PIDS $!"
-start_proxy $((P + 1)) "$2"; pid_a=$LAST
-start_proxy $((P + 2)) "$4"; pid_b=$LAST
-for p in $P $((P + 1)) $((P + 2)); do
-	wait_tcp $p || { echo "ab: nothing on port $p" >&2; exit 1; }
+declare -A port_of=([a]=$((P + 1)) [b]=$((P + 2))) pid_of
+start_proxy "${port_of[a]}" "$2"; pid_of[a]=$LAST
+start_proxy "${port_of[b]}" "$4"; pid_of[b]=$LAST
+for p in $P "${port_of[a]}" "${port_of[b]}"; do
+	wait_tcp "$p" || { echo "ab: nothing on port $p" >&2; exit 1; }
 done
 
 run() {	# side key fields -- cmd
@@ -65,10 +67,9 @@ run() {	# side key fields -- cmd
 	done
 }
 
-for r in $(seq "$REPEAT"); do
+for _ in $(seq "$REPEAT"); do
 	for side in a b; do
-		eval "port=\$((P + $([ $side = a ] && echo 1 || echo 2)))"
-		eval "pid=\$pid_$side"
+		port=${port_of[$side]} pid=${pid_of[$side]}
 		run $side up mibps cpu_s_per_gib -- "$VSP_BENCH" bulk \
 		    "tcp:127.0.0.1:$port" --up --bytes "$BYTES" --cpu-pid "$pid"
 		run $side down mibps cpu_s_per_gib -- "$VSP_BENCH" bulk \

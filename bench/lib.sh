@@ -7,6 +7,7 @@
 #   median VALUE...     their median, "-" when there are none
 #   wait_tcp PORT       poll until a TCP listener is on PORT; 1 after
 #                       10 s
+#   wait_unix PATH      the same for a UNIX stream listener on PATH
 
 value_of() {
 	local w
@@ -23,9 +24,17 @@ median() {
 }
 
 wait_tcp() {
+	wait_ss -Hltn "sport = :$1"
+}
+
+wait_unix() {
+	wait_ss -Hlx "src = $1"
+}
+
+wait_ss() {	# ss arguments: until ss lists something
 	local i=0
 	while [ $i -lt 200 ]; do
-		ss -Hltn "sport = :$1" 2>/dev/null | grep -q . && return 0
+		ss "$@" 2>/dev/null | grep -q . && return 0
 		sleep 0.05
 		i=$((i + 1))
 	done

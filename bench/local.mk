@@ -1,8 +1,11 @@
-# make bench: the benchmarks of issue #6 (bench/run.sh, BENCHMARKS.md).
-# Included from the top Makefile.am; paths from the top.
+# make bench: the benchmarks of issues #6 and 15 (bench/run.sh,
+# BENCHMARKS.md).  Included from the top Makefile.am; paths from the top.
 #
-#   make bench        TCP loopback here, then vsock loopback in a QEMU guest;
-#                     one table, direct vs vsockproxy vs socat, with ratios
+#   make bench        TCP and UNIX here, then vsock loopback in a QEMU
+#                     guest; one table, direct vs vsockproxy (copy and
+#                     zero-copy) vs socat, with ratios and the goals;
+#                     bench/bench-results.tsv and the chart
+#                     bench/zero-copy.svg (gnuplot) in the build tree
 #   make bench-smoke  the same with tiny sizes (BENCH_QUICK=1): every code
 #                     path, fails only if a component fails, never on speed
 
@@ -13,8 +16,9 @@ bench_vsp_bench_SOURCES = bench/vsp-bench.c tests/peeraddr.c \
 	tests/peeraddr.h
 bench_vsp_bench_CPPFLAGS = -I$(top_srcdir)/tests
 
-EXTRA_DIST += bench/run.sh bench/ab.sh bench/lib.sh bench/tcp-blast.c \
-	BENCHMARKS.md vmtest/guest/bench.sh
+EXTRA_DIST += bench/run.sh bench/ab.sh bench/lib.sh bench/chart.sh \
+	bench/tcp-blast.c BENCHMARKS.md vmtest/guest/bench.sh
+CLEANFILES += bench/bench-results.tsv bench/zero-copy.svg
 
 bench_env = $(AM_TESTS_ENVIRONMENT) \
 	VSP_BENCH='$(abs_top_builddir)/bench/vsp-bench'; export VSP_BENCH;

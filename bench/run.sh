@@ -1,38 +1,53 @@
 #!/bin/bash
 # bench/run.sh: `make bench`.  The same workloads direct, through
-# vsockproxy and through socat, in one invocation, and one table with the
-# ratios and the targets of issue #6:
+# vsockproxy (its copy path and its zero-copy path, side by side) and
+# through socat, in one invocation; one table with the ratios and the
+# goals of issue 15 (zero-copy), a results file and a chart:
 #
 #   (a) TCP loopback on this machine: bulk throughput 1 and 8 streams each
-#       way, 1-byte ping-pong, connection setup rate, the proxy's CPU per
-#       GiB, its RSS with many idle and 100 busy connections;
+#       way, 1-byte ping-pong, connection setup rate, the relay's CPU per
+#       GiB, the proxy's RSS with many idle and 100 busy connections;
+#   (a) UNIX stream sockets on this machine: bulk 1 stream each way and
+#       the relay's CPU per GiB;
 #   (b) vsock loopback inside a QEMU guest (vmtest/lib.sh, suite
-#       vmtest/guest/bench.sh): bulk 1 stream each way and CPU per GiB.
-#       TCG: only the ratios mean anything.
+#       vmtest/guest/bench.sh, always Debian's 6.12 kernel, whatever
+#       VMTEST_KERNELS says): bulk 1 stream each way and CPU per GiB.
+#       vsock never splices, so one vsockproxy stands for both paths
+#       there.  TCG: only the ratios mean anything.
 #
-# The load generator is bench/vsp-bench.c.  Nothing here passes or fails on
-# speed: the exit status says whether every component ran.
+# The load generator is bench/vsp-bench.c, the chart bench/chart.sh
+# (gnuplot; skipped without it).  Nothing here passes or fails on speed:
+# the exit status says whether every component ran.
 #
 # Environment:
 #   BENCH_QUICK=1       tiny sizes, every code path (make bench-smoke)
-#   BENCH_PARTS         "tcp vsock" (default), or one of them
+#   BENCH_PARTS         "tcp unix vsock" (default), or some of them
 #   BENCH_REPEAT        rounds of the throughput workloads; each cell is
 #                       the median (default 3, quick 1)
-#   BENCH_PROXY_ARGS    more vsockproxy options (e.g. --buffer-size 64k)
-#   BENCH_PORT          first TCP port (default 17300; uses 10)
-#   VSOCKPROXY, VSP_BENCH, top_srcdir, top_builddir: set by make.
+#   BENCH_PROXY_ARGS    more vsockproxy options (e.g. --buffer-size 64k),
+#                       for both paths
+#   BENCH_PORT          first TCP port (default 17300; uses 5)
+#   BENCH_RESULTS       the results file (default bench/bench-results.tsv
+#                       in the build tree): one line per cell
+#   BENCH_CHART         the chart (default bench/zero-copy.svg in the
+#                       build tree)
+#   VSOCKPROXY, VSOCKPROXYCTL, VSP_BENCH, top_srcdir, top_builddir: set
+#   by make.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 set -u
 
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
 top_builddir=${top_builddir:-$(pwd)}
 VSOCKPROXY=${VSOCKPROXY:-$top_builddir/src/vsockproxy}
+VSOCKPROXYCTL=${VSOCKPROXYCTL:-$top_builddir/src/vsockproxyctl}
 VSP_BENCH=${VSP_BENCH:-$top_builddir/bench/vsp-bench}
 BENCH_QUICK=${BENCH_QUICK:-0}
-BENCH_PARTS=${BENCH_PARTS:-tcp vsock}
+BENCH_PARTS=${BENCH_PARTS:-tcp unix vsock}
 BENCH_PROXY_ARGS=${BENCH_PROXY_ARGS:-}
+BENCH_RESULTS=${BENCH_RESULTS:-$top_builddir/bench/bench-results.tsv}
+BENCH_CHART=${BENCH_CHART:-$top_builddir/bench/zero-copy.svg}
 P0=${BENCH_PORT:-17300}
-# value_of, median, wait_tcp
+# value_of, median, wait_tcp, wait_unix
 . "$top_srcdir/bench/lib.sh"
 
 if [ "$BENCH_QUICK" = 1 ]; then
@@ -48,6 +63,8 @@ fi
 failed=0
 PIDS=
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/vsp-bench.XXXXXX") || exit 99
+CHART_SH=$top_srcdir/bench/chart.sh
+# shellcheck disable=SC2317 # the EXIT trap calls it
 cleanup() {
 	local p
 	for p in $PIDS; do kill -TERM "$p" 2>/dev/null; done
@@ -62,14 +79,25 @@ trap 'exit 143' TERM
 log() { echo "bench: $*" >&2; }
 fail() { echo "bench: FAILED: $*" >&2; failed=1; }
 
-for f in "$VSOCKPROXY" "$VSP_BENCH"; do
+for f in "$VSOCKPROXY" "$VSOCKPROXYCTL" "$VSP_BENCH"; do
 	[ -x "$f" ] || { echo "bench: $f is not built" >&2; exit 99; }
 done
+mkdir -p "$(dirname "$BENCH_RESULTS")" "$(dirname "$BENCH_CHART")" ||
+    exit 99
+
+# The paths, by the names of the results (R's keys, the results file).
+# On vsock the one vsockproxy is "proxy".
+declare -A LABEL=([direct]="direct" [copy]="vsockproxy copy"
+    [zc]="vsockproxy zero-copy" [socat]="socat -b 256k"
+    [socat8k]="socat (8k)"
+    [proxy]="vsockproxy (copy = zero-copy: vsock never splices)")
+declare -A PORT=([direct]=$P0 [copy]=$((P0 + 1)) [socat]=$((P0 + 2))
+    [socat8k]=$((P0 + 3)) [zc]=$((P0 + 4)))
 
 # ---- results ----------------------------------------------------------
 
-# R[key] holds the values of every round, space-separated; a cell is
-# their median.
+# R[transport.workload.path.field] holds the values of every round,
+# space-separated; a cell is their median.
 declare -A R
 
 # measure KEY FIELDS -- CMD...: run a client, keep the named fields.
@@ -103,13 +131,38 @@ ratio() {
 	    else printf "%.*f\n", d, a / b }'
 }
 
-# verdict EXPR VALUES...: "met" or "not met" (awk expression over a, b, c).
+# verdict EXPR VALUES...: "met" or "not met" (awk expression over a, b,
+# c), "n/a" when a value is missing.
 verdict() {
 	local e=$1
 	shift
 	case " $* " in *" - "*) echo "n/a"; return ;; esac
 	awk -v a="${1:-0}" -v b="${2:-0}" -v c="${3:-0}" \
-	    "BEGIN { print (($e) ? \"met\" : \"NOT met\") }"
+	    "BEGIN { print (($e) ? \"met\" : \"not met\") }"
+}
+
+# The cells, one a line, for bench/chart.sh and for comparing runs:
+# transport, workload, path, field, median, every round's value.
+write_results() {
+	local k t w p f
+	{
+		printf '# vsockproxy bench %s, %s, %s CPUs, load average %s,' \
+		    "$(date -u '+%Y-%m-%d %H:%M UTC')" "$(uname -r)" \
+		    "$(nproc)" "$(cut -d' ' -f1-3 /proc/loadavg)"
+		printf ' %s round(s)%s%s\n' "$REPEAT" \
+		    "${BENCH_PROXY_ARGS:+, proxy options: $BENCH_PROXY_ARGS}" \
+		    "$([ "$BENCH_QUICK" = 1 ] && echo ", QUICK RUN")"
+		printf 'transport\tworkload\tpath\tfield\tmedian\trounds\n'
+		for k in "${!R[@]}"; do
+			# The workload may hold dots (bulk1.up), nothing else.
+			t=${k%%.*} w=${k#*.}
+			f=${w##*.} w=${w%.*}
+			p=${w##*.} w=${w%.*}
+			# shellcheck disable=SC2086
+			printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$t" "$w" "$p" "$f" \
+			    "$(cell "$k")" "$(echo ${R[$k]} | tr ' ' ,)"
+		done | sort
+	} > "$BENCH_RESULTS" || fail "cannot write $BENCH_RESULTS"
 }
 
 # ---- processes --------------------------------------------------------
@@ -122,106 +175,186 @@ start() {	# name cmd...: background, remembered for cleanup
 	eval "PID_$name=$!"
 }
 
+pid_of() {	# name
+	eval "echo \"\${PID_$1:-}\""
+}
+
 stop() {	# name
 	local pid
-	eval "pid=\$PID_$1"
+	pid=$(pid_of "$1")
+	[ -n "$pid" ] || return 0
 	kill -TERM "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
 	PIDS=$(echo " $PIDS " | sed "s/ $pid / /")
+	eval "PID_$1="
 }
 
-# ---- (a) TCP loopback --------------------------------------------------
+# rotate N WORD...: the words turned left N times.  Each round starts
+# with another path, so that none always runs right after the same one.
+rotate() {
+	local n=$1
+	shift
+	n=$((n % $#))
+	echo "${@:n+1}" "${@:1:n}"
+}
+
+# ---- (a) TCP and UNIX on this machine ----------------------------------
 
 nofile=$(ulimit -Hn)
 [ "$nofile" = unlimited ] && nofile=1048576
 
-part_tcp() {
-	local S=$P0 PX=$((P0 + 1)) SO=$((P0 + 2)) S8=$((P0 + 3)) r v port
-	local idle busy_k=100
-	start server "$VSP_BENCH" server "tcp:127.0.0.1:$S"
-	# The proxy needs two descriptors per connection.
+addr() {	# transport path: what the clients connect to
+	case $1 in
+	tcp)	echo "tcp:127.0.0.1:${PORT[$2]}" ;;
+	unix)	echo "unix:$WORK/$2.sock" ;;
+	esac
+}
+
+socat_listen() {	# transport path
+	case $1 in
+	tcp)	echo "TCP-LISTEN:${PORT[$2]},fork,reuseaddr" ;;
+	unix)	echo "UNIX-LISTEN:$WORK/$2.sock,fork" ;;
+	esac
+}
+
+socat_target() {	# transport
+	case $1 in
+	tcp)	echo "TCP:127.0.0.1:${PORT[direct]}" ;;
+	unix)	echo "UNIX-CONNECT:$WORK/direct.sock" ;;
+	esac
+}
+
+wait_listen() {	# transport path
+	case $1 in
+	tcp)	wait_tcp "${PORT[$2]}" ;;
+	unix)	wait_unix "$WORK/$2.sock" ;;
+	esac
+}
+
+# start_proxy TRANSPORT copy|zc: the zero-copy option last, so that
+# BENCH_PROXY_ARGS cannot make the two paths one.  The proxy needs two
+# descriptors per connection; prlimit runs it in its own process (exec).
+start_proxy() {
+	local zc=off
+	[ "$2" = zc ] && zc=on
 	# shellcheck disable=SC2086
-	start proxy prlimit --nofile="$nofile:$nofile" "$VSOCKPROXY" -q --stats-interval 0 \
-	    --listen "tcp:127.0.0.1:$PX" --connect "tcp:127.0.0.1:$S" \
-	    $BENCH_PROXY_ARGS
-	start socat socat -b 262144 "TCP-LISTEN:$SO,fork,reuseaddr" \
-	    "TCP:127.0.0.1:$S"
-	start socat8k socat "TCP-LISTEN:$S8,fork,reuseaddr" "TCP:127.0.0.1:$S"
-	for port in $S $PX $SO $S8; do
-		wait_tcp "$port" ||
-		    { fail "nothing listening on TCP port $port"; return 1; }
+	start "$2" prlimit --nofile="$nofile:$nofile" "$VSOCKPROXY" -q \
+	    --stats-interval 0 --control "$WORK/$2.ctl" \
+	    --listen "$(addr "$1" "$2")" --connect "$(addr "$1" direct)" \
+	    $BENCH_PROXY_ARGS --zero-copy "$zc"
+}
+
+part_stream() {	# tcp or unix
+	local t=$1 r v dir relays=(copy zc socat) paths
+	paths=(direct copy zc socat)
+	[ "$t" = tcp ] && relays+=(socat8k) paths+=(socat8k)
+	start direct "$VSP_BENCH" server "$(addr "$t" direct)"
+	start_proxy "$t" copy
+	start_proxy "$t" zc
+	start socat socat -b 262144 "$(socat_listen "$t" socat)" \
+	    "$(socat_target "$t")"
+	[ "$t" = tcp ] && start socat8k socat "$(socat_listen tcp socat8k)" \
+	    "$(socat_target tcp)"
+	for v in "${paths[@]}"; do
+		wait_listen "$t" "$v" ||
+		    { fail "$t: nothing listening for $v"; return 1; }
 	done
-	# prlimit runs the proxy in its own process (exec).
-	declare -A via=([direct]=$S [proxy]=$PX [socat]=$SO [socat8k]=$S8)
-	declare -A cpu=([direct]= [proxy]=$PID_proxy [socat]=$PID_socat
-	    [socat8k]=$PID_socat8k)
+	# The CPU of direct is the server's own (sink up, source down).
 	for r in $(seq "$REPEAT"); do
-		log "TCP round $r of $REPEAT"
-		for v in direct proxy socat socat8k; do
-			measure "tcp.bulk1.up.$v" mibps cpu_s_per_gib -- \
-			    "$VSP_BENCH" bulk "tcp:127.0.0.1:${via[$v]}" --up \
-			    --bytes "$BULK1" --cpu-pid "${cpu[$v]:-$PID_server}"
-			measure "tcp.bulk1.down.$v" mibps cpu_s_per_gib -- \
-			    "$VSP_BENCH" bulk "tcp:127.0.0.1:${via[$v]}" \
-			    --down --bytes "$BULK1" \
-			    --cpu-pid "${cpu[$v]:-$PID_server}"
+		log "$t round $r of $REPEAT"
+		for v in $(rotate $((r - 1)) "${paths[@]}"); do
+			for dir in up down; do
+				measure "$t.bulk1.$dir.$v" mibps cpu_s_per_gib \
+				    -- "$VSP_BENCH" bulk "$(addr "$t" "$v")" \
+				    "--$dir" --bytes "$BULK1" \
+				    --cpu-pid "$(pid_of "$v")"
+			done
 		done
-		for v in direct proxy socat; do
-			measure "tcp.bulk8.up.$v" mibps -- "$VSP_BENCH" bulk \
-			    "tcp:127.0.0.1:${via[$v]}" --up --streams 8 \
-			    --bytes "$BULK8"
-			measure "tcp.bulk8.down.$v" mibps -- "$VSP_BENCH" bulk \
-			    "tcp:127.0.0.1:${via[$v]}" --down --streams 8 \
-			    --bytes "$BULK8"
-			measure "tcp.pp.$v" median_us p99_us -- "$VSP_BENCH" \
-			    pingpong "tcp:127.0.0.1:${via[$v]}" \
-			    --iters "$PP_ITERS"
-			measure "tcp.conn.$v" conn_per_s -- "$VSP_BENCH" \
-			    connrate "tcp:127.0.0.1:${via[$v]}" \
-			    --seconds "$CONN_SECS"
+		[ "$t" = tcp ] || continue
+		for v in $(rotate $((r - 1)) direct copy zc socat); do
+			tcp_round "$v"
 		done
 	done
-	# Idle connections: as many as the descriptor limit allows, up to
-	# 10,000 (the proxy holds two per connection).
+	[ "$t" = tcp ] && tcp_memory
+	proxy_stats "$t"
+	for v in direct "${relays[@]}"; do
+		kill -0 "$(pid_of "$v")" 2>/dev/null ||
+		    fail "$t: $v died: $(tail -n 3 "$WORK/$v.log")"
+		stop "$v"
+	done
+	# -q: only errors are logged.
+	for v in copy zc; do
+		grep -q . "$WORK/$v.log" &&
+		    fail "$t: the $v proxy logged errors: $(tail -n 3 "$WORK/$v.log")"
+	done
+	return 0
+}
+
+tcp_round() {	# path: the workloads other than bulk1, TCP only
+	local a
+	a=$(addr tcp "$1")
+	measure "tcp.bulk8.up.$1" mibps -- "$VSP_BENCH" bulk "$a" --up \
+	    --streams 8 --bytes "$BULK8"
+	measure "tcp.bulk8.down.$1" mibps -- "$VSP_BENCH" bulk "$a" --down \
+	    --streams 8 --bytes "$BULK8"
+	measure "tcp.pp.$1" median_us p99_us -- "$VSP_BENCH" pingpong "$a" \
+	    --iters "$PP_ITERS"
+	measure "tcp.conn.$1" conn_per_s -- "$VSP_BENCH" connrate "$a" \
+	    --seconds "$CONN_SECS"
+}
+
+# Idle connections: as many as the descriptor limit allows, up to
+# 10,000 (the proxy holds two per connection); then 100 busy ones.
+tcp_memory() {
+	local v idle busy_k=100
 	idle=$(( (nofile - 64) / 2 ))
 	[ "$idle" -le "$IDLE_MAX" ] || idle=$IDLE_MAX
 	IDLE_CONNS=$idle
-	measure tcp.idle.proxy kib_per_conn rss0_kib rss1_kib -- \
-	    "$VSP_BENCH" idle "tcp:127.0.0.1:$PX" --conns "$idle" \
-	    --rss-pid "$PID_proxy"
-	measure tcp.busy.proxy mibps rss_peak_kib rss0_kib -- \
-	    "$VSP_BENCH" busy "tcp:127.0.0.1:$PX" --conns "$busy_k" \
-	    --seconds "$BUSY_SECS" --rss-pid "$PID_proxy"
-	measure tcp.busy.direct mibps -- "$VSP_BENCH" busy \
-	    "tcp:127.0.0.1:$S" --conns "$busy_k" --seconds "$BUSY_SECS" \
-	    --rss-pid "$PID_server"
-	for v in proxy socat socat8k server; do
-		eval "kill -0 \$PID_$v" 2>/dev/null ||
-		    fail "$v died: $(tail -n 3 "$WORK/$v.log")"
+	for v in copy zc; do
+		measure "tcp.idle.$v" kib_per_conn rss0_kib rss1_kib -- \
+		    "$VSP_BENCH" idle "$(addr tcp "$v")" --conns "$idle" \
+		    --rss-pid "$(pid_of "$v")"
+		measure "tcp.busy.$v" mibps rss_peak_kib rss0_kib -- \
+		    "$VSP_BENCH" busy "$(addr tcp "$v")" --conns "$busy_k" \
+		    --seconds "$BUSY_SECS" --rss-pid "$(pid_of "$v")"
 	done
-	stop proxy
-	stop socat
-	stop socat8k
-	stop server
-	# -q: only errors are logged.
-	grep -q . "$WORK/proxy.log" &&
-	    fail "the proxy logged errors: $(tail -n 3 "$WORK/proxy.log")"
-	return 0
+	measure tcp.busy.direct mibps -- "$VSP_BENCH" busy \
+	    "$(addr tcp direct)" --conns "$busy_k" --seconds "$BUSY_SECS" \
+	    --rss-pid "$(pid_of direct)"
+}
+
+# What each proxy says it did: bytes_spliced > 0 shows that the
+# zero-copy column went through pipes, 0 that the copy one did not.
+proxy_stats() {	# transport
+	local v out f
+	for v in copy zc; do
+		if ! out=$("$VSOCKPROXYCTL" -s "$WORK/$v.ctl" show stats 2>&1)
+		then
+			fail "$1: vsockproxyctl show stats ($v): $out"
+			continue
+		fi
+		log "$1 $v proxy: $out"
+		for f in bytes_up bytes_down bytes_spliced; do
+			R[$1.stats.$v.$f]=$(value_of "$f" "$out")
+		done
+	done
 }
 
 # ---- (b) vsock loopback in a QEMU guest --------------------------------
 
 part_vsock() {
-	local out=$WORK/vsock.tap line key rest f v rc
+	local tap=$WORK/vsock.tap line key rest f v rc
 	(
 		# vmtest/lib.sh sets its own traps: keep them in here.
 		. "$top_srcdir/vmtest/lib.sh"
 		vt_setup bench
 		why=$(vt_need_host_tools) || vt_skip_all "$why"
+		# The goal is stated for the 6.12 guest: never VMTEST_KERNELS.
 		vt_kernel 6.12 || vt_skip_all "no 6.12 kernel: $VT_WHY"
 		VT_EXTRA_PROGRAMS="$VSP_BENCH:/usr/bin/vsp-bench"
 		vt_initramfs || vt_skip_all "cannot build the initramfs"
 		vt_accel
+		echo "# bench-guest Linux $VT_KREL, QEMU ${VT_ACCEL_OPTS[1]}"
 		vt_boot bench "${VMTEST_DEADLINE:-900}" "vt_suite=bench \
 vt_bench_bytes=$VSOCK_BYTES vt_bench_repeat=$REPEAT \
 vt_bench_proxy_args=${BENCH_PROXY_ARGS// /,}"
@@ -230,7 +363,7 @@ vt_bench_proxy_args=${BENCH_PROXY_ARGS// /,}"
 		[ $rc -eq 0 ] || { echo "not ok - guest: ${VT_BOOT_WHY:-failed}";
 		    vt_console_tail bench 20; }
 		exit 0
-	) > "$out"
+	) > "$tap"
 	while IFS= read -r line; do
 		line=${line%$'\r'}
 		case $line in
@@ -239,9 +372,17 @@ vt_bench_proxy_args=${BENCH_PROXY_ARGS// /,}"
 			log "vsock part skipped: $VSOCK_SKIP" ;;
 		"not ok"*)
 			fail "vsock guest: $line" ;;
+		"# bench-guest "*)
+			VSOCK_GUEST=${line#\# bench-guest } ;;
 		"# bench-note "*)
 			VSOCK_SPLICE_NOTE=${line#\# bench-note }
 			log "$VSOCK_SPLICE_NOTE" ;;
+		"# bench-stats "*)
+			rest=${line#\# bench-stats }
+			log "vsock proxy: $rest"
+			for f in bytes_up bytes_down bytes_spliced; do
+				R[vsock.stats.proxy.$f]=$(value_of "$f" "$rest")
+			done ;;
 		"# bench "*)
 			rest=${line#\# bench }
 			key=${rest%% *}
@@ -253,127 +394,204 @@ vt_bench_proxy_args=${BENCH_PROXY_ARGS// /,}"
 			done ;;
 		"#"*)	log "guest: $line" ;;
 		esac
-	done < "$out"
+	done < "$tap"
 }
 
 # ---- the table ----------------------------------------------------------
 
-row() {	# name direct proxy socat [socat8k] [unit]
-	printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$1" "$2" "$3" "$4" \
-	    "${5:--}" "$(ratio "$3" "$2")" "$(ratio "$3" "$4")"
+# Bulk, one stream: a line per direction and path, with the ratios to
+# direct and to socat -b 256k (throughput) and to socat (CPU per GiB).
+bulk_rows() {	# transport paths...
+	local t=$1 dir v m c d s sc
+	shift
+	for dir in up down; do
+		d=$(cell "$t.bulk1.$dir.direct.mibps")
+		s=$(cell "$t.bulk1.$dir.socat.mibps")
+		sc=$(cell "$t.bulk1.$dir.socat.cpu_s_per_gib")
+		for v in "$@"; do
+			m=$(cell "$t.bulk1.$dir.$v.mibps")
+			c=$(cell "$t.bulk1.$dir.$v.cpu_s_per_gib")
+			if [ "$v" = direct ]; then
+				printf '| %s %s | %s | %s | %s | %s | (server %s) | - |\n' \
+				    "$t" "$dir" "${LABEL[$v]}" "$m" \
+				    "$(ratio "$m" "$d")" "$(ratio "$m" "$s")" "$c"
+			else
+				printf '| %s %s | %s | %s | %s | %s | %s | %s |\n' \
+				    "$t" "$dir" "${LABEL[$v]}" "$m" \
+				    "$(ratio "$m" "$d")" "$(ratio "$m" "$s")" \
+				    "$c" "$(ratio "$c" "$sc")"
+			fi
+		done
+	done
+}
+
+has_part() { [[ " $BENCH_PARTS " == *" $1 "* ]]; }
+
+# The vsock part ran and was not skipped.
+vsock_ran() { has_part vsock && [ -z "${VSOCK_SKIP:-}" ]; }
+
+spliced_note() {	# transport path...: what the proxies spliced
+	local t=$1 v b s words=
+	shift
+	for v in "$@"; do
+		s=${R[$t.stats.$v.bytes_spliced]:-}
+		b=$(( ${R[$t.stats.$v.bytes_up]:-0} + ${R[$t.stats.$v.bytes_down]:-0} ))
+		words="$words, $v ${s:--} of $b"
+	done
+	echo "$t: bytes spliced${words#,}"
+	for v in "$@"; do
+		s=${R[$t.stats.$v.bytes_spliced]:-}
+		case $v:$s in
+		zc:0) echo "WARNING: the $t zero-copy proxy spliced nothing: its column is the copy path" ;;
+		copy:0 | *:) ;;
+		copy:*) echo "WARNING: the $t copy proxy spliced" ;;
+		esac
+	done
 }
 
 report() {
-	local d p s s8 k
+	local t paths
 	echo
 	echo "vsockproxy benchmark ($(date -u +%Y-%m-%d), $(uname -r)," \
 	    "$(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')," \
 	    "$(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg));"
 	echo "median of $REPEAT round(s)${BENCH_PROXY_ARGS:+, proxy options: $BENCH_PROXY_ARGS}"
 	[ "$BENCH_QUICK" = 1 ] && echo "QUICK RUN (BENCH_QUICK=1): sizes too small to mean anything"
-	if [[ " $BENCH_PARTS " == *" tcp "* ]]; then
-		echo
-		echo "(a) TCP loopback"
-		echo
-		echo "| workload | direct | vsockproxy | socat -b 256k | socat (8k) | proxy/direct | proxy/socat |"
-		echo "|---|---|---|---|---|---|---|"
-		for k in bulk1.up bulk1.down bulk8.up bulk8.down; do
-			row "$k MiB/s" "$(cell tcp.$k.direct.mibps)" \
-			    "$(cell tcp.$k.proxy.mibps)" \
-			    "$(cell tcp.$k.socat.mibps)" \
-			    "$(cell tcp.$k.socat8k.mibps)"
-		done
-		for k in bulk1.up bulk1.down; do
-			row "$k CPU s/GiB (relay's own)" "(sink $(cell tcp.$k.direct.cpu_s_per_gib))" \
-			    "$(cell tcp.$k.proxy.cpu_s_per_gib)" \
-			    "$(cell tcp.$k.socat.cpu_s_per_gib)" \
-			    "$(cell tcp.$k.socat8k.cpu_s_per_gib)"
-		done
-		row "ping-pong median us" "$(cell tcp.pp.direct.median_us)" \
-		    "$(cell tcp.pp.proxy.median_us)" \
-		    "$(cell tcp.pp.socat.median_us)"
-		row "ping-pong p99 us" "$(cell tcp.pp.direct.p99_us)" \
-		    "$(cell tcp.pp.proxy.p99_us)" "$(cell tcp.pp.socat.p99_us)"
-		row "conn/s (connect, 1 byte echo, close)" \
-		    "$(cell tcp.conn.direct.conn_per_s)" \
-		    "$(cell tcp.conn.proxy.conn_per_s)" \
-		    "$(cell tcp.conn.socat.conn_per_s)"
-		echo
-		echo "| memory (vsockproxy) | value |"
-		echo "|---|---|"
-		echo "| RSS before / with ${IDLE_CONNS:-?} idle connections (KiB) | $(cell tcp.idle.proxy.rss0_kib) / $(cell tcp.idle.proxy.rss1_kib) |"
-		echo "| per idle connection (KiB) | $(cell tcp.idle.proxy.kib_per_conn) |"
-		echo "| peak RSS with 100 busy connections, 50 up 50 down (KiB) | $(cell tcp.busy.proxy.rss_peak_kib) |"
-		echo "| 100 busy connections, MiB/s direct / proxied | $(cell tcp.busy.direct.mibps) / $(cell tcp.busy.proxy.mibps) |"
+	echo
+	echo "Bulk, one stream each way (relay CPU: the relay's utime+stime per GiB moved)"
+	echo
+	echo "| transport | path | MiB/s | x direct | x socat -b 256k | relay CPU s/GiB | x socat's |"
+	echo "|---|---|---|---|---|---|---|"
+	for t in tcp unix; do
+		has_part "$t" || continue
+		paths=(direct copy zc socat)
+		[ "$t" = tcp ] && paths+=(socat8k)
+		bulk_rows "$t" "${paths[@]}"
+	done
+	vsock_ran && bulk_rows vsock direct proxy socat socat8k
+	echo
+	if has_part tcp; then
+		tcp_tables
+		spliced_note tcp copy zc
 	fi
-	if [[ " $BENCH_PARTS " == *" vsock "* ]]; then
-		echo
-		if [ -n "${VSOCK_SKIP:-}" ]; then
-			echo "(b) vsock loopback in a QEMU guest: skipped ($VSOCK_SKIP)"
-		else
-			echo "(b) vsock loopback in a QEMU guest (6.12, TCG: ratios only)"
-			echo
-			echo "| workload | direct | vsockproxy | socat -b 256k | socat (8k) | proxy/direct | proxy/socat |"
-			echo "|---|---|---|---|---|---|---|"
-			for k in up down; do
-				row "bulk1.$k MiB/s" \
-				    "$(cell vsock.bulk1.$k.direct.mibps)" \
-				    "$(cell vsock.bulk1.$k.proxy.mibps)" \
-				    "$(cell vsock.bulk1.$k.socat.mibps)" \
-				    "$(cell vsock.bulk1.$k.socat8k.mibps)"
-			done
-			for k in up down; do
-				row "bulk1.$k CPU s/GiB" \
-				    "(sink $(cell vsock.bulk1.$k.direct.cpu_s_per_gib))" \
-				    "$(cell vsock.bulk1.$k.proxy.cpu_s_per_gib)" \
-				    "$(cell vsock.bulk1.$k.socat.cpu_s_per_gib)" \
-				    "$(cell vsock.bulk1.$k.socat8k.cpu_s_per_gib)"
-			done
-			echo
-			echo "Sink on the direct stream down: recv" \
+	has_part unix && spliced_note unix copy zc
+	if has_part vsock; then
+		if vsock_ran; then
+			echo "vsock: in a QEMU guest, ${VSOCK_GUEST:-kernel unknown}" \
+			    "(TCG: ratios only); the sink on the direct stream down: recv" \
 			    "$(cell vsock.sink.recv.direct.mibps) MiB/s," \
 			    "splice(2) into a pipe" \
 			    "$(cell vsock.sink.splice.direct.mibps) MiB/s" \
 			    "${VSOCK_SPLICE_NOTE:+($VSOCK_SPLICE_NOTE)}"
+			spliced_note vsock proxy
+		else
+			echo "vsock: skipped (${VSOCK_SKIP:-})"
 		fi
 	fi
 	echo
-	echo "| target (issue #6) | measured | |"
+	goals
+}
+
+tcp_tables() {
+	local k
+	echo "TCP, the other workloads"
+	echo
+	echo "| workload | direct | vsockproxy copy | vsockproxy zero-copy | socat -b 256k | zero-copy/copy |"
+	echo "|---|---|---|---|---|---|"
+	for k in bulk8.up.mibps bulk8.down.mibps pp.median_us pp.p99_us \
+	    conn.conn_per_s; do
+		other_row "${k%.*}" "${k##*.}"
+	done
+	echo
+	echo "| memory (vsockproxy) | copy | zero-copy | zero-copy/copy |"
+	echo "|---|---|---|---|"
+	mem_row "RSS before ${IDLE_CONNS:-?} idle connections (KiB)" idle rss0_kib
+	mem_row "RSS with them (KiB)" idle rss1_kib
+	mem_row "per idle connection (KiB)" idle kib_per_conn
+	mem_row "peak RSS, 100 busy connections, 50 up 50 down (KiB)" busy rss_peak_kib
+	mem_row "100 busy connections, MiB/s (direct $(cell tcp.busy.direct.mibps))" busy mibps
+	echo
+}
+
+other_row() {	# workload field
+	local c z
+	c=$(cell "tcp.$1.copy.$2") z=$(cell "tcp.$1.zc.$2")
+	printf '| %s %s | %s | %s | %s | %s | %s |\n' "$1" "$2" \
+	    "$(cell "tcp.$1.direct.$2")" "$c" "$z" \
+	    "$(cell "tcp.$1.socat.$2")" "$(ratio "$z" "$c")"
+}
+
+mem_row() {	# label workload field
+	local c z
+	c=$(cell "tcp.$2.copy.$3") z=$(cell "tcp.$2.zc.$3")
+	printf '| %s | %s | %s | %s |\n' "$1" "$c" "$z" "$(ratio "$z" "$c")"
+}
+
+# goal DESCRIPTION LIMIT A B: a line "A/B <= LIMIT" (a LIMIT of ">=X"
+# is a floor); n/a when either is missing or B is 0.
+goal() {
+	local r v op=${2%%[0-9]*} lim=${2#">="}
+	r=$(ratio "$3" "$4")
+	if [ "$r" = - ]; then
+		v=n/a
+	elif [ "$op" = ">=" ]; then
+		v=$(verdict "a >= $lim * b" "$3" "$4")
+	else
+		v=$(verdict "a <= $lim * b" "$3" "$4")
+	fi
+	echo "| $1 | ${r}x | $v |"
+}
+
+# One line per goal of issue 15.  "No regression" allows 10% of noise.
+goals() {
+	local t T dir d p s c z lim
+	echo "| goal (issue 15) | measured | |"
 	echo "|---|---|---|"
-	if [[ " $BENCH_PARTS " == *" tcp "* ]]; then
-		for k in bulk1.up bulk1.down bulk8.up bulk8.down; do
-			d=$(cell tcp.$k.direct.mibps) p=$(cell tcp.$k.proxy.mibps)
-			s=$(cell tcp.$k.socat.mibps)
-			echo "| TCP $k: proxied/direct >= 0.9 | $(ratio "$p" "$d") | $(verdict 'a / b >= 0.9' "$p" "$d") |"
-			echo "| TCP $k: proxied >= 3x socat | $(ratio "$p" "$s")x | $(verdict 'a >= 3 * b' "$p" "$s") |"
+	for t in tcp unix vsock; do
+		case $t in
+		vsock)	vsock_ran || continue; lim=0.75 p=proxy ;;
+		*)	has_part "$t" || continue; lim=0.6 p=zc ;;
+		esac
+		T=$(echo "$t" | tr '[:lower:]' '[:upper:]')
+		for dir in up down; do
+			z=$(cell "$t.bulk1.$dir.$p.cpu_s_per_gib")
+			s=$(cell "$t.bulk1.$dir.socat.cpu_s_per_gib")
+			goal "$T bulk1.$dir: relay CPU/GiB <= ${lim}x socat -b 256k's" \
+			    "$lim" "$z" "$s"
 		done
-		d=$(cell tcp.pp.direct.median_us) p=$(cell tcp.pp.proxy.median_us)
-		s=$(cell tcp.pp.socat.median_us)
-		echo "| added round trip <= half of socat's (median) | +$(awk -v a="$p" -v b="$d" 'BEGIN { printf "%.1f", a - b }') us vs +$(awk -v a="$s" -v b="$d" 'BEGIN { printf "%.1f", a - b }') us | $(verdict '(a - c) <= (b - c) / 2' "$p" "$s" "$d") |"
-		p=$(cell tcp.conn.proxy.conn_per_s) s=$(cell tcp.conn.socat.conn_per_s)
-		echo "| connection setup >= 5x socat | $(ratio "$p" "$s" 1)x | $(verdict 'a >= 5 * b' "$p" "$s") |"
-		p=$(cell tcp.idle.proxy.kib_per_conn)
-		echo "| idle connection <= 4 KiB RSS | $p KiB | $(verdict 'a <= 4' "$p") |"
-	fi
-	if [[ " $BENCH_PARTS " == *" vsock "* ]] && [ -z "${VSOCK_SKIP:-}" ]; then
-		for k in up down; do
-			d=$(cell vsock.bulk1.$k.direct.mibps)
-			p=$(cell vsock.bulk1.$k.proxy.mibps)
-			echo "| vsock bulk1.$k: proxied/direct >= 0.9 | $(ratio "$p" "$d") | $(verdict 'a / b >= 0.9' "$p" "$d") |"
-			p=$(cell vsock.bulk1.$k.proxy.cpu_s_per_gib)
-			s=$(cell vsock.bulk1.$k.socat.cpu_s_per_gib)
-			echo "| vsock bulk1.$k: CPU/GiB <= 0.75x socat | $(ratio "$p" "$s")x | $(verdict 'a <= 0.75 * b' "$p" "$s") |"
-		done
-	fi
+	done
+	has_part tcp || return 0
+	for dir in up down; do
+		d=$(cell "tcp.bulk1.$dir.direct.mibps")
+		z=$(cell "tcp.bulk1.$dir.zc.mibps")
+		s=$(cell "tcp.bulk1.$dir.socat.mibps")
+		goal "TCP bulk1.$dir: throughput >= 1.3x socat -b 256k's" \
+		    ">=1.3" "$z" "$s"
+		goal "TCP bulk1.$dir: throughput >= 0.7x direct" ">=0.7" "$z" "$d"
+	done
+	d=$(cell tcp.pp.direct.median_us)
+	c=$(cell tcp.pp.copy.median_us) z=$(cell tcp.pp.zc.median_us)
+	echo "| TCP added round trip (median), zero-copy <= copy + 10% | +$(awk -v a="$z" -v b="$d" 'BEGIN { printf "%.1f", a - b }') us vs +$(awk -v a="$c" -v b="$d" 'BEGIN { printf "%.1f", a - b }') us | $(verdict '(a - c) <= 1.1 * (b - c)' "$z" "$c" "$d") |"
+	c=$(cell tcp.conn.copy.conn_per_s) z=$(cell tcp.conn.zc.conn_per_s)
+	goal "TCP connection setup, zero-copy >= 0.9x copy" ">=0.9" "$z" "$c"
+	c=$(cell tcp.idle.copy.kib_per_conn) z=$(cell tcp.idle.zc.kib_per_conn)
+	echo "| idle connection RSS, zero-copy <= copy + 10% | $z vs $c KiB | $(verdict 'a <= 1.1 * b' "$z" "$c") |"
 }
 
 for part in $BENCH_PARTS; do
 	case $part in
-	tcp)	part_tcp || fail "TCP part" ;;
+	tcp | unix) part_stream "$part" || fail "$part part" ;;
 	vsock)	part_vsock ;;
 	*)	fail "unknown part $part" ;;
 	esac
 done
 report
+write_results
+echo
+echo "results: $BENCH_RESULTS"
+title="vsockproxy, one stream each way, median of $REPEAT round(s),"
+title="$title $(date -u +%Y-%m-%d), load $(cut -d' ' -f1 /proc/loadavg)"
+[ "$BENCH_QUICK" = 1 ] && title="SMOKE RUN, meaningless sizes: $title"
+bash "$CHART_SH" "$BENCH_RESULTS" "$BENCH_CHART" "$title" || fail "chart"
 [ "$failed" -eq 0 ] || { echo "bench: some components failed (above)" >&2; exit 1; }
 exit 0
