@@ -59,16 +59,19 @@ done
 # the legend is a line of its own (LEGEND).
 LEGEND="bars: * direct  # vsockproxy copy  \$ vsockproxy zero-copy  % socat -b 256k"
 plot() {
-	local t n fill key
+	local t n fill key room
 	n=$(echo "$rows" | wc -w)
-	fill="solid 0.85 border -1" key="set key top left horizontal noenhanced"
-	[ "$1" = dumb ] && fill="empty" key="unset key"
+	# Room above the bars for the key.
+	fill="solid 0.85 border -1" room="graph 0.3"
+	key="set key top left horizontal noenhanced samplen 2"
+	[ "$1" = dumb ] && fill="empty" key="unset key" room=0
 	cat <<-EOF
 	set datafile missing "-"
 	set style data histograms
 	set style histogram clustered gap 1
 	set style fill $fill
 	set yrange [0:*]
+	set offsets 0, 0, $room, 0
 	$key
 	set title noenhanced
 	set xtics nomirror
