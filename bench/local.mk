@@ -16,8 +16,8 @@ bench_vsp_bench_SOURCES = bench/vsp-bench.c tests/peeraddr.c \
 	tests/peeraddr.h
 bench_vsp_bench_CPPFLAGS = -I$(top_srcdir)/tests
 
-EXTRA_DIST += bench/run.sh bench/ab.sh bench/lib.sh bench/chart.sh \
-	bench/tcp-blast.c BENCHMARKS.md vmtest/guest/bench.sh
+EXTRA_DIST += bench/run.sh bench/ab.sh bench/lib.sh bench/report.sh \
+	bench/chart.sh bench/tcp-blast.c BENCHMARKS.md vmtest/guest/bench.sh
 CLEANFILES += bench/bench-results.tsv bench/zero-copy.svg
 
 bench_env = $(AM_TESTS_ENVIRONMENT) \
