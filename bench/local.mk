@@ -1,4 +1,4 @@
-# make bench: the benchmarks of issues #6 and 15 (bench/run.sh,
+# make bench: the benchmarks of issues #6 and #13 (bench/run.sh,
 # BENCHMARKS.md).  Included from the top Makefile.am; paths from the top.
 #
 #   make bench        TCP and UNIX here, then vsock loopback in a QEMU

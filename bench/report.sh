@@ -2,7 +2,7 @@
 # bench/report.sh: the table that bench/run.sh prints at the end
 # (sourced by it, after the runs): bulk throughput and the relay's CPU
 # per GiB per transport and path, TCP's other workloads and memory, what
-# the proxies spliced, and a line per goal of issue 15 with met / not
+# the proxies spliced, and a line per goal of issue #13 with met / not
 # met / n/a.  Reads run.sh's results (R, through cell), LABEL,
 # BENCH_PARTS, REPEAT, IDLE_CONNS and the VSOCK_* notes of part (b).
 #
@@ -177,10 +177,10 @@ goal() {
 	echo "| $1 | $r | $v |"
 }
 
-# One line per goal of issue 15.  "No regression" allows 10% of noise.
+# One line per goal of issue #13.  "No regression" allows 10% of noise.
 goals() {
 	local t T dir d p s c z lim
-	echo "| goal (issue 15) | measured | |"
+	echo "| goal (issue #13) | measured | |"
 	echo "|---|---|---|"
 	for t in tcp unix vsock; do
 		case $t in

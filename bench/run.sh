@@ -2,7 +2,7 @@
 # bench/run.sh: `make bench`.  The same workloads direct, through
 # vsockproxy (its copy path and its zero-copy path, side by side) and
 # through socat, in one invocation; one table with the ratios and the
-# goals of issue 15 (zero-copy), a results file and a chart:
+# goals of issue #13 (zero-copy), a results file and a chart:
 #
 #   (a) on this machine, TCP loopback: bulk throughput 1 and 8 streams
 #       each way, 1-byte ping-pong, connection setup rate, the relay's
