@@ -18,6 +18,14 @@
 SP=21000	# vsp-peer server; relays on SP+1 (sockmap), SP+2 (proxy)
 BP=22000	# vsp-bench server; relays on BP+1..BP+3
 
+# Addresses of family $fam (vsock or tcp): for vsp-peer and vsp-bench
+# (peer_l listen, peer_c connect), for the prototype (smr_l, smr_c) and
+# for vsockproxy (px_l, px_c).
+peer_l() { [ "$fam" = vsock ] && echo "vsock:$1" || echo "tcp:127.0.0.1:$1"; }
+peer_c() { [ "$fam" = vsock ] && echo "vsock:1:$1" || echo "tcp:127.0.0.1:$1"; }
+smr_l() { [ "$fam" = vsock ] && echo "vsock:$1" || echo "tcp:$1"; }
+smr_c() { [ "$fam" = vsock ] && echo "vsock:1:$1" || echo "tcp:$1"; }
+
 sm_relay() {	# name listen connect [options]: start the prototype
 	local name=$1 l=$2 c=$3
 	shift 3
@@ -45,28 +53,28 @@ sm_meminfo() {	# field (kB)
 
 # ---- semantics, through the prototype (sockmap mode) --------------------
 
-t_exact() {	# 6 MiB up and 3 MiB down at once, checked by vsp-peer
-	local eof=${vt_sm_eof_ms:-0}
-	vsp-peer listen "vsock:$SP" --timeout 20 --conns 1 --send 3M --expect 6M \
+t_exact() {	# family: 6 MiB up and 3 MiB down at once, checked by vsp-peer
+	local eof=${vt_sm_eof_ms:-0} fam=$1
+	vsp-peer listen "$(peer_l $SP)" --timeout 20 --conns 1 --send 3M --expect 6M \
 	    --ready-file srv.ready > srv.out 2>&1 &
 	vt_wait_file srv.ready 20 || return 1
-	sm_relay relay "vsock:$((SP + 1))" "vsock:1:$SP" -n 1 -e "$eof" -v ||
+	sm_relay relay "$(smr_l $((SP + 1)))" "$(smr_c $SP)" -n 1 -e "$eof" -v ||
 	    return 1
-	vsp-peer connect "vsock:1:$((SP + 1))" --timeout 20 --send 6M --expect 3M \
+	vsp-peer connect "$(peer_c $((SP + 1)))" --timeout 20 --send 6M --expect 3M \
 	    > cli.out 2>&1
 	vt_wait_pid "$pid_relay" 20
 	sed 's/^/# exact: /' cli.out srv.out relay.out relay.err >&3
 	sm_peer_ok cli.out && sm_peer_ok srv.out
 }
 
-t_halfclose() {	# the client sends, shuts down, then reads the answer
-	local eof=${vt_sm_eof_ms:-0}
-	vsp-peer listen "vsock:$SP" --timeout 20 --conns 1 --order recv-first \
+t_halfclose() {	# family: the client sends, shuts down, reads the answer
+	local eof=${vt_sm_eof_ms:-0} fam=$1
+	vsp-peer listen "$(peer_l $SP)" --timeout 20 --conns 1 --order recv-first \
 	    --send 1M --expect 1M --ready-file srv.ready > srv.out 2>&1 &
 	vt_wait_file srv.ready 20 || return 1
-	sm_relay relay "vsock:$((SP + 1))" "vsock:1:$SP" -n 1 -e "$eof" -v ||
+	sm_relay relay "$(smr_l $((SP + 1)))" "$(smr_c $SP)" -n 1 -e "$eof" -v ||
 	    return 1
-	vsp-peer connect "vsock:1:$((SP + 1))" --timeout 20 --order send-first \
+	vsp-peer connect "$(peer_c $((SP + 1)))" --timeout 20 --order send-first \
 	    --send 1M --expect 1M > cli.out 2>&1
 	vt_wait_pid "$pid_relay" 20
 	sed 's/^/# halfclose: /' cli.out srv.out relay.out relay.err >&3
@@ -75,20 +83,20 @@ t_halfclose() {	# the client sends, shuts down, then reads the answer
 
 # 16 MiB up then EOF, 10 times: does the EOF ever overtake the last
 # bytes still queued in the kernel for the redirect?
-t_eofrace() {
-	local eof=${vt_sm_eof_ms:-0} i=0 bad=0
-	sm_relay relay "vsock:$((SP + 1))" "vsock:1:$SP" -e "$eof" -v || return 1
-	vsp-peer listen "vsock:$SP" --timeout 20 --conns 10 --expect 16M \
+t_eofrace() {	# family
+	local eof=${vt_sm_eof_ms:-0} i=0 bad=0 fam=$1
+	sm_relay relay "$(smr_l $((SP + 1)))" "$(smr_c $SP)" -e "$eof" -v || return 1
+	vsp-peer listen "$(peer_l $SP)" --timeout 20 --conns 10 --expect 16M \
 	    --ready-file srv.ready > srv.out 2>&1 &
 	vt_wait_file srv.ready 20 || return 1
 	while [ $i -lt 10 ]; do
 		i=$((i + 1))
-		vsp-peer connect "vsock:1:$((SP + 1))" --timeout 20 --order send-first \
+		vsp-peer connect "$(peer_c $((SP + 1)))" --timeout 20 --order send-first \
 		    --send 16M > cli.$i 2>&1 || bad=$((bad + 1))
 	done
 	kill "$pid_relay"
 	sed 's/^/# eofrace: /' relay.out srv.out >&3
-	vt_tap "# sm-finding eofrace eof_ms=$eof clients_failed=$bad" \
+	vt_tap "# sm-finding eofrace.$fam eof_ms=$eof clients_failed=$bad" \
 	    "server_ok=$(grep -c ' ok$' srv.out)/10"
 	[ "$bad" -eq 0 ] && [ "$(grep -c ' ok$' srv.out)" -eq 10 ]
 }
@@ -97,28 +105,35 @@ t_eofrace() {
 # get ahead, and where do the bytes wait?  The copy path holds a bounded
 # buffer and the sender blocks; the redirect returns the sender's credit
 # as soon as the verdict program has run.
-t_slowreader() {	# sockmap|proxy
-	local how=$1 port m0 m min t0 t1 tc=
-	vsp-peer listen "vsock:$SP" --conns 1 --expect 24M --chunk 64k \
+t_slowreader() {	# family sockmap|proxy
+	local fam=$1 how=$2 port m0 m min t0 t1 tc= allow=
+	vsp-peer listen "$(peer_l $SP)" --conns 1 --expect 24M --chunk 64k \
 	    --read-delay-ms 20 --timeout 40 --ready-file srv.ready > srv.out 2>&1 &
 	srv=$!
 	vt_wait_file srv.ready 20 || return 1
 	if [ "$how" = sockmap ]; then
 		port=$((SP + 1))
-		sm_relay relay "vsock:$port" "vsock:1:$SP" -n 1 -e 0 || return 1
+		sm_relay relay "$(smr_l $port)" "$(smr_c $SP)" -n 1 -e 0 || return 1
 	else
 		port=$((SP + 2))
-		vsockproxy -q --stats-interval 0 --allow 1 \
-		    --listen "vsock:$port" --connect "vsock:1:$SP" \
+		[ "$fam" = vsock ] && allow="--allow 1"
+		# shellcheck disable=SC2086
+		vsockproxy -q --stats-interval 0 $allow \
+		    --listen "$(peer_l $port)" --connect "$(peer_c $SP)" \
 		    > relay.out 2>&1 &
-		vt_wait_listen "$port" 20 || return 1
+		if [ "$fam" = vsock ]; then
+			vt_wait_listen "$port" 20 || return 1
+		else
+			vt_wait_until 20 "proxy" sh -c \
+			    "ss -ltn | grep -q ':$port '" || return 1
+		fi
 	fi
 	sync
 	echo 1 > /proc/sys/vm/drop_caches 2>/dev/null
 	m0=$(sm_meminfo MemAvailable)
 	min=$m0
 	t0=$(vt_now_ms)
-	vsp-peer connect "vsock:1:$port" --timeout 20 --send 24M --end close \
+	vsp-peer connect "$(peer_c $port)" --timeout 20 --send 24M --end close \
 	    > cli.out 2>&1 &
 	cli=$!
 	while kill -0 "$srv" 2>/dev/null; do
@@ -132,7 +147,7 @@ t_slowreader() {	# sockmap|proxy
 	t1=$(( $(vt_now_ms) - t0 ))
 	[ -n "$tc" ] || { wait "$cli"; tc=$(( $(vt_now_ms) - t0 )); }
 	sed 's/^/# slowreader: /' cli.out srv.out relay.out >&3
-	vt_tap "# sm-finding slowreader.$how sender_done_ms=$tc" \
+	vt_tap "# sm-finding slowreader.$fam.$how sender_done_ms=$tc" \
 	    "reader_done_ms=$t1" \
 	    "memavailable_drop_kib=$((m0 - min))"
 	sm_peer_ok srv.out
@@ -219,14 +234,18 @@ suite() {
 	done
 	vt_tap "# loadavg in the guest: $(cat /proc/loadavg)"
 	vt_deadline=120
-	vt_test "sockmap: 6M up, 3M down at once, byte-exact" t_exact
-	vt_test "sockmap: half-close, the answer after EOF" t_halfclose
-	vt_test "sockmap: EOF never overtakes the last bytes (10 x 16M)" \
-	    t_eofrace
-	vt_test "sockmap: slow reader, 24M (where do the bytes wait)" \
-	    t_slowreader sockmap
-	vt_test "vsockproxy: slow reader, 24M (the same, copy path)" \
-	    t_slowreader proxy
+	for fam in vsock tcp; do
+		vt_test "sockmap $fam: 6M up, 3M down at once, byte-exact" \
+		    t_exact $fam
+		vt_test "sockmap $fam: half-close, the answer after EOF" \
+		    t_halfclose $fam
+		vt_test "sockmap $fam: EOF never overtakes the last bytes (10 x 16M)" \
+		    t_eofrace $fam
+		vt_test "sockmap $fam: slow reader, 24M (where the bytes wait)" \
+		    t_slowreader $fam sockmap
+		vt_test "vsockproxy $fam: slow reader, 24M (the copy path)" \
+		    t_slowreader $fam proxy
+	done
 	vt_deadline=900
 	vt_test "bench vsock: direct, vsockproxy, copy, sockmap" t_bench_vsock
 	vt_test "bench tcp: direct, vsockproxy, copy, sockmap" t_bench_tcp
