@@ -20,6 +20,13 @@ EXTRA_DIST += bench/run.sh bench/ab.sh bench/lib.sh bench/report.sh \
 	bench/chart.sh bench/tcp-blast.c BENCHMARKS.md vmtest/guest/bench.sh
 CLEANFILES += bench/bench-results.tsv bench/zero-copy.svg
 
+# The BPF sockmap prototype of issue 15 (DESIGN.md, "BPF sockmap:
+# measured, stays out"): distributed so that its figures can be rerun,
+# never built by make (bench/sockmap/README.md).
+EXTRA_DIST += bench/sockmap/README.md bench/sockmap/Makefile \
+	bench/sockmap/run.sh bench/sockmap/sockmap-relay.c \
+	bench/sockmap/sockmap-relay.bpf.c vmtest/guest/sockmap.sh
+
 bench_env = $(AM_TESTS_ENVIRONMENT) \
 	VSP_BENCH='$(abs_top_builddir)/bench/vsp-bench'; export VSP_BENCH;
 
