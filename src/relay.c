@@ -271,20 +271,61 @@ pump_messages(struct relay *r)
 }
 
 /*
+ * What a read into the buffer or pipe returned: 1 bytes came, 0 none
+ * (EOF, or nothing now: *idle), -1 failed.
+ */
+static int
+read_done(struct relay *r, ssize_t n, int *idle)
+{
+
+	if (n > 0) {
+		r->len += (size_t)n;
+		return (1);
+	}
+	if (n == 0) {
+		r->state = RELAY_EOF;
+		r->peer_closed = sock_peer_closed(r->src, r->src_family);
+	} else if (errno == EAGAIN || errno == EWOULDBLOCK)
+		*idle = 1;
+	else if (errno != EINTR)
+		return (fail(r, errno, 0), -1);
+	return (0);
+}
+
+/* What a write out of the buffer or pipe returned: 1 bytes went, 0 none
+ * now, -1 failed. */
+static int
+write_done(struct relay *r, ssize_t n, size_t *sent)
+{
+
+	if (n > 0) {
+		r->len -= (size_t)n;
+		r->bytes += (uint64_t)n;
+		*sent += (size_t)n;
+		return (1);
+	}
+	if (n == -1 && errno != EAGAIN && errno != EWOULDBLOCK &&
+	    errno != EINTR)
+		return (fail(r, errno, 1), -1);
+	return (0);
+}
+
+/*
  * relay_pump() through the pipe: socket to pipe, pipe to socket, with
  * len counting the bytes in the pipe.  A splice into it that finds
  * nothing to do (EAGAIN) does not say whether the socket is empty or the
  * pipe has no free slot (a slot holds a page or a part of one, so a
  * pipe may be full short of its size): with bytes in the pipe, FIONREAD
  * tells, and if the socket has bytes, reads wait until a write has taken
- * some from the pipe (pipe_full).
+ * some from the pipe (pipe_full).  splice() into a socket has no
+ * MSG_NOSIGNAL: SIGPIPE is ignored (proxy.c).
  */
 static enum relay_status
 pump_splice(struct relay *r)
 {
 	ssize_t n;
 	size_t sent = 0;
-	int round, idle = 0, moved, avail;
+	int round, idle = 0, moved, rc, avail;
 
 	for (round = 0; round < PUMP_ROUNDS; round++) {
 		moved = 0;
@@ -293,37 +334,24 @@ pump_splice(struct relay *r)
 		    r->len < r->held) {
 			n = splice(r->src, NULL, r->pipe.wr, NULL,
 			    r->held - r->len, SPLICE_F_NONBLOCK);
-			if (n > 0) {
-				r->len += (size_t)n;
-				moved = 1;
-			} else if (n == 0) {
-				r->state = RELAY_EOF;
-				r->peer_closed = sock_peer_closed(r->src,
-				    r->src_family);
-			} else if (errno == EAGAIN || errno == EWOULDBLOCK) {
-				if (r->len > 0 && ioctl(r->src, FIONREAD,
-				    &avail) == 0 && avail > 0)
-					r->pipe_full = 1;
-				else
-					idle = 1;
-			} else if (errno != EINTR)
-				return (fail(r, errno, 0));
+			if ((moved = read_done(r, n, &idle)) == -1)
+				return (RELAY_FAIL);
+			if (idle && r->len > 0 && ioctl(r->src, FIONREAD,
+			    &avail) == 0 && avail > 0) {
+				r->pipe_full = 1;
+				idle = 0;
+			}
 		}
 		if (r->len > 0) {
-			/* The pipe's pages go to the socket (SIGPIPE is
-			 * ignored: splice has no MSG_NOSIGNAL). */
 			n = splice(r->pipe.rd, NULL, r->dst, NULL, r->len,
 			    SPLICE_F_NONBLOCK);
-			if (n > 0) {
-				r->len -= (size_t)n;
-				r->bytes += (uint64_t)n;
+			if ((rc = write_done(r, n, &sent)) == -1)
+				return (RELAY_FAIL);
+			if (rc == 1) {
 				r->pool->spliced += (uint64_t)n;
-				sent += (size_t)n;
 				r->pipe_full = 0;
 				moved = 1;
-			} else if (n == -1 && errno != EAGAIN &&
-			    errno != EWOULDBLOCK && errno != EINTR)
-				return (fail(r, errno, 1));
+			}
 		}
 		if (!moved || sent >= PUMP_QUANTUM)
 			break;
@@ -336,7 +364,7 @@ relay_pump(struct relay *r)
 {
 	ssize_t n;
 	size_t space, sent = 0;
-	int round, idle = 0, moved;
+	int round, idle = 0, moved, rc;
 
 	if (r->msg)
 		return (pump_messages(r));
@@ -363,32 +391,18 @@ relay_pump(struct relay *r)
 			space = r->size - r->off - r->len;
 			n = recv(r->src, r->buf + r->off + r->len, space,
 			    MSG_DONTWAIT);
-			if (n > 0) {
-				r->len += (size_t)n;
-				moved = 1;
-			} else if (n == 0) {
-				r->state = RELAY_EOF;
-				r->peer_closed = sock_peer_closed(r->src,
-				    r->src_family);
-			} else if (errno == EAGAIN || errno == EWOULDBLOCK)
-				idle = 1;
-			else if (errno != EINTR)
-				return (fail(r, errno, 0));
+			if ((moved = read_done(r, n, &idle)) == -1)
+				return (RELAY_FAIL);
 		}
 		if (r->len > 0) {
 			n = send(r->dst, r->buf + r->off, r->len,
 			    MSG_NOSIGNAL | MSG_DONTWAIT);
-			if (n > 0) {
-				r->off += (size_t)n;
-				r->len -= (size_t)n;
-				r->bytes += (uint64_t)n;
-				sent += (size_t)n;
-				if (r->len == 0)
-					r->off = 0;
+			if ((rc = write_done(r, n, &sent)) == -1)
+				return (RELAY_FAIL);
+			if (rc == 1) {
+				r->off = r->len == 0 ? 0 : r->off + (size_t)n;
 				moved = 1;
-			} else if (n == -1 && errno != EAGAIN &&
-			    errno != EWOULDBLOCK && errno != EINTR)
-				return (fail(r, errno, 1));
+			}
 		}
 		if (!moved || sent >= PUMP_QUANTUM)
 			break;
