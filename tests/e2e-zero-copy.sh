@@ -64,9 +64,35 @@ modes() {
 	is "$?" 0 "$what: exits 0 on SIGTERM"
 }
 
+# slow_clients WHAT NAME N PIPES: N clients at once through the proxy
+# at $PROXY_ADDR send 1 MiB each to a slow reader at $TARGET (started
+# under the current umask): every byte arrives, some bytes through pipes
+# and some copied, never more than PIPES pipes open.  Returns 1 if the
+# target does not start.
+slow_clients() {
+	local what="$1" name="$2" n="$3" max="$4" rc src spliced
+	start_peer "$name.srv" "$TARGET" --conns "$n" --send 0 \
+	    --expect 1M --read-delay-ms 10 --chunk 16k --sockbuf 4k ||
+	    { not_ok "$what: target starts"; return 1; }
+	run_peer "$name.cli" "$PROXY_ADDR" --conns "$n" --send 1M --expect 0
+	rc=$?
+	reap "$PEER_PID"
+	src=$?
+	check "$what: every connection byte-exact" eval \
+	    '[ $rc -eq 0 ] && [ $src -eq 0 ] && peer_passed "$name.cli" "$n" &&
+	    peer_passed "$name.srv" "$n"'
+	usr1
+	spliced=$(stat_of bytes_spliced)
+	check "$what: some through pipes, some copied ($spliced of $((n * 1048576)) spliced)" \
+	    test "$spliced" -gt 0 -a "$spliced" -lt $((n * 1048576))
+	check "$what: never more than $max pipes open" eval \
+	    "! grep ' stats active=' '$PROXY_LOG' |
+	    sed 's/.* pipes=\\([0-9]*\\).*/\\1/' | awk '\$1 > $max' | grep -q ."
+}
+
 # capped BACKEND: 16 slow connections, 8 pipes.
 capped() {
-	local be="$1" what="$1 8 pipes for 16 connections" old spliced rc src
+	local be="$1" what="$1 8 pipes for 16 connections" old rc
 	new_addr unix
 	TARGET=$NEW_ADDR
 	old=$(ulimit -S -n)
@@ -76,24 +102,7 @@ capped() {
 	rc=$?
 	ulimit -S -n "$old"
 	[ $rc -eq 0 ] || { not_ok "$what: proxy starts"; return; }
-	start_peer "cap-$be.srv" "$TARGET" --conns 16 --send 0 \
-	    --expect 1M --read-delay-ms 10 --chunk 16k --sockbuf 4k ||
-	    { not_ok "$what: target starts"; return; }
-	run_peer "cap-$be.cli" "$PROXY_ADDR" --conns 16 --send 1M \
-	    --expect 0
-	rc=$?
-	reap "$PEER_PID"
-	src=$?
-	check "$what: every connection byte-exact" eval \
-	    '[ $rc -eq 0 ] && [ $src -eq 0 ] && peer_passed "cap-$be.cli" 16 &&
-	    peer_passed "cap-$be.srv" 16'
-	usr1
-	spliced=$(stat_of bytes_spliced)
-	check "$what: some through pipes, some copied ($spliced of $((16 * 1048576)) spliced)" \
-	    test "$spliced" -gt 0 -a "$spliced" -lt $((16 * 1048576))
-	check "$what: never more than 8 pipes open" eval \
-	    "! grep ' stats active=' '$PROXY_LOG' |
-	    sed 's/.* pipes=\\([0-9]*\\).*/\\1/' | awk '\$1 > 8' | grep -q ."
+	slow_clients "$what" "cap-$be" 16 8 || return
 	check "$what: no error logged" eval \
 	    "! grep -q 'event=error\\|reason=error' '$PROXY_LOG'"
 	stop "$PROXY_PID"
@@ -107,7 +116,7 @@ restore_soft() {
 	OLD_SOFT=
 }
 user_pages() {
-	local what="nobody, 4 MiB of pipes" rc src spliced
+	local what="nobody, 4 MiB of pipes" rc
 	if [ "$(id -u)" != 0 ] || ! id nobody >/dev/null 2>&1 ||
 	    ! [ -w "$SOFT" ]; then
 		skip "$what" "needs root, a user nobody and $SOFT"
@@ -125,29 +134,13 @@ user_pages() {
 	    -u nobody --stats-interval 0.05 ||
 	    { not_ok "$what: proxy starts"; restore_soft; return; }
 	umask 000
-	start_peer "soft.srv" "$TARGET" --conns 12 --send 0 \
-	    --expect 1M --read-delay-ms 10 --chunk 16k --sockbuf 4k
+	slow_clients "$what" soft 12 4
 	rc=$?
 	umask 022
-	[ $rc -eq 0 ] ||
-	    { not_ok "$what: target starts"; restore_soft; return; }
-	run_peer "soft.cli" "$PROXY_ADDR" --conns 12 --send 1M --expect 0
-	rc=$?
-	reap "$PEER_PID"
-	src=$?
 	restore_soft
-	check "$what: every connection byte-exact" eval \
-	    '[ $rc -eq 0 ] && [ $src -eq 0 ] && peer_passed soft.cli 12 &&
-	    peer_passed soft.srv 12'
+	[ $rc -eq 0 ] || return
 	check "$what: the limit is logged once" eval \
 	    '[ "$(grep -c "will not enlarge more pipes" "$PROXY_LOG")" = 1 ]'
-	usr1
-	spliced=$(stat_of bytes_spliced)
-	check "$what: spliced with the pipes it had ($spliced bytes), copied the rest" \
-	    test "$spliced" -gt 0 -a "$spliced" -lt $((12 * 1048576))
-	check "$what: no more than 4 pipes open" eval \
-	    "! grep ' stats active=' '$PROXY_LOG' |
-	    sed 's/.* pipes=\\([0-9]*\\).*/\\1/' | awk '\$1 > 4' | grep -q ."
 	check "$what: not taken for a kernel without big pipes" eval \
 	    "! grep -q 'copying instead' '$PROXY_LOG'"
 	stop "$PROXY_PID"
