@@ -95,23 +95,21 @@ plot() {
 	echo "unset multiplot"
 }
 
+# draw KIND TERMINAL-LINES...: the chart for terminal KIND (svg, dumb).
+draw() {
+	local kind=$1 line
+	shift
+	for line in "$@"; do echo "$line"; done > "$tmp/$kind.gp"
+	plot "$kind" >> "$tmp/$kind.gp"
+	if ! "$GNUPLOT" "$tmp/$kind.gp" 2> "$tmp/err"; then
+		echo "chart: gnuplot failed ($kind): $(tail -n 3 "$tmp/err")" >&2
+		exit 1
+	fi
+}
+
 n=$(echo "$rows" | wc -w)
-{
-	echo "set terminal svg size 1000,$((n * 320 + 40)) dynamic font 'sans,11' background rgb 'white'"
-	echo "set output '$svg'"
-	plot svg
-} > "$tmp/svg.gp"
-if ! "$GNUPLOT" "$tmp/svg.gp" 2> "$tmp/err"; then
-	echo "chart: gnuplot failed: $(tail -n 3 "$tmp/err")" >&2
-	exit 1
-fi
-{
-	echo "set terminal dumb size 120,$((n * 18 + 2))"
-	plot dumb
-} > "$tmp/dumb.gp"
-if ! "$GNUPLOT" "$tmp/dumb.gp" 2> "$tmp/err"; then
-	echo "chart: gnuplot failed (text): $(tail -n 3 "$tmp/err")" >&2
-	exit 1
-fi
+draw svg "set terminal svg size 1000,$((n * 320 + 40)) dynamic font 'sans,11' background rgb 'white'" \
+    "set output '$svg'"
+draw dumb "set terminal dumb size 120,$((n * 18 + 2))"
 echo "$LEGEND"
 echo "chart: $svg"
