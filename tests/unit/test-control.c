@@ -136,12 +136,13 @@ test_print_cli(void **state)
 {
 	struct settings cli;
 	struct text t;
+	char path[] = "/run/cli.sock";
 
 	(void)state;
 	settings_init(&cli);
 	cli.stats_interval_ms = 0;
 	cli.set |= SETTINGS_SET_STATS_INTERVAL;
-	cli.control = "/run/cli.sock";
+	cli.control = path;
 	round_trip("stats-interval 9\ncontrol unix:/run/file.sock\n", &cli,
 	    &t);
 	assert_non_null(strstr(t.buf, "\nstats-interval 0\n"));
