@@ -134,6 +134,9 @@ parse_path(const char *s, size_t n, int flags, struct addr *a, char *err,
 
 	if (n == 0)
 		ERR("empty unix socket path");
+	/* No file of ours could name it, nor a log line show it whole. */
+	if (memchr(s, '\n', n) != NULL)
+		ERR("newline in a unix socket path");
 	if ((flags & ADDR_ABSOLUTE) && s[0] != '/')
 		ERR("relative path: it must be absolute");
 	if (n >= sizeof(sun->sun_path))

@@ -65,6 +65,12 @@ typedef void conf_error_fn(void *cookie, const char *msg);
  * unchecked, since NSS may open sockets. */
 #define CONF_NO_RESOLVE	0x2
 
+/* The bytes that end an unquoted word (conf_read.c), and those the
+ * printer quotes a value for (conf_print.c): with these in the same
+ * place, what -T prints always reads back as the same value. */
+#define CONF_BLANKS		" \t\r"
+#define CONF_SPECIAL		CONF_BLANKS "#\"\\"
+
 /* Limits, documented in vsockproxy.conf(5). */
 #define CONF_LINE_MAX		1024	/* bytes per line, newline included */
 #define CONF_FILE_MAX		(1024 * 1024)

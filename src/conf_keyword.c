@@ -392,6 +392,10 @@ set_name(struct parser *p, char **dst, const char *kw, const char *name,
 	char why[128];
 
 	memset(&pd, 0, sizeof(pd));
+	if (name[0] == '\0') {
+		conf_err(p, "%s: empty name", kw);
+		return (-1);
+	}
 	if ((p->flags & CONF_NO_RESOLVE) == 0 &&
 	    check(&pd, name, why, sizeof(why)) == -1) {
 		conf_err(p, "%s: %s", kw, why);

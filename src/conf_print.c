@@ -58,7 +58,7 @@ static const char *
 word(const char *s, char *buf, size_t len)
 {
 
-	return (escape_word(s, " \t#\"\\", buf, len));
+	return (escape_word(s, CONF_SPECIAL, buf, len));
 }
 
 /* A CID range as the lists have it: "3" or "10-20". */

@@ -189,7 +189,7 @@ static int
 is_space(int c)
 {
 
-	return (c == ' ' || c == '\t' || c == '\r');
+	return (c != '\0' && strchr(CONF_BLANKS, c) != NULL);
 }
 
 /*

@@ -93,7 +93,7 @@ escape_word(const char *s, const char *special, char *buf, size_t buflen)
 {
 	size_t o = 0;
 
-	if (strpbrk(s, special) == NULL) {
+	if (*s != '\0' && strpbrk(s, special) == NULL) {
 		snprintf(buf, buflen, "%s", s);
 		return (buf);
 	}

@@ -35,9 +35,10 @@ const char *escape_str(const char *s, char *buf, size_t buflen);
 
 /*
  * s as one word of a line split at blanks (the configuration file, a
- * key=value reply): s itself unless it has a byte of special, else in
- * double quotes with '"' and '\\' escaped by a backslash.  Text that
- * does not fit buf (2 * strlen(s) + 3 always does) is cut.
+ * key=value reply): s itself unless it is empty or has a byte of
+ * special, else in double quotes with '"' and '\\' escaped by a
+ * backslash.  Text that does not fit buf (2 * strlen(s) + 3 always does)
+ * is cut.
  */
 const char *escape_word(const char *s, const char *special, char *buf,
     size_t buflen);

@@ -140,11 +140,12 @@ opt_string(struct cli *c, int ch, char *arg)
 	/* --control unix:PATH reads as the file's "control unix:PATH". */
 	if (ch == OPT_CONTROL && arg != NULL && strncmp(arg, "unix:", 5) == 0)
 		arg += 5;
-	if (empty(arg))
-		return (BAD(c, "bad --%s: empty %s", ch == 'c' ? "config" :
+	/* A newline could not be written in the file, nor printed by -T. */
+	if (empty(arg) || strchr(arg, '\n') != NULL)
+		return (BAD(c, "bad --%s: %s %s", ch == 'c' ? "config" :
 		    ch == 'p' ? "pidfile" : ch == 'u' ? "user" : ch == 'g' ?
-		    "group" : "control", ch == 'u' || ch == 'g' ? "name" :
-		    "path"));
+		    "group" : "control", empty(arg) ? "empty" : "newline in the",
+		    ch == 'u' || ch == 'g' ? "name" : "path"));
 	if (ch == OPT_CONTROL)
 		c->o->settings.control = arg;
 	else if (ch == 'c')

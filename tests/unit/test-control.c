@@ -19,6 +19,9 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include <sys/socket.h>
+#include <sys/un.h>
+
 #include "conf.h"
 #include "control.h"
 #include "control_impl.h"
@@ -150,6 +153,53 @@ test_print_cli(void **state)
 	assert_null(strstr(t.buf, "file.sock"));
 }
 
+/*
+ * Every byte a line of the file can hold (no control character but tab
+ * and carriage return: conf_read.c), inside the
+ * string values -T prints: a UNIX path, user, group, the control path.
+ * A value must come back as itself, so the printer must quote it
+ * wherever the reader would split, cut or unquote (a '\r' was once
+ * printed bare, and read back as the end of the word).
+ */
+static void
+test_print_every_byte(void **state)
+{
+	char text[512], q[8];
+	struct text t;
+	struct settings none;
+	struct conf *c;
+	int b;
+
+	(void)state;
+	settings_init(&none);
+	for (b = 1; b < 256; b++) {
+		if ((b < 0x20 && b != '\t' && b != '\r') || b == 0x7f)
+			continue;
+		if (b == '"' || b == '\\')
+			snprintf(q, sizeof(q), "\\%c", b);
+		else
+			snprintf(q, sizeof(q), "%c", b);
+		snprintf(text, sizeof(text),
+		    "user \"u%sv\"\ngroup \"%s\"\n"
+		    "control \"unix:/run/c%s\"\n"
+		    "rule r {\n listen \"unix:/run/a%sb\"\n"
+		    " connect \"unix:/run/%s\"\n}\n", q, q, q, q, q);
+		round_trip(text, &none, &t);
+		assert_non_null(c = parse(t.buf));
+		assert_int_equal((unsigned char)c->settings.user[1], b);
+		assert_int_equal((unsigned char)c->settings.group[0], b);
+		assert_int_equal((unsigned char)c->settings.control[6], b);
+		assert_int_equal((unsigned char)((const struct sockaddr_un *)
+		    &c->rules->listen.sa)->sun_path[6], b);
+		assert_int_equal((unsigned char)((const struct sockaddr_un *)
+		    &c->rules->connect.sa)->sun_path[5], b);
+		conf_unref(c);
+	}
+	/* An empty value cannot be printed bare; it is not a name. */
+	assert_null(parse("user \"\"\n"));
+	assert_null(parse("group \"\"\n"));
+}
+
 static void
 test_control_keyword(void **state)
 {
@@ -262,6 +312,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_print_round_trip),
 		cmocka_unit_test(test_print_cli),
+		cmocka_unit_test(test_print_every_byte),
 		cmocka_unit_test(test_control_keyword),
 		cmocka_unit_test(test_access),
 		cmocka_unit_test(test_split),

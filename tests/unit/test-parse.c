@@ -176,6 +176,9 @@ test_addr_tcp_unix(void **state)
 	    "unix:/run/x.sock");
 	assert_int_equal(addr_parse("unix:", ADDR_LISTEN, &a, err,
 	    sizeof(err)), -1);
+	assert_int_equal(addr_parse("unix:/run/a\nb", ADDR_LISTEN, &a, err,
+	    sizeof(err)), -1);
+	assert_non_null(strstr(err, "newline"));
 	memset(longpath, 'a', sizeof(longpath) - 1);
 	longpath[0] = 'u'; longpath[1] = 'n'; longpath[2] = 'i';
 	longpath[3] = 'x'; longpath[4] = ':';
@@ -326,11 +329,11 @@ test_addr_format_unix(void **state)
 	assert_null(strchr(buf, '.'));
 	/* hybrid-vsock: the same for its path. */
 	memset(path, 0, sizeof(path));
-	strcpy(path, "hybrid-vsock:/run/\x01\n:5");
+	strcpy(path, "hybrid-vsock:/run/\x01\t:5");
 	assert_int_equal(addr_parse(path, ADDR_CONNECT, &a, err,
 	    sizeof(err)), 0);
 	assert_string_equal(addr_format(&a, buf, sizeof(buf)),
-	    "hybrid-vsock:/run/\\x01\\n:5");
+	    "hybrid-vsock:/run/\\x01\\t:5");
 	/* An error's reason is one line too. */
 	assert_int_equal(addr_parse("vsock:\n1", ADDR_LISTEN, &a, err,
 	    sizeof(err)), -1);
@@ -710,6 +713,13 @@ test_opts_repeat(void **state)
 	EXPECT_ERROR("-p/--pidfile given twice", "-p", "/a", "--pidfile",
 	    "/a", "1", "2", "3", "0");
 	EXPECT_ERROR("-c/--config given twice", "-c", "/a", "-c", "/b");
+	/* Nothing -T prints may break its line. */
+	EXPECT_ERROR("bad --control: newline in the path", "--control",
+	    "/run/a\nb", "1", "2", "3", "0");
+	EXPECT_ERROR("bad --user: newline in the name", "-u", "a\nb", "1",
+	    "2", "3", "0");
+	EXPECT_ERROR("bad --group: empty name", "-g", "", "1", "2", "3",
+	    "0");
 	EXPECT_ERROR("--max-conns given twice", "--max-conns", "1",
 	    "--max-conns=1", "1", "2", "3", "0");
 	EXPECT_ERROR("-s/--syslog given twice", "-s", "--syslog=local0", "1",
