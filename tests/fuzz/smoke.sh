@@ -44,7 +44,13 @@ for t in $FUZZ_TARGETS; do
 		    "log $log:"
 		grep -E 'ERROR|SUMMARY|check failed|runtime error|Test unit' \
 		    "$log" | head -n 20 | sed 's/^/  /'
-		ls "$out/$t-"* 2>/dev/null | sed 's/^/  artifact: /'
+		# The input itself, so that a log is enough to reproduce it:
+		# base64 -d the lines into a file and run the target on it.
+		for a in "$out/$t-"*; do
+			[ -f "$a" ] || continue
+			echo "  artifact: $a, $(wc -c <"$a") bytes, base64:"
+			head -c 8192 "$a" | base64 | sed 's/^/    /'
+		done
 	fi
 done
 echo "fuzz-smoke: $total executions in all"
