@@ -10,6 +10,8 @@ endif
 # Each test-X is tests/unit/test-X.c (automake's default source), with
 # cmocka's flags (CMOCKA_CFLAGS is in AM_CPPFLAGS) and libraries.
 unit_ldadd = libvsockproxy.la $(CMOCKA_LIBS)
+tests_unit_test_parse_SOURCES = tests/unit/test-parse.c tests/unit/argv.h
+tests_unit_test_addr_SOURCES = tests/unit/test-addr.c tests/unit/argv.h
 tests_unit_test_parse_LDADD = $(unit_ldadd)
 tests_unit_test_addr_LDADD = $(unit_ldadd)
 tests_unit_test_relay_LDADD = $(unit_ldadd)

@@ -19,6 +19,7 @@
 #include <sys/un.h>
 
 #include "addr.h"
+#include "argv.h"
 #include "conf.h"
 #include "opts.h"
 #include "vsock.h"
@@ -130,26 +131,6 @@ test_equal(void **state)
 	assert_string_equal(addr_type_name(SOCK_SEQPACKET), "seqpacket");
 }
 
-/* Test argument vectors are built from string literals, as a shell would
- * pass them; opts_parse() never writes to them. */
-#ifdef __clang__
-#pragma clang diagnostic ignored \
-    "-Wincompatible-pointer-types-discards-qualifiers"
-#else
-#pragma GCC diagnostic ignored "-Wdiscarded-qualifiers"
-#endif
-#define ARGV(...) ((char *[]){ "vsockproxy", __VA_ARGS__, NULL })
-
-static int
-argc_of(char **v)
-{
-	int n = 0;
-
-	while (v[n] != NULL)
-		n++;
-	return (n);
-}
-
 static void
 test_opts_mixing(void **state)
 {
@@ -160,7 +141,7 @@ test_opts_mixing(void **state)
 	(void)state;
 	v = ARGV("--listen", "unix-seqpacket:/run/l", "--connect",
 	    "vsock-seqpacket:3:5");
-	assert_int_equal(opts_parse(argc_of(v), v, &o, err, sizeof(err)),
+	assert_int_equal(opts_parse(argv_count(v), v, &o, err, sizeof(err)),
 	    OPTS_RUN);
 	assert_true(addr_is_message(&o.conf->rules->listen));
 	assert_true(addr_is_message(&o.conf->rules->connect));
@@ -168,13 +149,13 @@ test_opts_mixing(void **state)
 
 	v = ARGV("--listen", "unix-seqpacket:/run/l", "--connect",
 	    "vsock:3:5");
-	assert_int_equal(opts_parse(argc_of(v), v, &o, err, sizeof(err)),
+	assert_int_equal(opts_parse(argv_count(v), v, &o, err, sizeof(err)),
 	    OPTS_ERROR);
 	assert_non_null(strstr(err, "messages (seqpacket) to messages"));
 	opts_free(&o);
 	v = ARGV("--listen", "tcp:127.0.0.1:80", "--connect",
 	    "unix-seqpacket:/run/t");
-	assert_int_equal(opts_parse(argc_of(v), v, &o, err, sizeof(err)),
+	assert_int_equal(opts_parse(argv_count(v), v, &o, err, sizeof(err)),
 	    OPTS_ERROR);
 	assert_non_null(strstr(err, "is stream but"));
 	opts_free(&o);

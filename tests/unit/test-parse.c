@@ -16,6 +16,7 @@
 
 #include "acl.h"
 #include "addr.h"
+#include "argv.h"
 #include "conf.h"
 #include "escape.h"
 #include "opts.h"
@@ -428,33 +429,12 @@ test_acl(void **state)
 	acl_free(NULL);
 }
 
-/* Test argument vectors are built from string literals, as a shell would
- * pass them; opts_parse() never writes to them. */
-#ifdef __clang__
-#pragma clang diagnostic ignored \
-    "-Wincompatible-pointer-types-discards-qualifiers"
-#else
-#pragma GCC diagnostic ignored "-Wdiscarded-qualifiers"
-#endif
-#define ARGV(...) \
-	(char *[]){ "vsockproxy", __VA_ARGS__, NULL }
-
-static int
-count(char **v)
-{
-	int n = 0;
-
-	while (v[n] != NULL)
-		n++;
-	return (n);
-}
-
 static enum opts_result
-run(int argc, char **argv, struct opts *o, char *err, size_t errlen)
+run(char **argv, struct opts *o, char *err, size_t errlen)
 {
 
 	err[0] = '\0';
-	return (opts_parse(argc, argv, o, err, errlen));
+	return (opts_parse(argv_count(argv), argv, o, err, errlen));
 }
 
 /* The rule of the command line. */
@@ -470,7 +450,7 @@ cli_rule(const struct opts *o)
 #define EXPECT_ERROR(needle, ...) do {					\
 	char **v_ = ARGV(__VA_ARGS__);					\
 									\
-	assert_int_equal(run(count(v_), v_, &o, err, sizeof(err)),	\
+	assert_int_equal(run(v_, &o, err, sizeof(err)),	\
 	    OPTS_ERROR);						\
 	assert_non_null(strstr(err, needle));				\
 	opts_free(&o);							\
@@ -485,7 +465,7 @@ test_opts_ghaf(void **state)
 	char **v;
 
 	v = ARGV("2000", "4", "70000", "3", "-v");
-	assert_int_equal(run(count(v), v, &o, err, sizeof(err)), OPTS_RUN);
+	assert_int_equal(run(v, &o, err, sizeof(err)), OPTS_RUN);
 	l = (const struct sockaddr_vm *)&cli_rule(&o)->listen.sa;
 	c = (const struct sockaddr_vm *)&cli_rule(&o)->connect.sa;
 	assert_int_equal(l->svm_cid, VMADDR_CID_ANY);
@@ -501,7 +481,7 @@ test_opts_ghaf(void **state)
 
 	/* allowed_cid 0 lets anyone in. */
 	v = ARGV("-q", "2000", "4", "5000", "0");
-	assert_int_equal(run(count(v), v, &o, err, sizeof(err)), OPTS_RUN);
+	assert_int_equal(run(v, &o, err, sizeof(err)), OPTS_RUN);
 	assert_true(acl_is_any(cli_rule(&o)->allow));
 	assert_int_equal(o.verbosity, 0);
 	opts_free(&o);
@@ -516,12 +496,12 @@ test_opts_ghaf(void **state)
 	EXPECT_ERROR("unexpected argument '5'", "1", "3", "4", "0", "5");
 	/* No rule: the default configuration file. */
 	v = ARGV("-v");
-	assert_int_equal(run(count(v), v, &o, err, sizeof(err)), OPTS_RUN);
+	assert_int_equal(run(v, &o, err, sizeof(err)), OPTS_RUN);
 	assert_string_equal(o.config, DEFAULT_CONFIG);
 	assert_null(o.conf);
 	opts_free(&o);
 	v = ARGV("-t", "-c", "x.conf");
-	assert_int_equal(run(count(v), v, &o, err, sizeof(err)), OPTS_RUN);
+	assert_int_equal(run(v, &o, err, sizeof(err)), OPTS_RUN);
 	assert_string_equal(o.config, "x.conf");
 	assert_true(o.check_config);
 	opts_free(&o);
@@ -561,11 +541,11 @@ test_opts_ghaf_three(void **state)
 	char **v;
 
 	v = ARGV("2000", "4", "70000");
-	assert_int_equal(run(count(v), v, &o, err, sizeof(err)), OPTS_RUN);
+	assert_int_equal(run(v, &o, err, sizeof(err)), OPTS_RUN);
 	assert_true(o.three_numbers);
 	assert_true(acl_is_any(cli_rule(&o)->allow));
 	v = ARGV("2000", "4", "70000", "0");
-	assert_int_equal(run(count(v), v, &o4, err, sizeof(err)), OPTS_RUN);
+	assert_int_equal(run(v, &o4, err, sizeof(err)), OPTS_RUN);
 	assert_false(o4.three_numbers);
 	assert_same_rule(cli_rule(&o), cli_rule(&o4));
 	assert_null(o.config);
@@ -573,9 +553,9 @@ test_opts_ghaf_three(void **state)
 	opts_free(&o4);
 	/* Options before, between and after, as with four numbers. */
 	v = ARGV("--max-conns", "8", "2000", "-v", "4", "70000", "-d");
-	assert_int_equal(run(count(v), v, &o, err, sizeof(err)), OPTS_RUN);
+	assert_int_equal(run(v, &o, err, sizeof(err)), OPTS_RUN);
 	v = ARGV("--max-conns", "8", "2000", "-v", "4", "70000", "0", "-d");
-	assert_int_equal(run(count(v), v, &o4, err, sizeof(err)), OPTS_RUN);
+	assert_int_equal(run(v, &o4, err, sizeof(err)), OPTS_RUN);
 	assert_true(o.three_numbers);
 	assert_same_rule(cli_rule(&o), cli_rule(&o4));
 	assert_int_equal(cli_rule(&o)->max_conns, 8);
@@ -595,7 +575,7 @@ test_opts_ghaf_three(void **state)
 	EXPECT_ERROR("--config", "-c", "x.conf", "1", "2", "3");
 	EXPECT_ERROR("--check-config", "-t", "1", "2", "3");
 	v = ARGV("1", "2", "3", "--help");
-	assert_int_equal(run(count(v), v, &o, err, sizeof(err)), OPTS_HELP);
+	assert_int_equal(run(v, &o, err, sizeof(err)), OPTS_HELP);
 	opts_free(&o);
 }
 
@@ -610,7 +590,7 @@ test_opts_general(void **state)
 	    "--allow", "3,7-9", "--connect-timeout", "0.5", "--buffer-size",
 	    "64k", "--max-conns", "100", "--shutdown-timeout", "0",
 	    "--event-backend", "poll");
-	assert_int_equal(run(count(v), v, &o, err, sizeof(err)), OPTS_RUN);
+	assert_int_equal(run(v, &o, err, sizeof(err)), OPTS_RUN);
 	assert_int_equal(cli_rule(&o)->listen.kind, ADDR_VSOCK);
 	assert_int_equal(cli_rule(&o)->connect.kind, ADDR_TCP);
 	assert_true(acl_allows(cli_rule(&o)->allow, 8));
@@ -623,16 +603,16 @@ test_opts_general(void **state)
 	opts_free(&o);
 
 	v = ARGV("-s=local3", "1", "2", "3", "0");
-	assert_int_equal(run(count(v), v, &o, err, sizeof(err)), OPTS_RUN);
+	assert_int_equal(run(v, &o, err, sizeof(err)), OPTS_RUN);
 	assert_string_equal(o.syslog_facility, "local3");
 	opts_free(&o);
 	v = ARGV("-d", "1", "2", "3", "0");
-	assert_int_equal(run(count(v), v, &o, err, sizeof(err)), OPTS_RUN);
+	assert_int_equal(run(v, &o, err, sizeof(err)), OPTS_RUN);
 	assert_string_equal(o.syslog_facility, "daemon");
 	opts_free(&o);
 	/* Names are kept as given; main() resolves them. */
 	v = ARGV("-u", "nobody", "--group", "4242", "1", "2", "3", "0");
-	assert_int_equal(run(count(v), v, &o, err, sizeof(err)), OPTS_RUN);
+	assert_int_equal(run(v, &o, err, sizeof(err)), OPTS_RUN);
 	assert_string_equal(o.settings.user, "nobody");
 	assert_string_equal(o.settings.group, "4242");
 	opts_free(&o);
@@ -644,10 +624,10 @@ test_opts_general(void **state)
 	    "1", "2", "3", "0");
 
 	v = ARGV("--help");
-	assert_int_equal(run(count(v), v, &o, err, sizeof(err)), OPTS_HELP);
+	assert_int_equal(run(v, &o, err, sizeof(err)), OPTS_HELP);
 	opts_free(&o);
 	v = ARGV("-V");
-	assert_int_equal(run(count(v), v, &o, err, sizeof(err)), OPTS_VERSION);
+	assert_int_equal(run(v, &o, err, sizeof(err)), OPTS_VERSION);
 	opts_free(&o);
 
 	EXPECT_ERROR("--allow filters vsock", "--listen", "tcp:127.0.0.1:1",
@@ -661,7 +641,7 @@ test_opts_general(void **state)
 	    "--connect", "hybrid-vsock:/a:5");
 	v = ARGV("--listen", "tcp:127.0.0.1:7", "--connect",
 	    "tcp:127.0.0.2:7");
-	assert_int_equal(run(count(v), v, &o, err, sizeof(err)), OPTS_RUN);
+	assert_int_equal(run(v, &o, err, sizeof(err)), OPTS_RUN);
 	opts_free(&o);
 	EXPECT_ERROR("bad --listen 'tcp:127.0.0.1:x'", "--listen",
 	    "tcp:127.0.0.1:x", "--connect", "tcp:127.0.0.1:2");
@@ -687,7 +667,7 @@ test_opts_general(void **state)
 	/* The Firecracker example of vsockproxy(8). */
 	v = ARGV("--listen", "vsock:5000", "--connect",
 	    "hybrid-vsock:/run/fc/v.sock:5000", "--allow", "3");
-	assert_int_equal(run(count(v), v, &o, err, sizeof(err)), OPTS_RUN);
+	assert_int_equal(run(v, &o, err, sizeof(err)), OPTS_RUN);
 	assert_int_equal(cli_rule(&o)->connect.kind, ADDR_HVSOCK);
 	assert_int_equal(cli_rule(&o)->connect.hvport, 5000);
 	opts_free(&o);
@@ -726,14 +706,14 @@ test_opts_repeat(void **state)
 	    "2", "3", "0");
 	v = ARGV("--listen", "vsock:1", "--connect", "vsock:2:2", "--allow",
 	    "3", "--allow", "5", "-v", "-v", "-d", "-d");
-	assert_int_equal(run(count(v), v, &o, err, sizeof(err)), OPTS_RUN);
+	assert_int_equal(run(v, &o, err, sizeof(err)), OPTS_RUN);
 	assert_true(acl_allows(cli_rule(&o)->allow, 3));
 	assert_true(acl_allows(cli_rule(&o)->allow, 5));
 	assert_false(acl_allows(cli_rule(&o)->allow, 4));
 	opts_free(&o);
 	/* A second parse starts afresh. */
 	v = ARGV("--listen", "vsock:1", "--connect", "vsock:2:2");
-	assert_int_equal(run(count(v), v, &o, err, sizeof(err)), OPTS_RUN);
+	assert_int_equal(run(v, &o, err, sizeof(err)), OPTS_RUN);
 	opts_free(&o);
 }
 
@@ -748,7 +728,7 @@ test_opts_absolute(void **state)
 
 	v = ARGV("-p", "./run/x.pid", "--listen", "unix:l.sock",
 	    "--connect", "hybrid-vsock:vm/v.sock:5");
-	assert_int_equal(run(count(v), v, &o, err, sizeof(err)), OPTS_RUN);
+	assert_int_equal(run(v, &o, err, sizeof(err)), OPTS_RUN);
 	assert_int_equal(opts_absolute(&o, "/srv/", err, sizeof(err)), 0);
 	l = (const struct sockaddr_un *)&cli_rule(&o)->listen.sa;
 	c = (const struct sockaddr_un *)&cli_rule(&o)->connect.sa;
@@ -759,7 +739,7 @@ test_opts_absolute(void **state)
 	opts_free(&o);
 
 	v = ARGV("-c", "vsp.conf", "-p", "/run/x.pid");
-	assert_int_equal(run(count(v), v, &o, err, sizeof(err)), OPTS_RUN);
+	assert_int_equal(run(v, &o, err, sizeof(err)), OPTS_RUN);
 	assert_int_equal(opts_absolute(&o, "/etc", err, sizeof(err)), 0);
 	assert_string_equal(o.config, "/etc/vsp.conf");
 	assert_string_equal(o.pidfile, "/run/x.pid");
@@ -767,16 +747,16 @@ test_opts_absolute(void **state)
 
 	/* Nothing relative: no directory needed. */
 	v = ARGV("-c", "/etc/vsp.conf");
-	assert_int_equal(run(count(v), v, &o, err, sizeof(err)), OPTS_RUN);
+	assert_int_equal(run(v, &o, err, sizeof(err)), OPTS_RUN);
 	assert_int_equal(opts_absolute(&o, NULL, err, sizeof(err)), 0);
 	opts_free(&o);
 	v = ARGV("-p", "x.pid", "1", "2", "3", "0");
-	assert_int_equal(run(count(v), v, &o, err, sizeof(err)), OPTS_RUN);
+	assert_int_equal(run(v, &o, err, sizeof(err)), OPTS_RUN);
 	assert_int_equal(opts_absolute(&o, NULL, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "--pidfile 'x.pid' is relative"));
 	opts_free(&o);
 	v = ARGV("--listen", "unix:l", "--connect", "tcp:127.0.0.1:1");
-	assert_int_equal(run(count(v), v, &o, err, sizeof(err)), OPTS_RUN);
+	assert_int_equal(run(v, &o, err, sizeof(err)), OPTS_RUN);
 	assert_int_equal(opts_absolute(&o, NULL, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "bad --listen: relative path 'l'"));
 	opts_free(&o);
